@@ -1,0 +1,55 @@
+package io.tributary.broker.api;
+
+import io.tributary.broker.network.RequestRouter;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
+import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollection;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/**
+ * The single table from API key to handler and served version range. It routes requests and is also the source of
+ * the ApiVersions answer, so the broker advertises exactly what it implements.
+ */
+public final class ApiRouter implements RequestRouter {
+    private record Route(ApiHandler<AbstractRequest> handler, short minVersion, short maxVersion) {
+    }
+
+    private final Map<ApiKeys, Route> routes = new EnumMap<>(ApiKeys.class);
+
+    /** Serves every version of {@code api} that kafka-clients can decode. */
+    public <R extends AbstractRequest> ApiRouter register(ApiKeys api, ApiHandler<R> handler) {
+        return register(api, api.oldestVersion(), api.latestVersion(), handler);
+    }
+
+    @SuppressWarnings("unchecked")
+    public <R extends AbstractRequest> ApiRouter register(ApiKeys api, short minVersion, short maxVersion,
+                                                          ApiHandler<R> handler) {
+        routes.put(api, new Route((ApiHandler<AbstractRequest>) handler, minVersion, maxVersion));
+        return this;
+    }
+
+    @Override
+    public boolean isEnabled(ApiKeys api, short version) {
+        Route route = routes.get(api);
+        return route != null && version >= route.minVersion() && version <= route.maxVersion();
+    }
+
+    @Override
+    public CompletableFuture<? extends AbstractResponse> handle(RequestContext context, AbstractRequest request) {
+        Route route = routes.get(context.header.apiKey());
+        return route.handler().handle(context, request);
+    }
+
+    /** The ApiVersions answer: every registered API with its served range. */
+    public ApiVersionCollection apiVersions() {
+        var versions = new ApiVersionCollection();
+        routes.forEach((api, route) -> versions.add(new ApiVersion().setApiKey(api.id)
+                .setMinVersion(route.minVersion()).setMaxVersion(route.maxVersion())));
+        return versions;
+    }
+}

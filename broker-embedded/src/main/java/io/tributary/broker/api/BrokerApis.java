@@ -1,0 +1,55 @@
+package io.tributary.broker.api;
+
+import io.tributary.broker.log.LogManager;
+import io.tributary.broker.metadata.ConfigControl;
+import io.tributary.broker.metadata.ConfigResolver;
+import io.tributary.broker.metadata.Controller;
+import io.tributary.broker.metadata.TopicControl;
+import io.tributary.broker.replication.ReplicaManager;
+import io.tributary.broker.txn.ProducerIdAllocator;
+import java.util.function.Function;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/**
+ * Builds the broker's {@link ApiRouter}: one line per served API. The versions are the full range kafka-clients
+ * decodes unless a line says otherwise, and that range is exactly what ApiVersions advertises.
+ */
+public final class BrokerApis {
+    private BrokerApis() {
+    }
+
+    /** The parts of the broker that handlers use. */
+    public record Parts(LocalNode node, Controller controller, TopicControl topicControl, ConfigControl configControl,
+                        ConfigResolver configResolver, ReplicaManager replicaManager, LogManager logManager,
+                        ProducerIdAllocator producerIds, boolean autoCreateTopicsEnable, int fetchMaxBytes,
+                        int maxFetchSessions, Function<String, ConfigDef.Type> brokerConfigType) {
+    }
+
+    public static ApiRouter router(Parts parts) {
+        var router = new ApiRouter();
+        var alterConfigs = new AlterConfigsHandlers(parts.controller(), parts.configControl());
+        router.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(router))
+                .register(ApiKeys.METADATA, new MetadataHandler(parts.controller(), parts.topicControl(), parts.node(),
+                        parts.autoCreateTopicsEnable()))
+                .register(ApiKeys.PRODUCE, new ProduceHandler(parts.controller(), parts.replicaManager()))
+                .register(ApiKeys.FETCH, new FetchHandler(parts.controller(), parts.replicaManager(),
+                        new FetchSessions(parts.maxFetchSessions()), parts.fetchMaxBytes()))
+                .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(parts.replicaManager()))
+                .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(parts.replicaManager()))
+                .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(parts.controller(), parts.topicControl(),
+                        parts.configResolver()))
+                .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(parts.controller(), parts.topicControl()))
+                .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(parts.controller(),
+                        parts.topicControl()))
+                .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(parts.controller(),
+                        parts.configResolver(), parts.node().nodeId(), parts.brokerConfigType()))
+                .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterConfigs.incremental())
+                .register(ApiKeys.ALTER_CONFIGS, alterConfigs.legacy())
+                .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(parts.node()))
+                .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(parts.replicaManager()))
+                .register(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(parts.logManager()))
+                .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(parts.producerIds()));
+        return router;
+    }
+}

@@ -1,0 +1,94 @@
+package io.tributary.broker.api;
+
+import io.tributary.broker.metadata.Controller;
+import io.tributary.broker.metadata.MetadataImage;
+import io.tributary.broker.metadata.TopicImage;
+import io.tributary.broker.replication.FetchParams;
+import io.tributary.broker.replication.FetchPartition;
+import io.tributary.broker.replication.FetchResult;
+import io.tributary.broker.replication.ReplicaManager;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/**
+ * Fetch for consumers: resolves topics (names before v13, ids from v13, UNKNOWN_TOPIC_ID for an id we do not
+ * know), runs the read through the {@link FetchSessions} cache (KIP-227 incremental sessions) and the
+ * {@link ReplicaManager} (long polling in purgatory), and answers with zero-copy segment slices.
+ */
+final class FetchHandler implements ApiHandler<FetchRequest> {
+    private final Controller controller;
+    private final ReplicaManager replicaManager;
+    private final FetchSessions sessions;
+    private final int brokerFetchMaxBytes;
+
+    FetchHandler(Controller controller, ReplicaManager replicaManager, FetchSessions sessions,
+                 int brokerFetchMaxBytes) {
+        this.controller = controller;
+        this.replicaManager = replicaManager;
+        this.sessions = sessions;
+        this.brokerFetchMaxBytes = brokerFetchMaxBytes;
+    }
+
+    @Override
+    public CompletableFuture<FetchResponse> handle(RequestContext context, FetchRequest request) {
+        MetadataImage image = controller.image();
+        short version = context.apiVersion();
+        boolean usesTopicIds = version >= 13;
+        var requested = new ArrayList<FetchPartition>();
+        var unknown = new LinkedHashMap<TopicIdPartition, FetchResponseData.PartitionData>();
+        for (FetchRequestData.FetchTopic topicData : request.data().topics()) {
+            TopicImage topic = usesTopicIds ? image.topic(topicData.topicId()) : image.topic(topicData.topic());
+            for (FetchRequestData.FetchPartition partitionData : topicData.partitions()) {
+                if (topic == null) {
+                    var tip = new TopicIdPartition(usesTopicIds ? topicData.topicId() : Uuid.ZERO_UUID,
+                            partitionData.partition(), usesTopicIds ? null : topicData.topic());
+                    unknown.put(tip, FetchResponse.partitionResponse(tip,
+                            usesTopicIds ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION));
+                    continue;
+                }
+                var tip = new TopicIdPartition(topic.id(), partitionData.partition(), topic.name());
+                requested.add(new FetchPartition(tip, partitionData.fetchOffset(), partitionData.partitionMaxBytes(),
+                        partitionData.currentLeaderEpoch()));
+            }
+        }
+        FetchSessions.Context session;
+        try {
+            session = sessions.open(request, requested, image, usesTopicIds);
+        } catch (FetchSessions.SessionError e) {
+            return CompletableFuture.completedFuture(FetchResponse.of(e.error(), 0, 0, new LinkedHashMap<>(), List.of()));
+        }
+        var params = new FetchParams(request.replicaId(), request.maxWait(), request.minBytes(),
+                Math.min(request.maxBytes(), brokerFetchMaxBytes), request.isolationLevel());
+        return replicaManager.fetch(params, session.partitionsToRead()).thenApply(results -> {
+            var data = new LinkedHashMap<TopicIdPartition, FetchResponseData.PartitionData>(unknown);
+            for (var entry : results.entrySet()) {
+                TopicIdPartition tip = entry.getKey();
+                FetchResult result = entry.getValue();
+                if (!session.include(tip, result)) {
+                    continue;
+                }
+                var partitionData = new FetchResponseData.PartitionData()
+                        .setPartitionIndex(tip.partition())
+                        .setErrorCode(result.error().code())
+                        .setHighWatermark(result.highWatermark())
+                        .setLastStableOffset(result.lastStableOffset())
+                        .setLogStartOffset(result.logStartOffset())
+                        .setAbortedTransactions(null)
+                        .setRecords(result.records() == null ? MemoryRecords.EMPTY : result.records());
+                data.put(usesTopicIds ? tip : new TopicIdPartition(Uuid.ZERO_UUID, tip.topicPartition()), partitionData);
+            }
+            return FetchResponse.of(Errors.NONE, 0, session.responseSessionId(), data, List.of());
+        });
+    }
+}

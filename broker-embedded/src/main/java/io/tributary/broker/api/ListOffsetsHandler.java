@@ -1,0 +1,107 @@
+package io.tributary.broker.api;
+
+import io.tributary.broker.replication.Partition;
+import io.tributary.broker.replication.ReplicaManager;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.FileRecords;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.ListOffsetsResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/**
+ * ListOffsets: EARLIEST (and EARLIEST_LOCAL) is the log start offset, LATEST the high watermark (the last stable
+ * offset under read_committed), MAX_TIMESTAMP the record with the largest timestamp, and a timestamp the first
+ * offset whose timestamp is at or above it, found through the time index; -1 when there is none.
+ */
+final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
+    private final ReplicaManager replicaManager;
+
+    ListOffsetsHandler(ReplicaManager replicaManager) {
+        this.replicaManager = replicaManager;
+    }
+
+    @Override
+    public CompletableFuture<ListOffsetsResponse> handle(RequestContext context, ListOffsetsRequest request) {
+        var data = new ListOffsetsResponseData();
+        var duplicates = request.duplicatePartitions();
+        for (ListOffsetsTopic topic : request.topics()) {
+            var topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
+            for (ListOffsetsPartition partition : topic.partitions()) {
+                var tp = new TopicPartition(topic.name(), partition.partitionIndex());
+                var response = new ListOffsetsPartitionResponse().setPartitionIndex(partition.partitionIndex())
+                        .setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
+                if (duplicates.contains(tp)) {
+                    response.setErrorCode(Errors.INVALID_REQUEST.code());
+                } else {
+                    lookup(replicaManager.partition(tp), partition, request.isolationLevel(), response);
+                }
+                topicResponse.partitions().add(response);
+            }
+            data.topics().add(topicResponse);
+        }
+        return CompletableFuture.completedFuture(new ListOffsetsResponse(data));
+    }
+
+    private static void lookup(Partition partition, ListOffsetsPartition requested, IsolationLevel isolation,
+                               ListOffsetsPartitionResponse response) {
+        if (partition == null) {
+            response.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+            return;
+        }
+        try {
+            partition.checkLeaderEpoch(requested.currentLeaderEpoch());
+            if (!partition.isLeader()) {
+                response.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                return;
+            }
+            long upper = isolation == IsolationLevel.READ_COMMITTED
+                    ? partition.lastStableOffset() : partition.highWatermark();
+            long timestamp = requested.timestamp();
+            if (timestamp == ListOffsetsRequest.EARLIEST_TIMESTAMP
+                    || timestamp == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
+                long offset = partition.logStartOffset();
+                response.setOffset(offset).setLeaderEpoch(epochAt(partition, offset));
+            } else if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP
+                    || timestamp == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
+                response.setOffset(upper).setLeaderEpoch(partition.leaderEpoch());
+            } else if (timestamp == ListOffsetsRequest.MAX_TIMESTAMP) {
+                FileRecords.TimestampAndOffset found = partition.log().maxTimestampOffset(upper);
+                set(response, found);
+            } else if (timestamp < 0) {
+                response.setErrorCode(Errors.INVALID_REQUEST.code());
+            } else {
+                set(response, partition.log().offsetForTimestamp(timestamp, upper));
+            }
+        } catch (ApiException e) {
+            response.setErrorCode(Errors.forException(e).code());
+        }
+    }
+
+    private static void set(ListOffsetsPartitionResponse response, FileRecords.TimestampAndOffset found) {
+        if (found != null) {
+            response.setTimestamp(found.timestamp).setOffset(found.offset)
+                    .setLeaderEpoch(found.leaderEpoch.orElse(-1));
+        }
+    }
+
+    private static int epochAt(Partition partition, long offset) {
+        var entries = partition.log().epochs().entries();
+        int epoch = -1;
+        for (var entry : entries) {
+            if (entry.startOffset() <= offset) {
+                epoch = entry.epoch();
+            }
+        }
+        return epoch;
+    }
+
+}

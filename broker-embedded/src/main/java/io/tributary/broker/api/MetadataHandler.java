@@ -1,0 +1,152 @@
+package io.tributary.broker.api;
+
+import io.tributary.broker.metadata.Controller;
+import io.tributary.broker.metadata.MetadataImage;
+import io.tributary.broker.metadata.NewTopic;
+import io.tributary.broker.metadata.PartitionRegistration;
+import io.tributary.broker.metadata.TopicControl;
+import io.tributary.broker.metadata.TopicImage;
+import io.tributary.broker.metadata.TopicResult;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/**
+ * Metadata: brokers, cluster id, controller, and topics with their partitions, leaders, epochs and topic ids.
+ * Unknown topics are created with the broker defaults when both the request and {@code auto.create.topics.enable}
+ * allow it (as librdkafka's tests expect), and the answer already describes them.
+ */
+final class MetadataHandler implements ApiHandler<MetadataRequest> {
+    /** Every topic operation (KIP-430): there is no authorizer, so everything is allowed. */
+    private static final int ALL_TOPIC_OPERATIONS = 0b1_1111_1111_1000;
+
+    private final Controller controller;
+    private final TopicControl topicControl;
+    private final LocalNode node;
+    private final boolean autoCreateTopicsEnable;
+
+    MetadataHandler(Controller controller, TopicControl topicControl, LocalNode node, boolean autoCreateTopicsEnable) {
+        this.controller = controller;
+        this.topicControl = topicControl;
+        this.node = node;
+        this.autoCreateTopicsEnable = autoCreateTopicsEnable;
+    }
+
+    @Override
+    public CompletableFuture<MetadataResponse> handle(RequestContext context, MetadataRequest request) {
+        MetadataImage image = controller.image();
+        short version = context.apiVersion();
+        if (request.isAllTopics()) {
+            return CompletableFuture.completedFuture(respond(request, version, image, Map.of()));
+        }
+        var toCreate = new ArrayList<NewTopic>();
+        if (autoCreateTopicsEnable && request.allowAutoTopicCreation()) {
+            for (MetadataRequestData.MetadataRequestTopic topic : request.data().topics()) {
+                String name = topic.name();
+                if (name != null && image.topic(name) == null && isValidName(name)
+                        && toCreate.stream().noneMatch(t -> t.name().equals(name))) {
+                    toCreate.add(NewTopic.withDefaults(name));
+                }
+            }
+        }
+        if (toCreate.isEmpty()) {
+            return CompletableFuture.completedFuture(respond(request, version, image, Map.of()));
+        }
+        return controller.write(current -> topicControl.createTopics(current, toCreate, false))
+                .thenApply(results -> {
+                    var errors = new HashMap<String, Errors>();
+                    for (TopicResult result : results) {
+                        if (result.error().isFailure() && result.error().error() != Errors.TOPIC_ALREADY_EXISTS) {
+                            errors.put(result.name(), result.error().error());
+                        }
+                    }
+                    return respond(request, version, controller.image(), errors);
+                });
+    }
+
+    private static boolean isValidName(String name) {
+        try {
+            Topic.validate(name);
+            return true;
+        } catch (InvalidTopicException e) {
+            return false;
+        }
+    }
+
+    private MetadataResponse respond(MetadataRequest request, short version, MetadataImage image,
+                                     Map<String, Errors> creationErrors) {
+        Node endpoint = node.endpoint();
+        var data = new MetadataResponseData()
+                .setClusterId(node.clusterId())
+                .setControllerId(node.nodeId());
+        data.brokers().add(new MetadataResponseBroker().setNodeId(endpoint.id()).setHost(endpoint.host())
+                .setPort(endpoint.port()).setRack(null));
+        boolean includeOperations = request.data().includeTopicAuthorizedOperations();
+        if (request.isAllTopics()) {
+            for (TopicImage topic : image.topicsByName().values()) {
+                data.topics().add(describe(topic, version, includeOperations));
+            }
+        } else {
+            for (MetadataRequestData.MetadataRequestTopic requested : request.data().topics()) {
+                String name = requested.name();
+                TopicImage topic = name != null ? image.topic(name)
+                        : requested.topicId() != null ? image.topic(requested.topicId()) : null;
+                if (topic != null) {
+                    data.topics().add(describe(topic, version, includeOperations));
+                } else if (name == null) {
+                    data.topics().add(new MetadataResponseTopic().setName(null).setTopicId(requested.topicId())
+                            .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
+                } else {
+                    Errors error = creationErrors.getOrDefault(name,
+                            isValidName(name) ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.INVALID_TOPIC_EXCEPTION);
+                    if (data.topics().find(name) == null) {
+                        data.topics().add(new MetadataResponseTopic().setName(name).setErrorCode(error.code())
+                                .setIsInternal(Topic.isInternal(name)));
+                    }
+                }
+            }
+        }
+        return new MetadataResponse(data, version);
+    }
+
+    private MetadataResponseTopic describe(TopicImage topic, short version, boolean includeOperations) {
+        var result = new MetadataResponseTopic()
+                .setName(topic.name())
+                .setIsInternal(Topic.isInternal(topic.name()))
+                .setErrorCode(Errors.NONE.code());
+        if (version >= 10) {
+            result.setTopicId(topic.id());
+        }
+        if (includeOperations) {
+            result.setTopicAuthorizedOperations(ALL_TOPIC_OPERATIONS);
+        }
+        for (var entry : topic.partitions().entrySet()) {
+            PartitionRegistration registration = entry.getValue();
+            result.partitions().add(new MetadataResponsePartition()
+                    .setPartitionIndex(entry.getKey())
+                    .setErrorCode(registration.leader() < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
+                    .setLeaderId(registration.leader())
+                    .setLeaderEpoch(registration.leaderEpoch())
+                    .setReplicaNodes(new ArrayList<>(registration.replicas()))
+                    .setIsrNodes(new ArrayList<>(registration.isr()))
+                    .setOfflineReplicas(new ArrayList<>()));
+        }
+        return result;
+    }
+
+}

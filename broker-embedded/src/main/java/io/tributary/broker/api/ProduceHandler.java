@@ -1,0 +1,70 @@
+package io.tributary.broker.api;
+
+import io.tributary.broker.metadata.Controller;
+import io.tributary.broker.metadata.MetadataImage;
+import io.tributary.broker.metadata.TopicImage;
+import io.tributary.broker.replication.ReplicaManager;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.requests.ProduceResponse.PartitionResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/**
+ * Produce: resolves topics (by name, or by id from v13), appends each partition's batches through the
+ * {@link ReplicaManager} and answers per partition. acks=0 gets no response at all, as in Kafka.
+ */
+final class ProduceHandler implements ApiHandler<ProduceRequest> {
+    private final Controller controller;
+    private final ReplicaManager replicaManager;
+
+    ProduceHandler(Controller controller, ReplicaManager replicaManager) {
+        this.controller = controller;
+        this.replicaManager = replicaManager;
+    }
+
+    @Override
+    public CompletableFuture<ProduceResponse> handle(RequestContext context, ProduceRequest request) {
+        short acks = request.acks();
+        MetadataImage image = controller.image();
+        var responses = new LinkedHashMap<TopicIdPartition, PartitionResponse>();
+        var toAppend = new LinkedHashMap<TopicPartition, MemoryRecords>();
+        var ids = new HashMap<TopicPartition, TopicIdPartition>();
+        for (ProduceRequestData.TopicProduceData topicData : request.data().topicData()) {
+            boolean byId = topicData.topicId() != null && !Uuid.ZERO_UUID.equals(topicData.topicId());
+            TopicImage topic = byId ? image.topic(topicData.topicId()) : image.topic(topicData.name());
+            for (ProduceRequestData.PartitionProduceData partitionData : topicData.partitionData()) {
+                String name = topic != null ? topic.name() : topicData.name();
+                Uuid id = byId ? topicData.topicId() : topic != null ? topic.id() : Uuid.ZERO_UUID;
+                var tip = new TopicIdPartition(id, partitionData.index(), name);
+                if (acks != 0 && acks != 1 && acks != -1) {
+                    responses.put(tip, new PartitionResponse(Errors.INVALID_REQUIRED_ACKS));
+                } else if (topic == null) {
+                    responses.put(tip, new PartitionResponse(byId ? Errors.UNKNOWN_TOPIC_ID
+                            : Errors.UNKNOWN_TOPIC_OR_PARTITION));
+                } else if (!(partitionData.records() instanceof MemoryRecords records)) {
+                    responses.put(tip, new PartitionResponse(Errors.CORRUPT_MESSAGE));
+                } else if (toAppend.containsKey(tip.topicPartition())) {
+                    responses.put(tip, new PartitionResponse(Errors.INVALID_REQUEST));
+                } else {
+                    toAppend.put(tip.topicPartition(), records);
+                    ids.put(tip.topicPartition(), tip);
+                    responses.put(tip, null);
+                }
+            }
+        }
+        return replicaManager.appendRecords(acks, toAppend).thenApply(appended -> {
+            appended.forEach((tp, response) -> responses.put(ids.get(tp), response));
+            return acks == 0 ? null : new ProduceResponse(responses);
+        });
+    }
+}

@@ -1,0 +1,213 @@
+package io.tributary.broker.log;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidList;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.record.TimestampType;
+
+/**
+ * The effective configuration of one partition log: topic overrides over broker defaults over Kafka's defaults.
+ *
+ * <p>Each topic config has a broker-level synonym ({@code retention.ms} ← {@code log.retention.ms}) as in Kafka;
+ * {@link #keys()} lists them so DescribeConfigs can report sources and synonyms.
+ */
+public record LogConfig(
+        List<String> cleanupPolicy,
+        long retentionMs,
+        long retentionBytes,
+        int segmentBytes,
+        long segmentMs,
+        int segmentIndexBytes,
+        int indexIntervalBytes,
+        int maxMessageBytes,
+        TimestampType messageTimestampType,
+        long messageTimestampBeforeMaxMs,
+        long messageTimestampAfterMaxMs,
+        int minInsyncReplicas,
+        long flushMessages,
+        long flushMs,
+        long fileDeleteDelayMs,
+        String compressionType) {
+
+    public static final String CLEANUP_POLICY = "cleanup.policy";
+    public static final String RETENTION_MS = "retention.ms";
+    public static final String RETENTION_BYTES = "retention.bytes";
+    public static final String SEGMENT_BYTES = "segment.bytes";
+    public static final String SEGMENT_MS = "segment.ms";
+    public static final String SEGMENT_INDEX_BYTES = "segment.index.bytes";
+    public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
+    public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
+    public static final String MESSAGE_TIMESTAMP_TYPE = "message.timestamp.type";
+    public static final String MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "message.timestamp.before.max.ms";
+    public static final String MESSAGE_TIMESTAMP_AFTER_MAX_MS = "message.timestamp.after.max.ms";
+    public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+    public static final String FLUSH_MESSAGES = "flush.messages";
+    public static final String FLUSH_MS = "flush.ms";
+    public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
+    public static final String COMPRESSION_TYPE = "compression.type";
+    public static final String DELETE_RETENTION_MS = "delete.retention.ms";
+    public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
+    public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
+    public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
+    public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
+    public static final String PREALLOCATE = "preallocate";
+
+    /** One topic config: its name, type, default, validator and the broker property that sets its default. */
+    public record Key(String name, Type type, Object defaultValue, ConfigDef.Validator validator,
+                      String brokerSynonym, String doc) {
+    }
+
+    private static final Map<String, Key> KEYS = new LinkedHashMap<>();
+    private static final ConfigDef TOPIC_DEFINITION = new ConfigDef();
+
+    static {
+        key(CLEANUP_POLICY, Type.LIST, List.of("delete"), ValidList.in("delete", "compact"), "log.cleanup.policy",
+                "delete, compact, or both.");
+        key(RETENTION_MS, Type.LONG, 604_800_000L, Range.atLeast(-1), "log.retention.ms",
+                "Delete segments older than this; -1 keeps them forever.");
+        key(RETENTION_BYTES, Type.LONG, -1L, null, "log.retention.bytes",
+                "Delete old segments while the partition is larger than this; -1 means no limit.");
+        key(SEGMENT_BYTES, Type.INT, 1024 * 1024 * 1024, Range.atLeast(14), "log.segment.bytes",
+                "Roll a new segment when the active one would exceed this size.");
+        key(SEGMENT_MS, Type.LONG, 604_800_000L, Range.atLeast(1), "log.roll.ms",
+                "Roll a new segment when the active one's first record is older than this.");
+        key(SEGMENT_INDEX_BYTES, Type.INT, 10 * 1024 * 1024, Range.atLeast(8), "log.index.size.max.bytes",
+                "The largest offset index of a segment; a full index rolls the segment.");
+        key(INDEX_INTERVAL_BYTES, Type.INT, 4096, Range.atLeast(0), "log.index.interval.bytes",
+                "Bytes of batches between two offset index entries.");
+        key(MAX_MESSAGE_BYTES, Type.INT, 1024 * 1024 + 12, Range.atLeast(0), "message.max.bytes",
+                "The largest record batch accepted.");
+        key(MESSAGE_TIMESTAMP_TYPE, Type.STRING, "CreateTime", ValidString.in("CreateTime", "LogAppendTime"),
+                "log.message.timestamp.type", "CreateTime keeps the producer's timestamp; LogAppendTime sets the broker's.");
+        key(MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(0),
+                "log.message.timestamp.before.max.ms", "How far in the past a CreateTime timestamp may be.");
+        key(MESSAGE_TIMESTAMP_AFTER_MAX_MS, Type.LONG, 3_600_000L, Range.atLeast(0),
+                "log.message.timestamp.after.max.ms", "How far in the future a CreateTime timestamp may be.");
+        key(MIN_INSYNC_REPLICAS, Type.INT, 1, Range.atLeast(1), "min.insync.replicas",
+                "Replicas that must have a write for acks=all to succeed.");
+        key(FLUSH_MESSAGES, Type.LONG, Long.MAX_VALUE, Range.atLeast(1), "log.flush.interval.messages",
+                "fsync after this many appended records.");
+        key(FLUSH_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), "log.flush.interval.ms",
+                "fsync when the oldest unflushed record is older than this.");
+        key(FILE_DELETE_DELAY_MS, Type.LONG, 60_000L, Range.atLeast(0), "log.segment.delete.delay.ms",
+                "Delay before the files of a deleted segment are removed.");
+        key(COMPRESSION_TYPE, Type.STRING, "producer",
+                ValidString.in("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"), "compression.type",
+                "producer keeps the producer's compression.");
+        key(DELETE_RETENTION_MS, Type.LONG, 86_400_000L, Range.atLeast(0), "log.cleaner.delete.retention.ms",
+                "How long tombstones are kept on a compacted topic.");
+        key(MIN_COMPACTION_LAG_MS, Type.LONG, 0L, Range.atLeast(0), "log.cleaner.min.compaction.lag.ms",
+                "Minimum age of a record before it may be compacted.");
+        key(MAX_COMPACTION_LAG_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(1), "log.cleaner.max.compaction.lag.ms",
+                "Maximum age of a record before it must be compacted.");
+        key(MIN_CLEANABLE_DIRTY_RATIO, Type.DOUBLE, 0.5, Range.between(0, 1), "log.cleaner.min.cleanable.ratio",
+                "Dirty ratio that makes a log eligible for compaction.");
+        key(UNCLEAN_LEADER_ELECTION_ENABLE, Type.BOOLEAN, false, null, "unclean.leader.election.enable",
+                "Allow an out-of-sync replica to become leader.");
+        key(PREALLOCATE, Type.BOOLEAN, false, null, "log.preallocate", "Preallocate segment files.");
+    }
+
+    private static void key(String name, Type type, Object defaultValue, ConfigDef.Validator validator,
+                            String brokerSynonym, String doc) {
+        KEYS.put(name, new Key(name, type, defaultValue, validator, brokerSynonym, doc));
+        TOPIC_DEFINITION.define(name, type, defaultValue, validator, Importance.MEDIUM, doc);
+    }
+
+    public static List<Key> keys() {
+        return new ArrayList<>(KEYS.values());
+    }
+
+    public static Key key(String name) {
+        return KEYS.get(name);
+    }
+
+    public static String brokerSynonymOf(String topicConfig) {
+        return KEYS.get(topicConfig).brokerSynonym();
+    }
+
+    /**
+     * Checks topic overrides: every name must be a topic config and every value valid.
+     *
+     * @throws ConfigException naming the offending config
+     */
+    public static void validate(Map<String, String> overrides) {
+        for (var entry : overrides.entrySet()) {
+            if (!KEYS.containsKey(entry.getKey())) {
+                throw new ConfigException("Unknown topic config name: " + entry.getKey());
+            }
+            if (entry.getValue() == null) {
+                throw new ConfigException(entry.getKey(), null, "a topic config value may not be null");
+            }
+        }
+        TOPIC_DEFINITION.parse(overrides);
+    }
+
+    /** Parses one value of a topic config (for brokers' defaults and DescribeConfigs). */
+    public static Object parse(String name, String value) {
+        return ConfigDef.parseType(name, value, KEYS.get(name).type());
+    }
+
+    /** Renders a parsed value the way Kafka prints it in DescribeConfigs. */
+    public static String render(Object value) {
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof List<?> list) {
+            return String.join(",", list.stream().map(String::valueOf).toList());
+        }
+        return String.valueOf(value);
+    }
+
+    /** Builds the effective config from broker defaults (keyed by topic config name) and topic overrides. */
+    public static LogConfig of(Map<String, Object> brokerDefaults, Map<String, String> topicOverrides) {
+        var values = new HashMap<String, Object>();
+        for (Key key : KEYS.values()) {
+            Object brokerDefault = brokerDefaults.get(key.name());
+            values.put(key.name(), brokerDefault != null ? brokerDefault : key.defaultValue());
+        }
+        for (var entry : topicOverrides.entrySet()) {
+            if (KEYS.containsKey(entry.getKey())) {
+                values.put(entry.getKey(), parse(entry.getKey(), entry.getValue()));
+            }
+        }
+        return new LogConfig(
+                ((List<?>) values.get(CLEANUP_POLICY)).stream().map(p -> String.valueOf(p).trim().toLowerCase(Locale.ROOT)).toList(),
+                (Long) values.get(RETENTION_MS),
+                (Long) values.get(RETENTION_BYTES),
+                (Integer) values.get(SEGMENT_BYTES),
+                (Long) values.get(SEGMENT_MS),
+                (Integer) values.get(SEGMENT_INDEX_BYTES),
+                (Integer) values.get(INDEX_INTERVAL_BYTES),
+                (Integer) values.get(MAX_MESSAGE_BYTES),
+                TimestampType.forName((String) values.get(MESSAGE_TIMESTAMP_TYPE)),
+                (Long) values.get(MESSAGE_TIMESTAMP_BEFORE_MAX_MS),
+                (Long) values.get(MESSAGE_TIMESTAMP_AFTER_MAX_MS),
+                (Integer) values.get(MIN_INSYNC_REPLICAS),
+                (Long) values.get(FLUSH_MESSAGES),
+                (Long) values.get(FLUSH_MS),
+                (Long) values.get(FILE_DELETE_DELAY_MS),
+                (String) values.get(COMPRESSION_TYPE));
+    }
+
+    public static LogConfig defaults() {
+        return of(Map.of(), Map.of());
+    }
+
+    public boolean compact() {
+        return cleanupPolicy.contains("compact");
+    }
+
+    public boolean delete() {
+        return cleanupPolicy.contains("delete");
+    }
+}

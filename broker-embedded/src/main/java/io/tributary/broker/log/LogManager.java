@@ -1,0 +1,311 @@
+package io.tributary.broker.log;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the log directories and every {@link PartitionLog} in them: opening logs (with crash recovery), the
+ * background retention and flush passes, and the checkpoint files that make restarts fast.
+ *
+ * <pre>
+ * log.dir/
+ *   .lock                              (held while the broker runs)
+ *   meta.properties                    (cluster.id, node.id)
+ *   .tributary-clean-shutdown          (present only after a clean stop: no recovery needed)
+ *   recovery-point-offset-checkpoint   (offsets below which every log is flushed)
+ *   log-start-offset-checkpoint
+ *   orders-0/partition.metadata        (topic_id, so a re-created topic never reuses old data)
+ * </pre>
+ *
+ * <p>Thread-safety: the map of logs is concurrent; each log serializes its own mutations.
+ */
+public final class LogManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LogManager.class);
+    static final String CLEAN_SHUTDOWN_FILE = ".tributary-clean-shutdown";
+    static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
+    static final String LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
+    static final String PARTITION_METADATA = "partition.metadata";
+
+    private final List<Path> dirs;
+    private final Time time;
+    private final ScheduledExecutorService scheduler;
+    private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    private final Map<Path, Boolean> cleanShutdown = new HashMap<>();
+    private final Map<Path, Map<String, Long>> recoveryPoints = new HashMap<>();
+    private final Map<Path, Map<String, Long>> logStartOffsets = new HashMap<>();
+    private final List<FileLock> locks = new ArrayList<>();
+    private final List<FileChannel> lockChannels = new ArrayList<>();
+
+    public LogManager(List<Path> dirs, Time time, ScheduledExecutorService scheduler) {
+        this.dirs = List.copyOf(dirs);
+        this.time = time;
+        this.scheduler = scheduler;
+        for (Path dir : this.dirs) {
+            try {
+                Files.createDirectories(dir);
+                FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
+                FileLock lock = channel.tryLock();
+                if (lock == null) {
+                    channel.close();
+                    throw new IllegalStateException("The log directory " + dir
+                            + " is in use by another broker process (log.dirs must not be shared)");
+                }
+                lockChannels.add(channel);
+                locks.add(lock);
+                Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
+                cleanShutdown.put(dir, Files.exists(marker));
+                Files.deleteIfExists(marker);
+                recoveryPoints.put(dir, Checkpoints.readOffsets(dir.resolve(RECOVERY_POINT_CHECKPOINT)));
+                logStartOffsets.put(dir, Checkpoints.readOffsets(dir.resolve(LOG_START_OFFSET_CHECKPOINT)));
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot use log directory " + dir, e);
+            }
+        }
+    }
+
+    public List<Path> dirs() {
+        return dirs;
+    }
+
+    /** Starts retention, time-based flushing and recovery-point checkpointing. */
+    public void startBackgroundTasks(long retentionCheckIntervalMs, long flushCheckIntervalMs,
+                                     long checkpointIntervalMs) {
+        scheduler.scheduleWithFixedDelay(this::applyRetention, retentionCheckIntervalMs, retentionCheckIntervalMs,
+                TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::flushByTime, flushCheckIntervalMs, flushCheckIntervalMs,
+                TimeUnit.MILLISECONDS);
+        if (checkpointIntervalMs > 0) {
+            scheduler.scheduleWithFixedDelay(this::checkpoint, checkpointIntervalMs, checkpointIntervalMs,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Returns the log of a partition, opening or creating it. An existing directory that belongs to another
+     * incarnation of the topic (a different topic id) is deleted first.
+     */
+    public PartitionLog getOrCreate(TopicPartition topicPartition, Uuid topicId, LogConfig config) {
+        return logs.computeIfAbsent(topicPartition, tp -> open(tp, topicId, config));
+    }
+
+    public PartitionLog get(TopicPartition topicPartition) {
+        return logs.get(topicPartition);
+    }
+
+    public Collection<PartitionLog> all() {
+        return logs.values();
+    }
+
+    private PartitionLog open(TopicPartition topicPartition, Uuid topicId, LogConfig config) {
+        String dirName = PartitionLog.dirName(topicPartition);
+        Path home = null;
+        for (Path dir : dirs) {
+            if (Files.isDirectory(dir.resolve(dirName))) {
+                home = dir;
+                break;
+            }
+        }
+        if (home != null && !topicId.equals(readTopicId(home.resolve(dirName)))) {
+            log.info("Deleting stale log {} of an earlier incarnation of topic {}", home.resolve(dirName),
+                    topicPartition.topic());
+            deleteDirectory(home.resolve(dirName));
+            home = null;
+        }
+        if (home == null) {
+            home = leastLoadedDir();
+        }
+        Path dir = home.resolve(dirName);
+        String key = topicPartition.topic() + " " + topicPartition.partition();
+        boolean clean = cleanShutdown.getOrDefault(home, false);
+        long recoveryPoint = recoveryPoints.get(home).getOrDefault(key, 0L);
+        long logStart = logStartOffsets.get(home).getOrDefault(key, 0L);
+        PartitionLog partitionLog = PartitionLog.open(topicPartition, dir, config,
+                clean ? Long.MAX_VALUE : recoveryPoint, logStart, this::deleteLater, time.milliseconds());
+        writeTopicId(dir, topicId);
+        return partitionLog;
+    }
+
+    private Path leastLoadedDir() {
+        Path best = dirs.get(0);
+        long bestCount = Long.MAX_VALUE;
+        for (Path dir : dirs) {
+            long count = logs.values().stream().filter(l -> l.dir().getParent().equals(dir)).count();
+            if (count < bestCount) {
+                best = dir;
+                bestCount = count;
+            }
+        }
+        return best;
+    }
+
+    private static Uuid readTopicId(Path partitionDir) {
+        Path file = partitionDir.resolve(PARTITION_METADATA);
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (line.startsWith("topic_id:")) {
+                    return Uuid.fromString(line.substring("topic_id:".length()).trim());
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
+        return null;
+    }
+
+    private static void writeTopicId(Path partitionDir, Uuid topicId) {
+        if (!topicId.equals(readTopicId(partitionDir))) {
+            Checkpoints.writeAtomically(partitionDir.resolve(PARTITION_METADATA),
+                    "version: 0\ntopic_id: " + topicId + "\n");
+        }
+    }
+
+    /** Closes and deletes the log of a partition whose topic was deleted or moved away. */
+    public void delete(TopicPartition topicPartition) {
+        PartitionLog removed = logs.remove(topicPartition);
+        if (removed != null) {
+            removed.deleteAll();
+        }
+    }
+
+    /** Deletes partition directories of topics the metadata no longer knows (deleted while we were down). */
+    public void deleteStrayLogs(java.util.function.Predicate<String> isKnownPartitionDir) {
+        for (Path dir : dirs) {
+            try (Stream<Path> children = Files.list(dir)) {
+                for (Path child : children.filter(Files::isDirectory).toList()) {
+                    String name = child.getFileName().toString();
+                    if (name.matches(".+-\\d+") && !isKnownPartitionDir.test(name)
+                            && !logs.containsKey(parse(name))) {
+                        log.info("Deleting stray log {} (its topic no longer exists)", child);
+                        deleteDirectory(child);
+                    }
+                }
+            } catch (IOException e) {
+                log.warn("Cannot scan {} for stray logs: {}", dir, e.toString());
+            }
+        }
+    }
+
+    private static TopicPartition parse(String dirName) {
+        int dash = dirName.lastIndexOf('-');
+        return new TopicPartition(dirName.substring(0, dash), Integer.parseInt(dirName.substring(dash + 1)));
+    }
+
+    private static void deleteDirectory(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            log.warn("Cannot delete {}: {}", dir, e.toString());
+        }
+    }
+
+    private void deleteLater(Runnable deletion, long delayMs) {
+        if (delayMs <= 0) {
+            deletion.run();
+        } else {
+            try {
+                scheduler.schedule(deletion, delayMs, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                deletion.run();
+            }
+        }
+    }
+
+    /** One retention pass over every log. */
+    public void applyRetention() {
+        long now = time.milliseconds();
+        for (PartitionLog partitionLog : logs.values()) {
+            try {
+                partitionLog.applyRetention(now);
+            } catch (RuntimeException e) {
+                log.error("Retention failed for {}", partitionLog.topicPartition(), e);
+            }
+        }
+    }
+
+    private void flushByTime() {
+        long now = time.milliseconds();
+        for (PartitionLog partitionLog : logs.values()) {
+            try {
+                partitionLog.maybeFlushByTime(now);
+            } catch (RuntimeException e) {
+                log.error("Flush failed for {}", partitionLog.topicPartition(), e);
+            }
+        }
+    }
+
+    /** Writes the recovery-point and log-start-offset checkpoints of every directory. */
+    public void checkpoint() {
+        for (Path dir : dirs) {
+            var recovery = new HashMap<String, Long>();
+            var starts = new HashMap<String, Long>();
+            for (PartitionLog partitionLog : logs.values()) {
+                if (partitionLog.dir().getParent().equals(dir)) {
+                    TopicPartition tp = partitionLog.topicPartition();
+                    String key = tp.topic() + " " + tp.partition();
+                    recovery.put(key, partitionLog.recoveryPoint());
+                    starts.put(key, partitionLog.logStartOffset());
+                }
+            }
+            try {
+                Checkpoints.writeOffsets(dir.resolve(RECOVERY_POINT_CHECKPOINT), recovery);
+                Checkpoints.writeOffsets(dir.resolve(LOG_START_OFFSET_CHECKPOINT), starts);
+            } catch (UncheckedIOException e) {
+                log.warn("Cannot checkpoint {}: {}", dir, e.getMessage());
+            }
+        }
+    }
+
+    /** Flushes and closes every log, writes the checkpoints and the clean-shutdown marker. */
+    @Override
+    public void close() {
+        for (PartitionLog partitionLog : logs.values()) {
+            partitionLog.close();
+        }
+        checkpoint();
+        for (Path dir : dirs) {
+            try {
+                Files.writeString(dir.resolve(CLEAN_SHUTDOWN_FILE), "", StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                log.warn("Cannot mark {} as cleanly shut down: {}", dir, e.toString());
+            }
+        }
+        logs.clear();
+        for (FileLock lock : locks) {
+            try {
+                lock.release();
+            } catch (IOException ignored) {
+                // the channel close below releases it anyway
+            }
+        }
+        for (FileChannel channel : lockChannels) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // nothing left to do on shutdown
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package io.tributary.broker.log;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.record.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.FileRecords;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.RecordBatch;
+
+/**
+ * One segment of a partition log: record batches in {@code <baseOffset>.log} exactly as they travel on the wire
+ * (magic v2, offsets assigned), with a sparse {@link OffsetIndex} and {@link TimeIndex} beside it.
+ *
+ * <pre>
+ * 00000000000000000000.log        | batch | batch | batch | ...   (append only)
+ * 00000000000000000000.index      | relOffset,position | ...     (one entry per index.interval.bytes)
+ * 00000000000000000000.timeindex  | maxTimestamp,relOffset | ... (when the max timestamp grows)
+ * </pre>
+ *
+ * <p>This class is not thread-safe for writers: appends, truncation and recovery come from the partition log's
+ * single appender. Reads ({@link #read}, lookups) may run concurrently with appends; they only see bytes the
+ * caller bounds them to.
+ */
+final class LogSegment {
+    private final long baseOffset;
+    private final FileRecords records;
+    private final OffsetIndex offsetIndex;
+    private final TimeIndex timeIndex;
+    private final int indexIntervalBytes;
+    private final long createdMs;
+    private int bytesSinceLastIndexEntry;
+    private volatile long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+    private volatile long firstBatchTimestamp = RecordBatch.NO_TIMESTAMP;
+
+    private LogSegment(long baseOffset, FileRecords records, OffsetIndex offsetIndex, TimeIndex timeIndex,
+                       int indexIntervalBytes, long createdMs) {
+        this.baseOffset = baseOffset;
+        this.records = records;
+        this.offsetIndex = offsetIndex;
+        this.timeIndex = timeIndex;
+        this.indexIntervalBytes = indexIntervalBytes;
+        this.createdMs = createdMs;
+    }
+
+    static String fileName(long baseOffset, String suffix) {
+        return String.format("%020d%s", baseOffset, suffix);
+    }
+
+    static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs) throws IOException {
+        File logFile = dir.resolve(fileName(baseOffset, ".log")).toFile();
+        FileRecords records = FileRecords.open(logFile, true, false, 0, false);
+        return new LogSegment(baseOffset, records,
+                new OffsetIndex(dir.resolve(fileName(baseOffset, ".index")), baseOffset, config.segmentIndexBytes()),
+                new TimeIndex(dir.resolve(fileName(baseOffset, ".timeindex")), baseOffset),
+                config.indexIntervalBytes(), nowMs);
+    }
+
+    long baseOffset() {
+        return baseOffset;
+    }
+
+    int sizeInBytes() {
+        return records.sizeInBytes();
+    }
+
+    long maxTimestamp() {
+        return maxTimestamp;
+    }
+
+    /** The time segment.ms is measured from: the first batch's timestamp, else the segment's creation. */
+    long rollBaseMs() {
+        return firstBatchTimestamp >= 0 ? firstBatchTimestamp : createdMs;
+    }
+
+    boolean indexFull() {
+        return offsetIndex.isFull();
+    }
+
+    FileRecords records() {
+        return records;
+    }
+
+    /**
+     * Appends batches whose offsets are already assigned. Called only by the partition's appender.
+     *
+     * @param firstOffset offset of the first record in {@code batches}
+     * @param lastOffset  offset of the last record in {@code batches}
+     * @param batchesMaxTimestamp the largest batch max timestamp in {@code batches}
+     */
+    void append(long firstOffset, long lastOffset, long batchesMaxTimestamp, MemoryRecords batches) throws IOException {
+        int position = records.sizeInBytes();
+        if (bytesSinceLastIndexEntry >= indexIntervalBytes) {
+            offsetIndex.append(firstOffset, position);
+            bytesSinceLastIndexEntry = 0;
+        }
+        int written = records.append(batches);
+        bytesSinceLastIndexEntry += written;
+        if (firstBatchTimestamp < 0) {
+            firstBatchTimestamp = batchesMaxTimestamp;
+        }
+        if (batchesMaxTimestamp > maxTimestamp) {
+            maxTimestamp = batchesMaxTimestamp;
+            timeIndex.maybeAppend(batchesMaxTimestamp, lastOffset);
+        }
+    }
+
+    /**
+     * The position of the first batch that contains {@code offset} or a later one, searching from the index's
+     * nearest entry. Null when no batch in the segment (up to {@code maxPosition}) reaches the offset.
+     */
+    FileRecords.LogOffsetPosition translateOffset(long offset) {
+        int start = offsetIndex.lookup(offset);
+        return records.searchForOffsetFromPosition(offset, start);
+    }
+
+    /**
+     * Reads from the batch holding {@code startOffset}: at most {@code maxBytes} (but one whole batch if
+     * {@code minOneBatch}), never past {@code maxPosition}. The result is a zero-copy slice of the segment file.
+     */
+    FileRecords read(long startOffset, int maxBytes, int maxPosition, boolean minOneBatch) {
+        FileRecords.LogOffsetPosition start = translateOffset(startOffset);
+        if (start == null || start.position >= maxPosition) {
+            return null;
+        }
+        int available = maxPosition - start.position;
+        int size = Math.min(available, maxBytes);
+        if (minOneBatch && size < start.size) {
+            size = Math.min(available, start.size);
+        }
+        return records.slice(start.position, size);
+    }
+
+    /** The first offset in this segment with a timestamp at or above {@code timestamp}, with that timestamp. */
+    FileRecords.TimestampAndOffset findOffsetByTimestamp(long timestamp, long startingOffset) {
+        long fromOffset = Math.max(timeIndex.lookup(timestamp), startingOffset);
+        int position = offsetIndex.lookup(fromOffset);
+        return records.searchForTimestamp(timestamp, position, startingOffset);
+    }
+
+    /**
+     * Validates every batch from {@code fromPosition} (CRC, framing, offsets increasing) and rebuilds the indexes
+     * from scratch; truncates the file after the last valid batch (a torn write).
+     *
+     * @return the offset after the last valid batch, or -1 when the segment has none
+     */
+    long recover(long expectedStartOffset) throws IOException {
+        offsetIndex.reset();
+        timeIndex.truncateTo(baseOffset);
+        maxTimestamp = RecordBatch.NO_TIMESTAMP;
+        firstBatchTimestamp = RecordBatch.NO_TIMESTAMP;
+        bytesSinceLastIndexEntry = 0;
+        int validBytes = 0;
+        long nextOffset = -1;
+        Iterator<FileChannelRecordBatch> batches = records.batchesFrom(0).iterator();
+        try {
+            while (batches.hasNext()) {
+                FileChannelRecordBatch batch = batches.next();
+                batch.ensureValid();
+                if (batch.magic() != RecordBatch.MAGIC_VALUE_V2 || batch.baseOffset() < Math.max(baseOffset, nextOffset)
+                        || batch.lastOffset() < batch.baseOffset()) {
+                    break;
+                }
+                if (bytesSinceLastIndexEntry >= indexIntervalBytes) {
+                    offsetIndex.append(batch.baseOffset(), validBytes);
+                    bytesSinceLastIndexEntry = 0;
+                }
+                if (firstBatchTimestamp < 0) {
+                    firstBatchTimestamp = batch.maxTimestamp();
+                }
+                if (batch.maxTimestamp() > maxTimestamp) {
+                    maxTimestamp = batch.maxTimestamp();
+                    timeIndex.maybeAppend(batch.maxTimestamp(), batch.lastOffset());
+                }
+                int size = batch.sizeInBytes();
+                validBytes += size;
+                bytesSinceLastIndexEntry += size;
+                nextOffset = batch.nextOffset();
+            }
+        } catch (CorruptRecordException e) {
+            // A torn or corrupt batch ends the valid prefix; everything after it goes.
+        }
+        if (validBytes < records.sizeInBytes()) {
+            records.truncateTo(validBytes);
+        }
+        return nextOffset;
+    }
+
+    /** Loads the persisted indexes; false means they are unusable and {@link #recover} must rebuild them. */
+    boolean loadIndexes() throws IOException {
+        int size = records.sizeInBytes();
+        if (!offsetIndex.load(Math.max(size, 1)) || !timeIndex.load()) {
+            return false;
+        }
+        maxTimestamp = timeIndex.lastTimestamp();
+        return true;
+    }
+
+    /** Offset after the last batch, found from the last index entry; -1 if the segment is empty. */
+    long readNextOffset() {
+        int position = offsetIndex.lookup(Long.MAX_VALUE);
+        long next = -1;
+        for (FileChannelRecordBatch batch : records.batchesFrom(position)) {
+            next = batch.nextOffset();
+            if (firstBatchTimestamp < 0) {
+                firstBatchTimestamp = batch.maxTimestamp();
+            }
+        }
+        return next;
+    }
+
+    /** Removes every batch at or after {@code offset}; returns the bytes removed. */
+    int truncateTo(long offset) throws IOException {
+        FileRecords.LogOffsetPosition position = translateOffset(offset);
+        if (position == null) {
+            return 0;
+        }
+        int removed = records.truncateTo(position.position);
+        offsetIndex.truncateTo(offset);
+        timeIndex.truncateTo(offset);
+        bytesSinceLastIndexEntry = 0;
+        if (records.sizeInBytes() == 0) {
+            maxTimestamp = RecordBatch.NO_TIMESTAMP;
+            firstBatchTimestamp = RecordBatch.NO_TIMESTAMP;
+        }
+        return removed;
+    }
+
+    void flush() throws IOException {
+        records.flush();
+        offsetIndex.flush();
+        timeIndex.flush();
+    }
+
+    void close() throws IOException {
+        records.close();
+    }
+
+    /** Closes the file handles and deletes the files. */
+    void delete() throws IOException {
+        records.closeHandlers();
+        Files.deleteIfExists(records.file().toPath());
+        Files.deleteIfExists(offsetIndex.file());
+        Files.deleteIfExists(timeIndex.file());
+    }
+
+    /** Renames the files to {@code .deleted} so a crash before the delayed delete does not resurrect them. */
+    void markDeleted() throws IOException {
+        records.renameTo(new File(records.file().getPath() + ".deleted"));
+        if (Files.exists(offsetIndex.file())) {
+            Files.move(offsetIndex.file(), offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + ".deleted"));
+        }
+        if (Files.exists(timeIndex.file())) {
+            Files.move(timeIndex.file(), timeIndex.file().resolveSibling(timeIndex.file().getFileName() + ".deleted"));
+        }
+    }
+
+    void deleteRenamed() throws IOException {
+        records.closeHandlers();
+        Files.deleteIfExists(records.file().toPath());
+        Files.deleteIfExists(offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + ".deleted"));
+        Files.deleteIfExists(timeIndex.file().resolveSibling(timeIndex.file().getFileName() + ".deleted"));
+    }
+
+    @Override
+    public String toString() {
+        return "LogSegment(baseOffset=" + baseOffset + ", size=" + sizeInBytes() + ")";
+    }
+}

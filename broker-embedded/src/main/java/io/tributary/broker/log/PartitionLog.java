@@ -1,0 +1,568 @@
+package io.tributary.broker.log;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.record.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.FileRecords;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.MutableRecordBatch;
+import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.Records;
+import org.apache.kafka.common.record.TimestampType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log of one partition: an ordered run of {@link LogSegment}s in {@code <log.dir>/<topic>-<partition>/}, the
+ * last of which (the active segment) takes appends.
+ *
+ * <pre>
+ * orders-0/
+ *   00000000000000000000.log .index .timeindex    (rolled: full, or older than segment.ms)
+ *   00000000000000052311.log .index .timeindex    (active)
+ *   leader-epoch-checkpoint
+ * </pre>
+ *
+ * <p>Invariants: {@code logStartOffset <= recoveryPoint <= logEndOffset}; segments' base offsets increase and
+ * each segment holds offsets below the next one's base. One lock ({@code lock}) serializes every mutation (append,
+ * roll, truncate, retention, flush bookkeeping); reads are lock-free and bounded by a {@link LogOffsetMetadata}
+ * the caller took after the bytes were written, so they never see a partial batch.
+ */
+public final class PartitionLog implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+    static final String EPOCH_CHECKPOINT = "leader-epoch-checkpoint";
+
+    private final TopicPartition topicPartition;
+    private final Path dir;
+    private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    private final LeaderEpochCache epochs;
+    private final SegmentDeleter deleter;
+    private final Object lock = new Object();
+    private volatile LogConfig config;
+    private volatile long logStartOffset;
+    private volatile LogOffsetMetadata logEnd;
+    private volatile long recoveryPoint;
+    private long unflushedRecords;
+    private long lastFlushMs;
+
+    /** Deletes segment files, possibly later (file.delete.delay.ms) so in-flight zero-copy reads finish. */
+    public interface SegmentDeleter {
+        void delete(Runnable deletion, long delayMs);
+    }
+
+    private PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, LeaderEpochCache epochs,
+                         SegmentDeleter deleter, long nowMs) {
+        this.topicPartition = topicPartition;
+        this.dir = dir;
+        this.config = config;
+        this.epochs = epochs;
+        this.deleter = deleter;
+        this.lastFlushMs = nowMs;
+    }
+
+    public static String dirName(TopicPartition topicPartition) {
+        return topicPartition.topic() + "-" + topicPartition.partition();
+    }
+
+    /**
+     * Opens (or creates) the log in {@code dir}. Segments at or above {@code recoveryPoint} are validated batch by
+     * batch and truncated after the last intact batch; their indexes are rebuilt. Segments below it load their
+     * indexes, rebuilding any that are unusable.
+     */
+    public static PartitionLog open(TopicPartition topicPartition, Path dir, LogConfig config, long recoveryPoint,
+                                    long logStartOffset, SegmentDeleter deleter, long nowMs) {
+        try {
+            Files.createDirectories(dir);
+            var partitionLog = new PartitionLog(topicPartition, dir, config,
+                    new LeaderEpochCache(dir.resolve(EPOCH_CHECKPOINT)), deleter, nowMs);
+            partitionLog.load(recoveryPoint, logStartOffset, nowMs);
+            return partitionLog;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot open the log of " + topicPartition + " in " + dir, e);
+        }
+    }
+
+    private void load(long checkpointedRecoveryPoint, long checkpointedLogStart, long nowMs) throws IOException {
+        var baseOffsets = new ArrayList<Long>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(".deleted") || name.endsWith(".tmp")) {
+                    Files.deleteIfExists(file);
+                } else if (name.endsWith(".log")) {
+                    baseOffsets.add(Long.parseLong(name.substring(0, name.length() - 4)));
+                }
+            }
+        }
+        baseOffsets.sort(Long::compare);
+        long nextOffset = -1;
+        boolean truncatedTail = false;
+        for (long baseOffset : baseOffsets) {
+            LogSegment segment = LogSegment.open(dir, baseOffset, config, nowMs);
+            if (truncatedTail) {
+                log.warn("{}: deleting segment {} after a torn write in an earlier segment", topicPartition, baseOffset);
+                segment.delete();
+                continue;
+            }
+            Long nextBase = baseOffsets.stream().filter(b -> b > baseOffset).findFirst().orElse(null);
+            // Long.MAX_VALUE means the directory was shut down cleanly: every segment, the active one too, is
+            // flushed and its indexes were written, so nothing needs a CRC scan.
+            boolean cleanShutdown = checkpointedRecoveryPoint == Long.MAX_VALUE;
+            boolean belowRecoveryPoint = nextBase != null && nextBase <= checkpointedRecoveryPoint;
+            long segmentNext;
+            if ((belowRecoveryPoint || cleanShutdown) && segment.loadIndexes()) {
+                segmentNext = nextBase != null ? nextBase : segment.readNextOffset();
+            } else {
+                int sizeBefore = segment.sizeInBytes();
+                segmentNext = segment.recover(baseOffset);
+                if (segment.sizeInBytes() < sizeBefore) {
+                    log.warn("{}: recovery truncated segment {} from {} to {} bytes (torn or corrupt tail)",
+                            topicPartition, baseOffset, sizeBefore, segment.sizeInBytes());
+                    truncatedTail = true;
+                }
+            }
+            segments.put(baseOffset, segment);
+            nextOffset = segmentNext >= 0 ? segmentNext : Math.max(nextOffset, baseOffset);
+        }
+        if (segments.isEmpty()) {
+            long base = Math.max(0, checkpointedLogStart);
+            segments.put(base, LogSegment.open(dir, base, config, nowMs));
+            nextOffset = base;
+        }
+        LogSegment active = segments.lastEntry().getValue();
+        logEnd = new LogOffsetMetadata(nextOffset, active.baseOffset(), active.sizeInBytes());
+        logStartOffset = Math.max(segments.firstKey(), Math.min(checkpointedLogStart, nextOffset));
+        recoveryPoint = Math.min(Math.max(checkpointedRecoveryPoint, logStartOffset), nextOffset);
+        epochs.truncateFromEnd(nextOffset);
+        epochs.truncateFromStart(logStartOffset);
+    }
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    public void updateConfig(LogConfig newConfig) {
+        this.config = newConfig;
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    public long logEndOffset() {
+        return logEnd.offset();
+    }
+
+    public LogOffsetMetadata logEndMetadata() {
+        return logEnd;
+    }
+
+    public long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    public LeaderEpochCache epochs() {
+        return epochs;
+    }
+
+    public long sizeInBytes() {
+        long size = 0;
+        for (LogSegment segment : segments.values()) {
+            size += segment.sizeInBytes();
+        }
+        return size;
+    }
+
+    public int segmentCount() {
+        return segments.size();
+    }
+
+    /**
+     * Assigns offsets to validated batches in place (base offset, partition leader epoch, and the broker's time
+     * under LogAppendTime) and appends them to the active segment, rolling first if needed. The batches are
+     * written as they are: no copy, nothing allocated per record.
+     */
+    public LogAppendInfo appendAsLeader(MemoryRecords records, RecordBatchValidator.Summary summary, int leaderEpoch,
+                                        long nowMs) {
+        synchronized (lock) {
+            LogConfig current = config;
+            long firstOffset = logEnd.offset();
+            long nextOffset = firstOffset;
+            boolean logAppendTime = current.messageTimestampType() == TimestampType.LOG_APPEND_TIME;
+            for (MutableRecordBatch batch : records.batches()) {
+                long lastOffset = nextOffset + (batch.lastOffset() - batch.baseOffset());
+                batch.setLastOffset(lastOffset);
+                batch.setPartitionLeaderEpoch(leaderEpoch);
+                if (logAppendTime) {
+                    batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, nowMs);
+                }
+                nextOffset = lastOffset + 1;
+            }
+            long maxTimestamp = logAppendTime ? nowMs : summary.maxTimestamp();
+            appendAssigned(records, firstOffset, nextOffset - 1, maxTimestamp, summary.recordCount(), leaderEpoch, nowMs);
+            return new LogAppendInfo(firstOffset, nextOffset - 1, logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP,
+                    logStartOffset);
+        }
+    }
+
+    private void appendAssigned(MemoryRecords records, long firstOffset, long lastOffset, long maxTimestamp,
+                                int recordCount, int leaderEpoch, long nowMs) {
+        try {
+            LogSegment segment = maybeRoll(records.sizeInBytes(), firstOffset, nowMs);
+            segment.append(firstOffset, lastOffset, maxTimestamp, records);
+            epochs.assign(leaderEpoch, firstOffset);
+            logEnd = new LogOffsetMetadata(lastOffset + 1, segment.baseOffset(), segment.sizeInBytes());
+            unflushedRecords += recordCount;
+            if (unflushedRecords >= config.flushMessages()) {
+                flushLocked(nowMs);
+            }
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot append to " + topicPartition + ": " + e.getMessage(), e);
+        }
+    }
+
+    private LogSegment maybeRoll(int incomingBytes, long nextOffset, long nowMs) throws IOException {
+        LogSegment active = segments.lastEntry().getValue();
+        LogConfig current = config;
+        boolean full = (long) active.sizeInBytes() + incomingBytes > current.segmentBytes();
+        boolean old = active.sizeInBytes() > 0 && nowMs - active.rollBaseMs() > current.segmentMs();
+        if (active.sizeInBytes() > 0 && (full || old || active.indexFull())) {
+            return roll(nextOffset, nowMs);
+        }
+        return active;
+    }
+
+    private LogSegment roll(long nextOffset, long nowMs) throws IOException {
+        LogSegment previous = segments.lastEntry().getValue();
+        LogSegment segment = LogSegment.open(dir, nextOffset, config, nowMs);
+        segments.put(nextOffset, segment);
+        // Rolled segments are immutable from here on: flush them now so only the active one needs recovery.
+        previous.flush();
+        log.debug("{}: rolled segment at offset {}", topicPartition, nextOffset);
+        return segment;
+    }
+
+    /**
+     * Reads batches from {@code startOffset}, up to {@code maxBytes} (at least one whole batch when
+     * {@code minOneBatch}), never past {@code upperBound} (the high watermark, or the log end). Zero-copy: the
+     * result is a slice of a segment file.
+     *
+     * @throws OffsetOutOfRangeException when {@code startOffset} is outside [log start, log end]
+     */
+    public Records read(long startOffset, int maxBytes, LogOffsetMetadata upperBound, boolean minOneBatch) {
+        LogOffsetMetadata end = logEnd;
+        long start = logStartOffset;
+        if (startOffset < start || startOffset > end.offset()) {
+            throw new OffsetOutOfRangeException("Offset " + startOffset + " is out of range for " + topicPartition
+                    + " [" + start + ", " + end.offset() + "]");
+        }
+        if (startOffset >= upperBound.offset()) {
+            return MemoryRecords.EMPTY;
+        }
+        Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
+        if (entry == null) {
+            entry = segments.firstEntry();
+        }
+        while (entry != null) {
+            LogSegment segment = entry.getValue();
+            int maxPosition = maxPositionIn(segment, upperBound);
+            FileRecords slice = segment.read(startOffset, maxBytes, maxPosition, minOneBatch);
+            if (slice != null) {
+                return slice;
+            }
+            if (segment.baseOffset() >= upperBound.segmentBaseOffset() && upperBound.positionKnown()) {
+                break;
+            }
+            entry = segments.higherEntry(entry.getKey());
+        }
+        return MemoryRecords.EMPTY;
+    }
+
+    private int maxPositionIn(LogSegment segment, LogOffsetMetadata upperBound) {
+        if (upperBound.positionKnown()) {
+            if (segment.baseOffset() == upperBound.segmentBaseOffset()) {
+                return upperBound.position();
+            }
+            if (segment.baseOffset() < upperBound.segmentBaseOffset()) {
+                return segment.sizeInBytes();
+            }
+            return 0;
+        }
+        FileRecords.LogOffsetPosition position = segment.translateOffset(upperBound.offset());
+        return position == null ? segment.sizeInBytes() : position.position;
+    }
+
+    /** The metadata (segment and position) of an offset at or below the log end. */
+    public LogOffsetMetadata offsetMetadata(long offset) {
+        LogOffsetMetadata end = logEnd;
+        if (offset == end.offset()) {
+            return end;
+        }
+        Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
+        if (entry == null) {
+            return LogOffsetMetadata.unknown(offset);
+        }
+        FileRecords.LogOffsetPosition position = entry.getValue().translateOffset(offset);
+        if (position == null) {
+            return LogOffsetMetadata.unknown(offset);
+        }
+        return new LogOffsetMetadata(offset, entry.getKey(), position.position);
+    }
+
+    /** The first offset whose timestamp is at or above {@code timestamp} (below {@code upperBound}), or null. */
+    public FileRecords.TimestampAndOffset offsetForTimestamp(long timestamp, long upperBound) {
+        for (LogSegment segment : segments.values()) {
+            if (segment.maxTimestamp() < timestamp) {
+                continue;
+            }
+            FileRecords.TimestampAndOffset found = segment.findOffsetByTimestamp(timestamp, logStartOffset);
+            if (found != null) {
+                return found.offset < upperBound ? found : null;
+            }
+        }
+        return null;
+    }
+
+    /** The record with the largest timestamp below {@code upperBound} (ListOffsets MAX_TIMESTAMP), or null. */
+    public FileRecords.TimestampAndOffset maxTimestampOffset(long upperBound) {
+        FileRecords.TimestampAndOffset best = null;
+        for (LogSegment segment : segments.values()) {
+            if (best != null && segment.maxTimestamp() <= best.timestamp) {
+                continue;
+            }
+            for (FileChannelRecordBatch batch : segment.records().batches()) {
+                if (batch.baseOffset() >= upperBound) {
+                    break;
+                }
+                if (best == null || batch.maxTimestamp() > best.timestamp) {
+                    best = new FileRecords.TimestampAndOffset(batch.maxTimestamp(),
+                            Math.min(batch.lastOffset(), upperBound - 1), java.util.Optional.of(batch.partitionLeaderEpoch()));
+                }
+            }
+        }
+        return best;
+    }
+
+    /** Visits every batch header from the oldest segment (used to rebuild producer state at load). */
+    public void forEachBatch(long fromOffset, Consumer<RecordBatch> visitor) {
+        Map.Entry<Long, LogSegment> first = segments.floorEntry(fromOffset);
+        for (LogSegment segment : (first == null ? segments : segments.tailMap(first.getKey())).values()) {
+            for (FileChannelRecordBatch batch : segment.records().batches()) {
+                if (batch.lastOffset() >= fromOffset) {
+                    visitor.accept(batch);
+                }
+            }
+        }
+    }
+
+    /** Raises the log start offset (DeleteRecords); whole segments below it go at the next retention pass. */
+    public long advanceLogStartOffset(long newLogStartOffset) {
+        synchronized (lock) {
+            if (newLogStartOffset > logStartOffset) {
+                logStartOffset = Math.min(newLogStartOffset, logEnd.offset());
+                epochs.truncateFromStart(logStartOffset);
+                deleteSegmentsBelowLogStart();
+            }
+            return logStartOffset;
+        }
+    }
+
+    /**
+     * Applies retention: segments entirely before the log start offset, segments whose newest record is older
+     * than retention.ms, and the oldest segments while the log is larger than retention.bytes. The active
+     * segment is rolled first when it is itself expired. Returns the number of segments deleted.
+     */
+    public int applyRetention(long nowMs) {
+        synchronized (lock) {
+            int deleted = deleteSegmentsBelowLogStart();
+            LogConfig current = config;
+            if (!current.delete()) {
+                return deleted;
+            }
+            try {
+                if (current.retentionMs() >= 0) {
+                    LogSegment active = segments.lastEntry().getValue();
+                    if (active.sizeInBytes() > 0 && nowMs - active.maxTimestamp() > current.retentionMs()) {
+                        roll(logEnd.offset(), nowMs);
+                        logEnd = new LogOffsetMetadata(logEnd.offset(), logEnd.offset(), 0);
+                    }
+                    while (segments.size() > 1) {
+                        LogSegment oldest = segments.firstEntry().getValue();
+                        if (nowMs - oldest.maxTimestamp() <= current.retentionMs()) {
+                            break;
+                        }
+                        deleteOldest();
+                        deleted++;
+                    }
+                }
+                if (current.retentionBytes() >= 0) {
+                    long size = sizeInBytes();
+                    while (segments.size() > 1) {
+                        LogSegment oldest = segments.firstEntry().getValue();
+                        if (size - oldest.sizeInBytes() < current.retentionBytes()) {
+                            break;
+                        }
+                        size -= oldest.sizeInBytes();
+                        deleteOldest();
+                        deleted++;
+                    }
+                }
+            } catch (IOException e) {
+                throw new KafkaStorageException("Retention failed for " + topicPartition + ": " + e.getMessage(), e);
+            }
+            if (deleted > 0) {
+                log.info("{}: retention deleted {} segment(s); log start offset is now {}", topicPartition, deleted,
+                        logStartOffset);
+            }
+            return deleted;
+        }
+    }
+
+    private int deleteSegmentsBelowLogStart() {
+        int deleted = 0;
+        while (segments.size() > 1) {
+            Long secondBase = segments.higherKey(segments.firstKey());
+            if (secondBase == null || secondBase > logStartOffset) {
+                break;
+            }
+            deleteOldest();
+            deleted++;
+        }
+        return deleted;
+    }
+
+    private void deleteOldest() {
+        LogSegment oldest = segments.pollFirstEntry().getValue();
+        logStartOffset = Math.max(logStartOffset, segments.firstKey());
+        recoveryPoint = Math.max(recoveryPoint, logStartOffset);
+        epochs.truncateFromStart(logStartOffset);
+        try {
+            oldest.markDeleted();
+        } catch (IOException e) {
+            log.warn("{}: cannot rename segment {} for deletion: {}", topicPartition, oldest.baseOffset(), e.toString());
+        }
+        deleter.delete(() -> {
+            try {
+                oldest.deleteRenamed();
+            } catch (IOException e) {
+                log.warn("{}: cannot delete segment {}: {}", topicPartition, oldest.baseOffset(), e.toString());
+            }
+        }, config.fileDeleteDelayMs());
+    }
+
+    /** Removes everything at or after {@code offset} (a follower diverging from its leader). */
+    public void truncateTo(long offset) {
+        synchronized (lock) {
+            if (offset >= logEnd.offset()) {
+                return;
+            }
+            try {
+                for (LogSegment segment : new ArrayList<>(segments.tailMap(offset, false).values())) {
+                    if (segment.baseOffset() >= offset && segments.size() > 1) {
+                        segments.remove(segment.baseOffset());
+                        segment.delete();
+                    }
+                }
+                LogSegment active = segments.lastEntry().getValue();
+                active.truncateTo(offset);
+                long newEnd = Math.max(offset, active.baseOffset());
+                logEnd = new LogOffsetMetadata(newEnd, active.baseOffset(), active.sizeInBytes());
+                recoveryPoint = Math.min(recoveryPoint, newEnd);
+                epochs.truncateFromEnd(newEnd);
+            } catch (IOException e) {
+                throw new KafkaStorageException("Cannot truncate " + topicPartition + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Forces unflushed segments to disk when flush.ms has passed since the last flush. */
+    public void maybeFlushByTime(long nowMs) {
+        synchronized (lock) {
+            if (unflushedRecords > 0 && nowMs - lastFlushMs >= config.flushMs()) {
+                flushLocked(nowMs);
+            }
+        }
+    }
+
+    /** Forces every segment with unflushed bytes to disk and moves the recovery point to the log end. */
+    public void flush(long nowMs) {
+        synchronized (lock) {
+            flushLocked(nowMs);
+        }
+    }
+
+    private void flushLocked(long nowMs) {
+        long end = logEnd.offset();
+        try {
+            Map.Entry<Long, LogSegment> from = segments.floorEntry(recoveryPoint);
+            for (LogSegment segment : (from == null ? segments : segments.tailMap(from.getKey())).values()) {
+                segment.flush();
+            }
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot flush " + topicPartition + ": " + e.getMessage(), e);
+        }
+        recoveryPoint = end;
+        unflushedRecords = 0;
+        lastFlushMs = nowMs;
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            for (LogSegment segment : segments.values()) {
+                try {
+                    segment.flush();
+                    segment.close();
+                } catch (IOException e) {
+                    log.warn("{}: error closing segment {}: {}", topicPartition, segment.baseOffset(), e.toString());
+                }
+            }
+            recoveryPoint = logEnd.offset();
+        }
+    }
+
+    /** Closes and removes the whole partition directory (topic deletion). */
+    public void deleteAll() {
+        synchronized (lock) {
+            for (LogSegment segment : segments.values()) {
+                try {
+                    segment.delete();
+                } catch (IOException e) {
+                    log.warn("{}: cannot delete segment {}: {}", topicPartition, segment.baseOffset(), e.toString());
+                }
+            }
+            segments.clear();
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            } catch (IOException e) {
+                log.warn("{}: cannot delete directory {}: {}", topicPartition, dir, e.toString());
+            }
+        }
+    }
+
+    /** Base offsets of the segments, oldest first (for tests and DescribeLogDirs). */
+    public List<Long> segmentBaseOffsets() {
+        return new ArrayList<>(segments.keySet());
+    }
+}

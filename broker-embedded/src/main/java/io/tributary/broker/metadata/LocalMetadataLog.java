@@ -1,0 +1,121 @@
+package io.tributary.broker.metadata;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The metadata log of a single node: {@code __cluster_metadata/metadata.log}, one frame per atomic batch, each
+ * forced to disk before {@link #append} returns.
+ *
+ * <pre>
+ * frame: | length int32 | crc32c int32 (of payload) | payload: count int32, records... |
+ * </pre>
+ *
+ * <p>A torn or corrupt frame at the tail (a crash mid-write) is truncated on {@link #replay}; frames before it
+ * are intact. Appends are serialized by the controller, the only writer; the method is synchronized anyway.
+ */
+public final class LocalMetadataLog implements MetadataLog {
+    private static final Logger log = LoggerFactory.getLogger(LocalMetadataLog.class);
+
+    private final Path file;
+    private final FileChannel channel;
+
+    public LocalMetadataLog(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            this.file = dir.resolve("metadata.log");
+            this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot open the metadata log in " + dir, e);
+        }
+    }
+
+    @Override
+    public synchronized long replay(Consumer<List<MetadataRecord>> consumer) {
+        try {
+            long size = channel.size();
+            long position = 0;
+            long batches = 0;
+            ByteBuffer header = ByteBuffer.allocate(8);
+            while (position + 8 <= size) {
+                header.clear();
+                readFully(header, position);
+                header.flip();
+                int length = header.getInt();
+                int crc = header.getInt();
+                if (length < 4 || position + 8 + length > size) {
+                    break;
+                }
+                ByteBuffer payload = ByteBuffer.allocate(length);
+                readFully(payload, position + 8);
+                var checksum = new CRC32C();
+                checksum.update(payload.array(), 0, length);
+                if ((int) checksum.getValue() != crc) {
+                    break;
+                }
+                List<MetadataRecord> records = MetadataRecordSerde.deserialize(
+                        new DataInputStream(new ByteArrayInputStream(payload.array())));
+                consumer.accept(records);
+                position += 8 + length;
+                batches++;
+            }
+            if (position < size) {
+                log.warn("Truncating the metadata log from {} to {} bytes (torn or corrupt tail)", size, position);
+                channel.truncate(position);
+                channel.force(true);
+            }
+            channel.position(position);
+            return batches;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the metadata log " + file, e);
+        }
+    }
+
+    private void readFully(ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            int read = channel.read(buffer, position + buffer.position());
+            if (read < 0) {
+                throw new IOException("Unexpected end of " + file);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void append(List<MetadataRecord> records) {
+        byte[] payload = MetadataRecordSerde.serialize(records);
+        var checksum = new CRC32C();
+        checksum.update(payload);
+        ByteBuffer frame = ByteBuffer.allocate(8 + payload.length);
+        frame.putInt(payload.length).putInt((int) checksum.getValue()).put(payload).flip();
+        try {
+            while (frame.hasRemaining()) {
+                channel.write(frame);
+            }
+            channel.force(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot append to the metadata log " + file, e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.warn("Error closing the metadata log: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.tributary.broker.network;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Kafka listener: a Netty server whose per-connection pipeline reads top to bottom
+ *
+ * <pre>
+ * frames   LengthFieldBasedFrameDecoder  int32 size prefix; a frame over socket.request.max.bytes closes the connection
+ * requests RequestChannelHandler         header + body decode, one request in flight, ordered responses
+ * </pre>
+ */
+public final class SocketServer implements AutoCloseable {
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final Channel serverChannel;
+
+    private SocketServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, Channel serverChannel) {
+        this.bossGroup = bossGroup;
+        this.workerGroup = workerGroup;
+        this.serverChannel = serverChannel;
+    }
+
+    public static SocketServer start(String host, int port, int networkThreads, int maxRequestBytes,
+                                     int maxQueuedRequests, RequestRouter router, Executor requestExecutor)
+            throws InterruptedException {
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(networkThreads, NioIoHandler.newFactory());
+        try {
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 256)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            channel.pipeline()
+                                    .addLast("frames", new LengthFieldBasedFrameDecoder(maxRequestBytes + 4, 0, 4, 0, 4))
+                                    .addLast("requests", new RequestChannelHandler(router, requestExecutor,
+                                            maxQueuedRequests));
+                        }
+                    });
+            Channel channel = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
+            return new SocketServer(boss, workers, channel);
+        } catch (RuntimeException | InterruptedException e) {
+            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    public InetSocketAddress boundAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Stops accepting connections (first step of shutdown). */
+    public void stopAccepting() {
+        serverChannel.close().awaitUninterruptibly();
+    }
+
+    @Override
+    public void close() {
+        serverChannel.close().awaitUninterruptibly();
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}

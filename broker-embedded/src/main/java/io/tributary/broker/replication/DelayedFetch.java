@@ -1,0 +1,96 @@
+package io.tributary.broker.replication;
+
+import io.tributary.broker.log.LogOffsetMetadata;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * A fetch that did not yet have {@code fetch.min.bytes} to return. It completes when, counting from the position
+ * each partition's fetch offset had when it was parked, the bytes below the high watermark reach the minimum, or
+ * when a partition's situation changes (segment rolled, leadership lost, log truncated), or on timeout. On
+ * completion it reads again and answers.
+ */
+final class DelayedFetch {
+    private final FetchParams params;
+    private final List<FetchPartition> partitions;
+    private final Map<TopicPartition, LogOffsetMetadata> fetchPositions;
+    private final Function<TopicPartition, Partition> partitionLookup;
+    private final Function<List<FetchPartition>, Map<TopicIdPartition, FetchResult>> read;
+    private final CompletableFuture<Map<TopicIdPartition, FetchResult>> result;
+    private final FetchPurgatory purgatory;
+    private final AtomicBoolean completed = new AtomicBoolean();
+    private volatile ScheduledFuture<?> timeout;
+
+    DelayedFetch(FetchParams params, List<FetchPartition> partitions, Map<TopicPartition, LogOffsetMetadata> fetchPositions,
+                 Function<TopicPartition, Partition> partitionLookup,
+                 Function<List<FetchPartition>, Map<TopicIdPartition, FetchResult>> read,
+                 CompletableFuture<Map<TopicIdPartition, FetchResult>> result, FetchPurgatory purgatory) {
+        this.params = params;
+        this.partitions = partitions;
+        this.fetchPositions = new LinkedHashMap<>(fetchPositions);
+        this.partitionLookup = partitionLookup;
+        this.read = read;
+        this.result = result;
+        this.purgatory = purgatory;
+    }
+
+    void setTimeout(ScheduledFuture<?> timeout) {
+        this.timeout = timeout;
+        if (completed.get()) {
+            timeout.cancel(false);
+        }
+    }
+
+    void tryComplete() {
+        if (completed.get()) {
+            return;
+        }
+        long bytes = 0;
+        for (var entry : fetchPositions.entrySet()) {
+            Partition partition = partitionLookup.apply(entry.getKey());
+            if (partition == null || !partition.isLeader()) {
+                forceComplete();
+                return;
+            }
+            LogOffsetMetadata start = entry.getValue();
+            LogOffsetMetadata end = partition.highWatermarkMetadata();
+            if (end.offset() < start.offset()) {
+                forceComplete();
+                return;
+            }
+            if (end.offset() > start.offset()) {
+                if (!start.positionKnown() || !end.positionKnown() || end.segmentBaseOffset() != start.segmentBaseOffset()) {
+                    forceComplete();
+                    return;
+                }
+                bytes += end.position() - start.position();
+            }
+        }
+        if (bytes >= params.minBytes()) {
+            forceComplete();
+        }
+    }
+
+    void forceComplete() {
+        if (!completed.compareAndSet(false, true)) {
+            return;
+        }
+        ScheduledFuture<?> scheduled = timeout;
+        if (scheduled != null) {
+            scheduled.cancel(false);
+        }
+        purgatory.unwatch(this, fetchPositions.keySet());
+        try {
+            result.complete(read.apply(partitions));
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.tributary.broker.replication;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Parked long-poll fetches ("purgatory"): each {@link DelayedFetch} waits, without a thread, on the partitions
+ * it reads until an append gives it {@code fetch.min.bytes} or its {@code fetch.max.wait.ms} timer fires.
+ *
+ * <p>Thread-safety: watcher sets are concurrent; a delayed fetch completes exactly once (its own CAS), whichever
+ * of the appending thread or the timer gets there first.
+ */
+public final class FetchPurgatory {
+    private final Map<TopicPartition, Set<DelayedFetch>> watchers = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer;
+
+    public FetchPurgatory(ScheduledExecutorService timer) {
+        this.timer = timer;
+    }
+
+    /** Parks {@code fetch} on its partitions, then re-checks once so an append that raced the parking is seen. */
+    void watch(DelayedFetch fetch, Collection<TopicPartition> partitions, long timeoutMs) {
+        for (TopicPartition partition : partitions) {
+            watchers.computeIfAbsent(partition, p -> ConcurrentHashMap.newKeySet()).add(fetch);
+        }
+        fetch.setTimeout(timer.schedule(fetch::forceComplete, timeoutMs, TimeUnit.MILLISECONDS));
+        fetch.tryComplete();
+    }
+
+    /** Called after data arrives in {@code partition} (or its leadership changes). */
+    public void checkAndComplete(TopicPartition partition) {
+        Set<DelayedFetch> waiting = watchers.get(partition);
+        if (waiting == null || waiting.isEmpty()) {
+            return;
+        }
+        for (DelayedFetch fetch : waiting) {
+            fetch.tryComplete();
+        }
+    }
+
+    void unwatch(DelayedFetch fetch, Collection<TopicPartition> partitions) {
+        for (TopicPartition partition : partitions) {
+            Set<DelayedFetch> waiting = watchers.get(partition);
+            if (waiting != null) {
+                waiting.remove(fetch);
+                if (waiting.isEmpty()) {
+                    watchers.remove(partition, waiting);
+                }
+            }
+        }
+    }
+
+    /** Completes every parked fetch now (shutdown). */
+    public void completeAll() {
+        for (Set<DelayedFetch> waiting : watchers.values()) {
+            for (DelayedFetch fetch : waiting) {
+                fetch.forceComplete();
+            }
+        }
+    }
+
+    int watched() {
+        return watchers.values().stream().mapToInt(Set::size).sum();
+    }
+}

@@ -1,0 +1,199 @@
+package io.tributary.broker.replication;
+
+import io.tributary.broker.log.LogAppendInfo;
+import io.tributary.broker.log.LogConfig;
+import io.tributary.broker.log.LogOffsetMetadata;
+import io.tributary.broker.log.PartitionLog;
+import io.tributary.broker.log.RecordBatchValidator;
+import io.tributary.broker.metadata.PartitionRegistration;
+import io.tributary.broker.txn.ProducerStateTable;
+import java.util.HashSet;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.FencedLeaderEpochException;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.UnknownLeaderEpochException;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.MutableRecordBatch;
+import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.Records;
+
+/**
+ * One partition replica on this node: its log, its role ({@link PartitionState}), leader epoch, high watermark
+ * and idempotent-producer state.
+ *
+ * <p>The high watermark is the offset below which every in-sync replica has the data; reads for consumers stop
+ * there. With an ISR of just this node (a single-node cluster) it follows the log end after every append, through
+ * the same {@link #maybeIncrementHighWatermark} a replicated partition uses.
+ *
+ * <p>Thread-safety: {@code appendLock} serializes producer-state checks with the log append so a duplicate check
+ * and the append it guards are atomic. Role, epoch and high watermark are volatile and published after change.
+ */
+public final class Partition {
+    private final TopicPartition topicPartition;
+    private final Uuid topicId;
+    private final int localBrokerId;
+    private final PartitionLog log;
+    private final ProducerStateTable producers = new ProducerStateTable();
+    private final Object appendLock = new Object();
+    private volatile PartitionState state = new PartitionState.Offline(-1);
+    private volatile LogOffsetMetadata highWatermark;
+
+    Partition(TopicPartition topicPartition, Uuid topicId, int localBrokerId, PartitionLog log) {
+        this.topicPartition = topicPartition;
+        this.topicId = topicId;
+        this.localBrokerId = localBrokerId;
+        this.log = log;
+        this.highWatermark = LogOffsetMetadata.unknown(log.logStartOffset());
+        log.forEachBatch(log.logStartOffset(), producers::update);
+    }
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public Uuid topicId() {
+        return topicId;
+    }
+
+    public PartitionLog log() {
+        return log;
+    }
+
+    public PartitionState state() {
+        return state;
+    }
+
+    public int leaderEpoch() {
+        return state.leaderEpoch();
+    }
+
+    public boolean isLeader() {
+        return state instanceof PartitionState.Leader;
+    }
+
+    public long highWatermark() {
+        return highWatermark.offset();
+    }
+
+    public LogOffsetMetadata highWatermarkMetadata() {
+        return highWatermark;
+    }
+
+    /** Last stable offset: the high watermark until transactions keep it lower. */
+    public long lastStableOffset() {
+        return highWatermark.offset();
+    }
+
+    public long logStartOffset() {
+        return log.logStartOffset();
+    }
+
+    public long logEndOffset() {
+        return log.logEndOffset();
+    }
+
+    /** Applies the controller's registration: becomes leader or follower at the registered epoch. */
+    void applyRegistration(PartitionRegistration registration) {
+        synchronized (appendLock) {
+            if (registration.leader() == localBrokerId) {
+                state = new PartitionState.Leader(registration.leaderEpoch(), new HashSet<>(registration.isr()));
+                maybeIncrementHighWatermark();
+            } else {
+                state = new PartitionState.Follower(registration.leaderEpoch(), registration.leader());
+            }
+        }
+    }
+
+    void updateConfig(LogConfig config) {
+        log.updateConfig(config);
+    }
+
+    /**
+     * Validates and appends a producer's batches as leader. A retried batch of an idempotent producer that is
+     * already in the log is not appended again: its original offsets are returned.
+     */
+    public LogAppendInfo appendRecordsToLeader(MemoryRecords records, short requiredAcks, long nowMs) {
+        LogConfig config = log.config();
+        RecordBatchValidator.Summary summary = RecordBatchValidator.validate(records, config, nowMs);
+        synchronized (appendLock) {
+            if (!(state instanceof PartitionState.Leader leader)) {
+                throw new NotLeaderOrFollowerException("This broker is not the leader of " + topicPartition);
+            }
+            if (requiredAcks == -1 && leader.isr().size() < config.minInsyncReplicas()) {
+                throw new NotEnoughReplicasException("The in-sync replicas of " + topicPartition + " are "
+                        + leader.isr() + ", fewer than min.insync.replicas=" + config.minInsyncReplicas());
+            }
+            if (summary.batchCount() == 1) {
+                RecordBatch batch = records.firstBatch();
+                ProducerStateTable.BatchMetadata duplicate = producers.check(batch);
+                if (duplicate != null) {
+                    return new LogAppendInfo(duplicate.firstOffset(), duplicate.lastOffset(), -1,
+                            log.logStartOffset());
+                }
+            } else {
+                for (MutableRecordBatch batch : records.batches()) {
+                    if (batch.hasProducerId()) {
+                        throw new org.apache.kafka.common.InvalidRecordException(
+                                "Idempotent producers send one batch per partition per request");
+                    }
+                }
+            }
+            LogAppendInfo info = log.appendAsLeader(records, summary, leader.leaderEpoch(), nowMs);
+            for (MutableRecordBatch batch : records.batches()) {
+                producers.update(batch);
+            }
+            maybeIncrementHighWatermark();
+            return info;
+        }
+    }
+
+    /**
+     * Moves the high watermark to the smallest log end among in-sync replicas. This node alone in the ISR means
+     * the log end.
+     */
+    private void maybeIncrementHighWatermark() {
+        LogOffsetMetadata end = log.logEndMetadata();
+        if (state instanceof PartitionState.Leader leader && leader.isr().equals(java.util.Set.of(localBrokerId))) {
+            if (end.offset() >= highWatermark.offset()) {
+                highWatermark = end;
+            }
+        }
+    }
+
+    /** Checks the leader epoch a client sent (-1 means "not given"), per KIP-320. */
+    public void checkLeaderEpoch(int requestEpoch) {
+        if (requestEpoch < 0) {
+            return;
+        }
+        int current = state.leaderEpoch();
+        if (requestEpoch < current) {
+            throw new FencedLeaderEpochException("Leader epoch " + requestEpoch + " is older than " + current);
+        }
+        if (requestEpoch > current) {
+            throw new UnknownLeaderEpochException("Leader epoch " + requestEpoch + " is newer than " + current);
+        }
+    }
+
+    /** Reads for a consumer: up to the high watermark (or the last stable offset under read_committed). */
+    public Records readForConsumer(long offset, int maxBytes, boolean minOneBatch) {
+        if (!isLeader()) {
+            throw new NotLeaderOrFollowerException("This broker is not the leader of " + topicPartition);
+        }
+        return log.read(offset, maxBytes, highWatermark, minOneBatch);
+    }
+
+    /** Deletes records below {@code offset} (DeleteRecords); -1 means "up to the high watermark". */
+    public long deleteRecordsBefore(long offset) {
+        if (!isLeader()) {
+            throw new NotLeaderOrFollowerException("This broker is not the leader of " + topicPartition);
+        }
+        long target = offset == -1 ? highWatermark.offset() : offset;
+        if (target < 0 || target > highWatermark.offset()) {
+            throw new org.apache.kafka.common.errors.OffsetOutOfRangeException("Cannot delete records before "
+                    + target + ": it is above the high watermark " + highWatermark.offset());
+        }
+        return log.advanceLogStartOffset(target);
+    }
+}

@@ -1,0 +1,203 @@
+package io.tributary.broker.replication;
+
+import io.tributary.broker.log.LogAppendInfo;
+import io.tributary.broker.log.LogConfig;
+import io.tributary.broker.log.LogManager;
+import io.tributary.broker.log.LogOffsetMetadata;
+import io.tributary.broker.log.PartitionLog;
+import io.tributary.broker.metadata.ConfigResolver;
+import io.tributary.broker.metadata.MetadataImage;
+import io.tributary.broker.metadata.PartitionRegistration;
+import io.tributary.broker.metadata.TopicImage;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.Records;
+import org.apache.kafka.common.requests.ProduceResponse.PartitionResponse;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The partitions this node hosts, and the produce and fetch paths through them.
+ *
+ * <p>Follows the {@link MetadataImage}: when an image arrives it opens the logs of new partitions, applies config
+ * changes and leadership, and deletes the logs of removed topics. Produce appends as leader and answers per
+ * {@code acks}; fetch reads up to the high watermark and parks in the {@link FetchPurgatory} when there is less
+ * than {@code fetch.min.bytes}.
+ */
+public final class ReplicaManager {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+
+    private final int localBrokerId;
+    private final LogManager logManager;
+    private final FetchPurgatory fetchPurgatory;
+    private final Time time;
+    private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+
+    public ReplicaManager(int localBrokerId, LogManager logManager, FetchPurgatory fetchPurgatory, Time time) {
+        this.localBrokerId = localBrokerId;
+        this.logManager = logManager;
+        this.fetchPurgatory = fetchPurgatory;
+        this.time = time;
+    }
+
+    public Partition partition(TopicPartition topicPartition) {
+        return partitions.get(topicPartition);
+    }
+
+    public Collection<Partition> partitions() {
+        return partitions.values();
+    }
+
+    /** Brings the hosted partitions in line with {@code image}. Called on the controller's publish path. */
+    public synchronized void applyImage(MetadataImage image, ConfigResolver configs) {
+        Set<TopicPartition> wanted = new HashSet<>();
+        for (TopicImage topic : image.topicsByName().values()) {
+            LogConfig config = configs.logConfig(image, topic.name());
+            for (var entry : topic.partitions().entrySet()) {
+                PartitionRegistration registration = entry.getValue();
+                if (!registration.replicas().contains(localBrokerId)) {
+                    continue;
+                }
+                TopicPartition tp = new TopicPartition(topic.name(), entry.getKey());
+                wanted.add(tp);
+                Partition partition = partitions.get(tp);
+                if (partition != null && !partition.topicId().equals(topic.id())) {
+                    remove(tp);
+                    partition = null;
+                }
+                if (partition == null) {
+                    PartitionLog partitionLog = logManager.getOrCreate(tp, topic.id(), config);
+                    partition = new Partition(tp, topic.id(), localBrokerId, partitionLog);
+                    partitions.put(tp, partition);
+                }
+                if (!partition.log().config().equals(config)) {
+                    partition.updateConfig(config);
+                }
+                partition.applyRegistration(registration);
+            }
+        }
+        for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
+            if (!wanted.contains(tp)) {
+                remove(tp);
+            }
+        }
+        logManager.deleteStrayLogs(name -> {
+            int dash = name.lastIndexOf('-');
+            TopicImage topic = image.topic(name.substring(0, dash));
+            return topic != null;
+        });
+    }
+
+    private void remove(TopicPartition tp) {
+        partitions.remove(tp);
+        logManager.delete(tp);
+        fetchPurgatory.checkAndComplete(tp);
+        log.info("Removed partition {}", tp);
+    }
+
+    /**
+     * Appends each partition's batches as leader. With this node the only in-sync replica, every acks level is
+     * satisfied once the batch is in the log; the answer is a future so replicated acks=all plugs in here.
+     */
+    public CompletableFuture<Map<TopicPartition, PartitionResponse>> appendRecords(
+            short requiredAcks, Map<TopicPartition, MemoryRecords> records) {
+        var responses = new LinkedHashMap<TopicPartition, PartitionResponse>();
+        long now = time.milliseconds();
+        for (var entry : records.entrySet()) {
+            TopicPartition tp = entry.getKey();
+            Partition partition = partitions.get(tp);
+            if (partition == null) {
+                responses.put(tp, new PartitionResponse(Errors.UNKNOWN_TOPIC_OR_PARTITION));
+                continue;
+            }
+            try {
+                LogAppendInfo info = partition.appendRecordsToLeader(entry.getValue(), requiredAcks, now);
+                responses.put(tp, new PartitionResponse(Errors.NONE, info.firstOffset(), info.logAppendTimeMs(),
+                        info.logStartOffset()));
+                fetchPurgatory.checkAndComplete(tp);
+            } catch (ApiException e) {
+                responses.put(tp, new PartitionResponse(Errors.forException(e), -1, -1, -1, List.of(),
+                        e.getMessage()));
+            } catch (RuntimeException e) {
+                log.error("Append to {} failed", tp, e);
+                responses.put(tp, new PartitionResponse(Errors.KAFKA_STORAGE_ERROR, -1, -1, -1, List.of(),
+                        e.toString()));
+            }
+        }
+        return CompletableFuture.completedFuture(responses);
+    }
+
+    /**
+     * Reads the partitions; when they hold fewer than {@code minBytes} and {@code maxWaitMs > 0}, parks the fetch
+     * until enough arrives or the wait ends. Errors are per partition.
+     */
+    public CompletableFuture<Map<TopicIdPartition, FetchResult>> fetch(FetchParams params,
+                                                                       List<FetchPartition> fetchPartitions) {
+        Map<TopicIdPartition, FetchResult> first = read(params, fetchPartitions);
+        long bytes = 0;
+        boolean anyError = false;
+        for (FetchResult result : first.values()) {
+            bytes += result.records().sizeInBytes();
+            anyError |= result.error() != Errors.NONE;
+        }
+        if (params.maxWaitMs() <= 0 || fetchPartitions.isEmpty() || bytes >= params.minBytes() || anyError) {
+            return CompletableFuture.completedFuture(first);
+        }
+        var positions = new LinkedHashMap<TopicPartition, LogOffsetMetadata>();
+        for (FetchPartition fetchPartition : fetchPartitions) {
+            TopicPartition tp = fetchPartition.topicIdPartition().topicPartition();
+            Partition partition = partitions.get(tp);
+            LogOffsetMetadata hw = partition.highWatermarkMetadata();
+            positions.put(tp, hw.offset() == fetchPartition.fetchOffset()
+                    ? hw : partition.log().offsetMetadata(fetchPartition.fetchOffset()));
+        }
+        var future = new CompletableFuture<Map<TopicIdPartition, FetchResult>>();
+        var delayed = new DelayedFetch(params, fetchPartitions, positions, partitions::get,
+                again -> read(params, again), future, fetchPurgatory);
+        fetchPurgatory.watch(delayed, positions.keySet(), params.maxWaitMs());
+        return future;
+    }
+
+    private Map<TopicIdPartition, FetchResult> read(FetchParams params, List<FetchPartition> fetchPartitions) {
+        var results = new LinkedHashMap<TopicIdPartition, FetchResult>();
+        int remaining = params.maxBytes();
+        boolean minOneBatch = true;
+        for (FetchPartition fetchPartition : fetchPartitions) {
+            TopicIdPartition tip = fetchPartition.topicIdPartition();
+            Partition partition = partitions.get(tip.topicPartition());
+            if (partition == null) {
+                results.put(tip, FetchResult.error(Errors.UNKNOWN_TOPIC_OR_PARTITION));
+                continue;
+            }
+            try {
+                partition.checkLeaderEpoch(fetchPartition.currentLeaderEpoch());
+                int maxBytes = Math.min(fetchPartition.maxBytes(), remaining);
+                Records records = maxBytes <= 0 && !minOneBatch ? MemoryRecords.EMPTY
+                        : partition.readForConsumer(fetchPartition.fetchOffset(), Math.max(maxBytes, 0), minOneBatch);
+                results.put(tip, new FetchResult(Errors.NONE, partition.highWatermark(), partition.lastStableOffset(),
+                        partition.logStartOffset(), records));
+                if (records.sizeInBytes() > 0) {
+                    minOneBatch = false;
+                    remaining -= records.sizeInBytes();
+                }
+            } catch (ApiException e) {
+                results.put(tip, new FetchResult(Errors.forException(e), partition.highWatermark(),
+                        partition.lastStableOffset(), partition.logStartOffset(), MemoryRecords.EMPTY));
+            }
+        }
+        return results;
+    }
+}

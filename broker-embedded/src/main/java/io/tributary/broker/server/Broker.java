@@ -1,0 +1,235 @@
+package io.tributary.broker.server;
+
+import io.tributary.broker.api.BrokerApis;
+import io.tributary.broker.api.LocalNode;
+import io.tributary.broker.log.LogManager;
+import io.tributary.broker.metadata.ClusterDefaults;
+import io.tributary.broker.metadata.ConfigControl;
+import io.tributary.broker.metadata.ConfigResolver;
+import io.tributary.broker.metadata.Controller;
+import io.tributary.broker.metadata.ControllerResult;
+import io.tributary.broker.metadata.LocalMetadataLog;
+import io.tributary.broker.metadata.MetadataRecord.ProducerIdsRecord;
+import io.tributary.broker.metadata.TopicControl;
+import io.tributary.broker.network.SocketServer;
+import io.tributary.broker.replication.FetchPurgatory;
+import io.tributary.broker.replication.ReplicaManager;
+import io.tributary.broker.txn.ProducerIdAllocator;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Tributary broker node: {@code Broker.start(config)} brings it up, {@link #close()} shuts it down
+ * cleanly (every log flushed, checkpoints and the clean-shutdown marker written).
+ *
+ * <pre>{@code
+ * try (Broker broker = Broker.start(BrokerConfig.fromMap(Map.of(
+ *         "log.dirs", "/var/lib/tributary", "listeners", "PLAINTEXT://127.0.0.1:0")))) {
+ *     String bootstrapServers = broker.bootstrapServers();
+ * }
+ * }</pre>
+ *
+ * <p>Start order: log directories (lock, identity), metadata log replayed into the image (which opens and
+ * recovers the partition logs), request threads, then the listener. Shutdown runs it backwards.
+ */
+public final class Broker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Broker.class);
+
+    private final BrokerConfig config;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final LogManager logManager;
+    private final Controller controller;
+    private final FetchPurgatory fetchPurgatory;
+    private final ThreadPoolExecutor requestExecutor;
+    private final SocketServer socketServer;
+    private final LocalNode node;
+    private final Object closeLock = new Object();
+    private boolean closed;
+
+    private Broker(BrokerConfig config, ScheduledThreadPoolExecutor scheduler, LogManager logManager,
+                   Controller controller, FetchPurgatory fetchPurgatory, ThreadPoolExecutor requestExecutor,
+                   SocketServer socketServer, LocalNode node) {
+        this.config = config;
+        this.scheduler = scheduler;
+        this.logManager = logManager;
+        this.controller = controller;
+        this.fetchPurgatory = fetchPurgatory;
+        this.requestExecutor = requestExecutor;
+        this.socketServer = socketServer;
+        this.node = node;
+    }
+
+    /** Starts a node. Fails with a message naming the problem (bad directory, port in use, ...). */
+    public static Broker start(BrokerConfig config) {
+        long startNanos = System.nanoTime();
+        Time time = Time.SYSTEM;
+        var scheduler = new ScheduledThreadPoolExecutor(2, threads("tributary-scheduler"));
+        scheduler.setRemoveOnCancelPolicy(true);
+        LogManager logManager = null;
+        Controller controller = null;
+        ThreadPoolExecutor requestExecutor = null;
+        try {
+            String clusterId = NodeIdentity.loadOrCreate(config.logDirs(), config.nodeId(), config.clusterId());
+            logManager = new LogManager(config.logDirs(), time, scheduler);
+            ClusterDefaults defaults = clusterDefaults(config);
+            var resolver = new ConfigResolver(defaults);
+            var fetchPurgatory = new FetchPurgatory(scheduler);
+            var replicaManager = new ReplicaManager(config.nodeId(), logManager, fetchPurgatory, time);
+            controller = new Controller(new LocalMetadataLog(config.logDirs().get(0).resolve("__cluster_metadata")),
+                    image -> replicaManager.applyImage(image, resolver));
+            controller.load();
+            Controller metadata = controller;
+            var producerIds = new ProducerIdAllocator(count -> metadata.write(image -> {
+                long first = Math.max(image.nextProducerId(), 0);
+                return new ControllerResult<>(List.of(new ProducerIdsRecord(config.nodeId(), first + count)), first);
+            }));
+            requestExecutor = new ThreadPoolExecutor(config.numIoThreads(), config.numIoThreads(), 60, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), threads("tributary-request-handler"));
+            var node = new LocalNode(config.nodeId(), clusterId);
+            var router = BrokerApis.router(new BrokerApis.Parts(node, controller, new TopicControl(defaults),
+                    new ConfigControl(defaults), resolver, replicaManager, logManager, producerIds,
+                    config.autoCreateTopicsEnable(), config.fetchMaxBytes(), 1000, Broker::brokerConfigType));
+            BrokerConfig.Listener listener = config.listener();
+            SocketServer socketServer = SocketServer.start(listener.host(), listener.port(),
+                    config.numNetworkThreads(), config.socketRequestMaxBytes(), config.queuedMaxRequests(), router,
+                    requestExecutor);
+            InetSocketAddress bound = socketServer.boundAddress();
+            BrokerConfig.Listener advertised = config.advertisedListener();
+            node.advertise(advertised != null ? advertised.host() : advertisedHost(listener.host()),
+                    advertised != null && advertised.port() != 0 ? advertised.port() : bound.getPort());
+            logManager.startBackgroundTasks(config.logRetentionCheckIntervalMs(), config.logFlushSchedulerIntervalMs(),
+                    config.logFlushOffsetCheckpointIntervalMs());
+            var broker = new Broker(config, scheduler, logManager, controller, fetchPurgatory, requestExecutor,
+                    socketServer, node);
+            log.info("Tributary broker {} started in {} ms, listening on {}:{} (cluster {}, log.dirs {})",
+                    config.nodeId(), (System.nanoTime() - startNanos) / 1_000_000, node.endpoint().host(),
+                    node.endpoint().port(), clusterId, config.logDirs());
+            return broker;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cleanUp(requestExecutor, controller, logManager, scheduler);
+            throw new IllegalStateException("Interrupted while starting the broker", e);
+        } catch (RuntimeException e) {
+            cleanUp(requestExecutor, controller, logManager, scheduler);
+            throw e;
+        }
+    }
+
+    private static void cleanUp(ThreadPoolExecutor requestExecutor, Controller controller, LogManager logManager,
+                                ScheduledThreadPoolExecutor scheduler) {
+        if (requestExecutor != null) {
+            requestExecutor.shutdownNow();
+        }
+        if (controller != null) {
+            controller.close();
+        }
+        if (logManager != null) {
+            logManager.close();
+        }
+        scheduler.shutdownNow();
+    }
+
+    private static String advertisedHost(String bindHost) {
+        if (!bindHost.equals("0.0.0.0") && !bindHost.equals("::")) {
+            return bindHost;
+        }
+        try {
+            return InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (UnknownHostException e) {
+            return "127.0.0.1";
+        }
+    }
+
+    private static ConfigDef.Type brokerConfigType(String name) {
+        ConfigDef.ConfigKey key = BrokerConfig.definition().configKeys().get(name);
+        return key == null ? null : key.type;
+    }
+
+    private static ClusterDefaults clusterDefaults(BrokerConfig config) {
+        var rendered = new HashMap<String, String>();
+        for (String name : BrokerConfig.names()) {
+            Object value = config.value(name);
+            rendered.put(name, value == null ? null : value instanceof List<?> list
+                    ? String.join(",", list.stream().map(String::valueOf).toList()) : String.valueOf(value));
+        }
+        return new ClusterDefaults(config.nodeId(), config.numPartitions(), config.defaultReplicationFactor(),
+                config.deleteTopicEnable(), List.of(config.nodeId()), config.topicDefaults(), rendered,
+                config.originals().keySet());
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        var counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** The address clients should bootstrap from, {@code host:port}. */
+    public String bootstrapServers() {
+        return node.endpoint().host() + ":" + node.endpoint().port();
+    }
+
+    /** The port the listener is bound to (useful with port 0). */
+    public int port() {
+        return socketServer.boundAddress().getPort();
+    }
+
+    public int nodeId() {
+        return config.nodeId();
+    }
+
+    public String clusterId() {
+        return node.clusterId();
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    /**
+     * Stops serving and closes every log cleanly: the listener first (no new requests), then parked fetches and
+     * request threads drain, then the controller and the logs (flush, checkpoints, clean-shutdown marker).
+     */
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        long startNanos = System.nanoTime();
+        socketServer.stopAccepting();
+        fetchPurgatory.completeAll();
+        requestExecutor.shutdown();
+        try {
+            if (!requestExecutor.awaitTermination(10, TimeUnit.SECONDS)) {
+                requestExecutor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        socketServer.close();
+        controller.close();
+        logManager.close();
+        scheduler.shutdownNow();
+        log.info("Tributary broker {} stopped cleanly in {} ms", config.nodeId(),
+                (System.nanoTime() - startNanos) / 1_000_000);
+    }
+
+}

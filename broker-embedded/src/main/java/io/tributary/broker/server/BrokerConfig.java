@@ -1,0 +1,340 @@
+package io.tributary.broker.server;
+
+import io.tributary.broker.log.LogConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker's static configuration, under Apache Kafka's property names.
+ *
+ * <p>Parsing goes through kafka-clients' {@link ConfigDef}, so an invalid value fails with Kafka's own message
+ * ("Invalid value X for configuration Y: ..."). Names we do not know are warned about by name; names Kafka knows
+ * but Tributary does not implement (yet) are warned about as ignored. Topic-level defaults
+ * ({@code log.retention.ms}, {@code log.segment.bytes}, ...) are defined by {@link LogConfig} and read from here.
+ */
+public final class BrokerConfig {
+    private static final Logger log = LoggerFactory.getLogger(BrokerConfig.class);
+
+    public static final String NODE_ID = "node.id";
+    public static final String BROKER_ID = "broker.id";
+    public static final String LISTENERS = "listeners";
+    public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String LOG_DIRS = "log.dirs";
+    public static final String LOG_DIR = "log.dir";
+    public static final String CLUSTER_ID = "cluster.id";
+    public static final String NUM_PARTITIONS = "num.partitions";
+    public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
+    public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
+    public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String NUM_NETWORK_THREADS = "num.network.threads";
+    public static final String NUM_IO_THREADS = "num.io.threads";
+    public static final String QUEUED_MAX_REQUESTS = "queued.max.requests";
+    public static final String FETCH_MAX_BYTES = "fetch.max.bytes";
+    public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String LOG_FLUSH_SCHEDULER_INTERVAL_MS = "log.flush.scheduler.interval.ms";
+    public static final String LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS = "log.flush.offset.checkpoint.interval.ms";
+    public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
+    public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+    public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
+    public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
+    public static final String LOG_RETENTION_MINUTES = "log.retention.minutes";
+    public static final String LOG_RETENTION_HOURS = "log.retention.hours";
+    public static final String LOG_ROLL_HOURS = "log.roll.hours";
+
+    /** Kafka broker properties that are valid in Kafka but have no effect in Tributary yet. */
+    private static final Set<String> KNOWN_NOT_IMPLEMENTED = Set.of(
+            "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
+            "controller.listener.names", "listener.security.protocol.map", "inter.broker.listener.name",
+            "num.recovery.threads.per.data.dir", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
+            "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
+            "offsets.topic.segment.bytes", "log.cleaner.enable", "log.cleaner.threads", "metadata.log.dir",
+            "unclean.leader.election.enable", "replica.lag.time.max.ms", "num.replica.fetchers",
+            "group.coordinator.rebalance.protocols", "share.coordinator.state.topic.replication.factor",
+            "share.coordinator.state.topic.min.isr", "log.cleaner.dedupe.buffer.size");
+
+    static final ConfigDef DEFINITION = define();
+
+    private final Map<String, Object> values;
+    private final Map<String, String> originals;
+    private final List<Path> logDirs;
+    private final Listener listener;
+    private final Listener advertisedListener;
+
+    private BrokerConfig(Map<String, String> originals) {
+        this.originals = Map.copyOf(originals);
+        this.values = Collections.unmodifiableMap(DEFINITION.parse(originals));
+        List<String> dirs = (List<String>) values.get(LOG_DIRS);
+        if (dirs == null || dirs.isEmpty()) {
+            dirs = List.of((String) values.get(LOG_DIR));
+        }
+        var paths = new ArrayList<Path>();
+        for (String dir : dirs) {
+            paths.add(Path.of(dir.trim()));
+        }
+        this.logDirs = List.copyOf(paths);
+        List<String> listeners = (List<String>) values.get(LISTENERS);
+        if (listeners.size() != 1) {
+            throw new ConfigException(LISTENERS, listeners, "exactly one PLAINTEXT listener is supported");
+        }
+        this.listener = Listener.parse(LISTENERS, listeners.get(0));
+        List<String> advertised = (List<String>) values.get(ADVERTISED_LISTENERS);
+        this.advertisedListener = advertised == null || advertised.isEmpty()
+                ? null : Listener.parse(ADVERTISED_LISTENERS, advertised.get(0));
+        if (nodeId() < 0) {
+            throw new ConfigException(NODE_ID, nodeId(), "must be >= 0");
+        }
+    }
+
+    /**
+     * Parses and validates Kafka-named broker properties.
+     *
+     * @throws ConfigException naming the property when a value is invalid
+     */
+    public static BrokerConfig fromMap(Map<String, ?> properties) {
+        var strings = new HashMap<String, String>();
+        properties.forEach((key, value) -> strings.put(key, value == null ? null : String.valueOf(value)));
+        if (strings.containsKey(BROKER_ID) && !strings.containsKey(NODE_ID)) {
+            strings.put(NODE_ID, strings.get(BROKER_ID));
+        }
+        for (String name : strings.keySet()) {
+            if (KNOWN_NOT_IMPLEMENTED.contains(name)) {
+                log.warn("Broker config '{}' is a Kafka config that Tributary does not implement; it is ignored", name);
+            } else if (!DEFINITION.names().contains(name) && !name.equals(BROKER_ID)) {
+                log.warn("Unknown broker config '{}' is ignored", name);
+            }
+        }
+        return new BrokerConfig(strings);
+    }
+
+    public static BrokerConfig defaults() {
+        return fromMap(Map.of());
+    }
+
+    /** Returns a copy with the given properties replaced. */
+    public BrokerConfig with(Map<String, ?> overrides) {
+        var merged = new HashMap<String, Object>(originals);
+        merged.putAll(overrides);
+        return fromMap(merged);
+    }
+
+    public int nodeId() {
+        return (Integer) values.get(NODE_ID);
+    }
+
+    public Listener listener() {
+        return listener;
+    }
+
+    /** The listener clients are told to connect to; null means "the bound address". */
+    public Listener advertisedListener() {
+        return advertisedListener;
+    }
+
+    public List<Path> logDirs() {
+        return logDirs;
+    }
+
+    public String clusterId() {
+        return (String) values.get(CLUSTER_ID);
+    }
+
+    public int numPartitions() {
+        return (Integer) values.get(NUM_PARTITIONS);
+    }
+
+    public short defaultReplicationFactor() {
+        return ((Short) values.get(DEFAULT_REPLICATION_FACTOR));
+    }
+
+    public boolean autoCreateTopicsEnable() {
+        return (Boolean) values.get(AUTO_CREATE_TOPICS_ENABLE);
+    }
+
+    public boolean deleteTopicEnable() {
+        return (Boolean) values.get(DELETE_TOPIC_ENABLE);
+    }
+
+    public int socketRequestMaxBytes() {
+        return (Integer) values.get(SOCKET_REQUEST_MAX_BYTES);
+    }
+
+    public int numNetworkThreads() {
+        return (Integer) values.get(NUM_NETWORK_THREADS);
+    }
+
+    public int numIoThreads() {
+        return (Integer) values.get(NUM_IO_THREADS);
+    }
+
+    public int queuedMaxRequests() {
+        return (Integer) values.get(QUEUED_MAX_REQUESTS);
+    }
+
+    public int fetchMaxBytes() {
+        return (Integer) values.get(FETCH_MAX_BYTES);
+    }
+
+    public long logRetentionCheckIntervalMs() {
+        return (Long) values.get(LOG_RETENTION_CHECK_INTERVAL_MS);
+    }
+
+    public long logFlushSchedulerIntervalMs() {
+        return (Long) values.get(LOG_FLUSH_SCHEDULER_INTERVAL_MS);
+    }
+
+    public long logFlushOffsetCheckpointIntervalMs() {
+        return ((Integer) values.get(LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS)).longValue();
+    }
+
+    public long fileDeleteDelayMs() {
+        return (Long) values.get(FILE_DELETE_DELAY_MS);
+    }
+
+    /** The raw value of any defined property, as parsed (Integer, Long, String, List, ...). */
+    public Object value(String name) {
+        return values.get(name);
+    }
+
+    /** The properties that were given explicitly, as strings. */
+    public Map<String, String> originals() {
+        return originals;
+    }
+
+    /**
+     * Broker-level defaults for topic configs, keyed by the topic config name ({@code retention.ms}, ...),
+     * resolving Kafka's synonym order ({@code log.retention.ms} over {@code .minutes} over {@code .hours}).
+     */
+    public Map<String, Object> topicDefaults() {
+        var defaults = new HashMap<String, Object>();
+        for (LogConfig.Key key : LogConfig.keys()) {
+            if (key.brokerSynonym() != null) {
+                defaults.put(key.name(), values.get(key.brokerSynonym()));
+            }
+        }
+        if (!originals.containsKey(LogConfig.brokerSynonymOf(LogConfig.RETENTION_MS))) {
+            if (originals.containsKey(LOG_RETENTION_MINUTES)) {
+                defaults.put(LogConfig.RETENTION_MS, (Integer) values.get(LOG_RETENTION_MINUTES) * 60_000L);
+            } else {
+                defaults.put(LogConfig.RETENTION_MS, (Integer) values.get(LOG_RETENTION_HOURS) * 3_600_000L);
+            }
+        }
+        if (!originals.containsKey(LogConfig.brokerSynonymOf(LogConfig.SEGMENT_MS))) {
+            defaults.put(LogConfig.SEGMENT_MS, (Integer) values.get(LOG_ROLL_HOURS) * 3_600_000L);
+        }
+        return defaults;
+    }
+
+    /** Every defined broker config name. */
+    public static Set<String> names() {
+        return DEFINITION.names();
+    }
+
+    public static ConfigDef definition() {
+        return DEFINITION;
+    }
+
+    private static ConfigDef define() {
+        var def = new ConfigDef()
+                .define(NODE_ID, Type.INT, 1, Importance.HIGH, "The id of this node in the cluster.")
+                .define(LISTENERS, Type.LIST, "PLAINTEXT://127.0.0.1:9092", Importance.HIGH,
+                        "The listener to bind, as PLAINTEXT://host:port. Port 0 picks a free port.")
+                .define(ADVERTISED_LISTENERS, Type.LIST, null, Importance.HIGH,
+                        "The listener published to clients; defaults to the bound listener.")
+                .define(LOG_DIRS, Type.LIST, null, Importance.HIGH, "Directories that hold the partition logs.")
+                .define(LOG_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/tributary-logs",
+                        Importance.HIGH, "The log directory, when log.dirs is not set.")
+                .define(CLUSTER_ID, Type.STRING, null, Importance.MEDIUM,
+                        "The cluster id; generated and stored with the metadata on first start when unset.")
+                .define(NUM_PARTITIONS, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+                        "Default partition count of auto-created topics and of CreateTopics with -1.")
+                .define(DEFAULT_REPLICATION_FACTOR, Type.SHORT, (short) 1, ConfigDef.Range.atLeast(1),
+                        Importance.MEDIUM, "Default replication factor of new topics.")
+                .define(AUTO_CREATE_TOPICS_ENABLE, Type.BOOLEAN, true, Importance.MEDIUM,
+                        "Create a topic when a client asks for its metadata.")
+                .define(DELETE_TOPIC_ENABLE, Type.BOOLEAN, true, Importance.MEDIUM, "Allow DeleteTopics.")
+                .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, 100 * 1024 * 1024, Range.atLeast(1), Importance.HIGH,
+                        "The largest request frame; a larger one closes the connection.")
+                .define(NUM_NETWORK_THREADS, Type.INT, 3, Range.atLeast(1), Importance.HIGH,
+                        "Netty event-loop threads for socket I/O.")
+                .define(NUM_IO_THREADS, Type.INT, 8, Range.atLeast(1), Importance.HIGH,
+                        "Threads that handle requests.")
+                .define(QUEUED_MAX_REQUESTS, Type.INT, 500, Range.atLeast(1), Importance.HIGH,
+                        "Requests queued per connection before the broker stops reading from it.")
+                .define(FETCH_MAX_BYTES, Type.INT, 55 * 1024 * 1024, Range.atLeast(1024), Importance.MEDIUM,
+                        "The largest fetch response the broker returns.")
+                .define(LOG_RETENTION_CHECK_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.MEDIUM,
+                        "How often retention runs.")
+                .define(LOG_FLUSH_SCHEDULER_INTERVAL_MS, Type.LONG, 1000L, Range.atLeast(1), Importance.MEDIUM,
+                        "How often the flusher checks flush.ms.")
+                .define(LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS, Type.INT, 60_000, Range.atLeast(0),
+                        Importance.HIGH, "How often the recovery point is checkpointed.")
+                .define(FILE_DELETE_DELAY_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.HIGH,
+                        "Delay before a deleted segment's files are removed.")
+                .define(LOG_RETENTION_MINUTES, Type.INT, null, Importance.HIGH, "Retention in minutes.")
+                .define(LOG_RETENTION_HOURS, Type.INT, 168, Importance.HIGH, "Retention in hours.")
+                .define(LOG_ROLL_HOURS, Type.INT, 168, Range.atLeast(1), Importance.HIGH, "Roll interval in hours.")
+                .define(OFFSETS_TOPIC_NUM_PARTITIONS, Type.INT, 50, Range.atLeast(1), Importance.HIGH,
+                        "Partitions of __consumer_offsets.")
+                .define(OFFSETS_TOPIC_REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.atLeast(1),
+                        Importance.HIGH, "Replication factor of __consumer_offsets.")
+                .define(GROUP_INITIAL_REBALANCE_DELAY_MS, Type.INT, 3000, Range.atLeast(0), Importance.MEDIUM,
+                        "Delay of the first rebalance of a new group.")
+                .define(TRANSACTION_MAX_TIMEOUT_MS, Type.INT, 900_000, Range.atLeast(1), Importance.HIGH,
+                        "The largest transaction.timeout.ms a producer may ask for.");
+        for (LogConfig.Key key : LogConfig.keys()) {
+            if (key.brokerSynonym() != null) {
+                def.define(key.brokerSynonym(), key.type(), key.defaultValue(), key.validator(), Importance.MEDIUM,
+                        "Default of the topic config " + key.name() + ".");
+            }
+        }
+        return def;
+    }
+
+    /** A listener address, {@code NAME://host:port}. */
+    public record Listener(String name, String host, int port) {
+        static Listener parse(String property, String value) {
+            String text = value.trim();
+            int scheme = text.indexOf("://");
+            if (scheme <= 0) {
+                throw new ConfigException(property, value, "expected NAME://host:port");
+            }
+            String name = text.substring(0, scheme);
+            String hostPort = text.substring(scheme + 3);
+            int colon = hostPort.lastIndexOf(':');
+            if (colon < 0) {
+                throw new ConfigException(property, value, "expected NAME://host:port");
+            }
+            String host = hostPort.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port;
+            try {
+                port = Integer.parseInt(hostPort.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new ConfigException(property, value, "the port is not a number");
+            }
+            if (port < 0 || port > 65535) {
+                throw new ConfigException(property, value, "the port must be in [0, 65535]");
+            }
+            if (!name.equalsIgnoreCase("PLAINTEXT")) {
+                throw new ConfigException(property, value, "only PLAINTEXT listeners are supported");
+            }
+            return new Listener(name, host.isEmpty() ? "0.0.0.0" : host, port);
+        }
+    }
+}

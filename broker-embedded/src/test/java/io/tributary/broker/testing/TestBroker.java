@@ -1,0 +1,54 @@
+package io.tributary.broker.testing;
+
+import io.tributary.broker.server.Broker;
+import io.tributary.broker.server.BrokerConfig;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A broker on 127.0.0.1 with a free port and its data in a test directory; restartable on the same data (the
+ * port may change across restarts, so read {@link #bootstrapServers()} again).
+ */
+public final class TestBroker implements AutoCloseable {
+    private final Map<String, Object> properties;
+    private Broker broker;
+
+    private TestBroker(Map<String, Object> properties) {
+        this.properties = properties;
+        this.broker = Broker.start(BrokerConfig.fromMap(properties));
+    }
+
+    public static TestBroker start(Path dataDir) {
+        return start(dataDir, Map.of());
+    }
+
+    public static TestBroker start(Path dataDir, Map<String, ?> overrides) {
+        var properties = new HashMap<String, Object>();
+        properties.put("log.dirs", dataDir.toString());
+        properties.put("listeners", "PLAINTEXT://127.0.0.1:0");
+        properties.put("num.io.threads", "4");
+        properties.put("num.network.threads", "2");
+        properties.putAll(overrides);
+        return new TestBroker(properties);
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    /** Clean shutdown and start again on the same data directory. */
+    public void restart() {
+        broker.close();
+        broker = Broker.start(BrokerConfig.fromMap(properties));
+    }
+
+    @Override
+    public void close() {
+        broker.close();
+    }
+}
