@@ -1,5 +1,6 @@
 package io.tributary.broker.network;
 
+import io.tributary.broker.api.RequestRouter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

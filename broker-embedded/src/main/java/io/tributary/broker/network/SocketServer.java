@@ -1,5 +1,6 @@
 package io.tributary.broker.network;
 
+import io.tributary.broker.api.RequestRouter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

@@ -1,4 +1,4 @@
-package io.tributary.broker.network;
+package io.tributary.broker.api;
 
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -7,7 +7,7 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 /**
- * What the network layer hands decoded requests to. A completed null response means "send nothing" (acks=0).
+ * What the network layer hands decoded requests to (implemented by {@link ApiRouter}). A completed null response means "send nothing" (acks=0).
  */
 public interface RequestRouter {
 
