@@ -1,0 +1,50 @@
+package io.tributary.broker;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keeps the broker's layering honest: server → network → api → replication → metadata/txn → log. A lower layer
+ * never imports an upper one.
+ */
+class LayeringTest {
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importClasses() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
+                .importPackages("io.tributary.broker");
+    }
+
+    @Test
+    void layersOnlyDependDownwards() {
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("server").definedBy("io.tributary.broker.server..")
+                .layer("network").definedBy("io.tributary.broker.network..")
+                .layer("api").definedBy("io.tributary.broker.api..")
+                .layer("replication").definedBy("io.tributary.broker.replication..")
+                .layer("metadata").definedBy("io.tributary.broker.metadata..")
+                .layer("txn").definedBy("io.tributary.broker.txn..")
+                .layer("log").definedBy("io.tributary.broker.log..")
+                .whereLayer("server").mayNotBeAccessedByAnyLayer()
+                .whereLayer("network").mayOnlyBeAccessedByLayers("server")
+                .whereLayer("api").mayOnlyBeAccessedByLayers("network", "server")
+                .whereLayer("replication").mayOnlyBeAccessedByLayers("api", "server")
+                .whereLayer("metadata").mayOnlyBeAccessedByLayers("api", "replication", "server")
+                .whereLayer("txn").mayOnlyBeAccessedByLayers("api", "replication", "server")
+                .whereLayer("log").mayOnlyBeAccessedByLayers("api", "replication", "metadata", "server")
+                .check(classes);
+    }
+
+    @Test
+    void brokerHasNoSpringDependency() {
+        noClasses().should().dependOnClassesThat().resideInAPackage("org.springframework..").check(classes);
+    }
+}
