@@ -1,6 +1,5 @@
 package io.tributary.broker.api;
 
-import io.tributary.broker.network.RequestRouter;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
