@@ -64,7 +64,16 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         }
         return replicaManager.appendRecords(acks, toAppend).thenApply(appended -> {
             appended.forEach((tp, response) -> responses.put(ids.get(tp), response));
-            return acks == 0 ? null : new ProduceResponse(responses);
+            if (acks == 0) {
+                for (var entry : responses.entrySet()) {
+                    if (entry.getValue().error != Errors.NONE) {
+                        throw new CloseConnectionException("acks=0 produce to " + entry.getKey() + " failed: "
+                                + entry.getValue().error);
+                    }
+                }
+                return null;
+            }
+            return new ProduceResponse(responses);
         });
     }
 }

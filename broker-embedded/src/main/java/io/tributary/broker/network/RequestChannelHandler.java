@@ -1,5 +1,6 @@
 package io.tributary.broker.network;
 
+import io.tributary.broker.api.CloseConnectionException;
 import io.tributary.broker.api.RequestRouter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.apache.kafka.common.network.ClientInformation;
@@ -134,6 +136,12 @@ final class RequestChannelHandler extends ChannelInboundHandlerAdapter {
 
     private void respond(ChannelHandlerContext ctx, Inbound inbound, AbstractResponse response, Throwable error) {
         try {
+            Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+            if (cause instanceof CloseConnectionException) {
+                log.debug("Closing {}: {}", connectionId, cause.getMessage());
+                ctx.close();
+                return;
+            }
             if (error != null) {
                 log.error("Error handling {} from {}", inbound.context().header.apiKey(), connectionId, error);
                 response = inbound.request().getErrorResponse(0, error);

@@ -160,6 +160,9 @@ public final class ReplicaManager {
         for (FetchPartition fetchPartition : fetchPartitions) {
             TopicPartition tp = fetchPartition.topicIdPartition().topicPartition();
             Partition partition = partitions.get(tp);
+            if (partition == null) {
+                return CompletableFuture.completedFuture(read(params, fetchPartitions));
+            }
             LogOffsetMetadata hw = partition.highWatermarkMetadata();
             positions.put(tp, hw.offset() == fetchPartition.fetchOffset()
                     ? hw : partition.log().offsetMetadata(fetchPartition.fetchOffset()));
