@@ -3,6 +3,7 @@ package io.tributary.broker.network;
 import io.tributary.broker.api.RequestRouter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -55,11 +56,15 @@ public final class SocketServer implements AutoCloseable {
                                             maxQueuedRequests));
                         }
                     });
-            Channel channel = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
-            return new SocketServer(boss, workers, channel);
+            ChannelFuture bind = bootstrap.bind(new InetSocketAddress(host, port)).await();
+            if (!bind.isSuccess()) {
+                throw new IllegalStateException("Cannot listen on " + host + ":" + port + ": "
+                        + bind.cause().getMessage() + " (check the listeners config)", bind.cause());
+            }
+            return new SocketServer(boss, workers, bind.channel());
         } catch (RuntimeException | InterruptedException e) {
-            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly();
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly();
             throw e;
         }
     }
