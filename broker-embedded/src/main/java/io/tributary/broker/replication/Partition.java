@@ -1,5 +1,6 @@
 package io.tributary.broker.replication;
 
+import io.tributary.broker.log.BatchRecompressor;
 import io.tributary.broker.log.LogAppendInfo;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.LogOffsetMetadata;
@@ -117,6 +118,7 @@ public final class Partition {
     public LogAppendInfo appendRecordsToLeader(MemoryRecords records, short requiredAcks, long nowMs) {
         LogConfig config = log.config();
         RecordBatchValidator.Summary summary = RecordBatchValidator.validate(records, config, nowMs);
+        records = BatchRecompressor.toTopicCompression(records, config);
         synchronized (appendLock) {
             if (!(state instanceof PartitionState.Leader leader)) {
                 throw new NotLeaderOrFollowerException("This broker is not the leader of " + topicPartition);
