@@ -199,15 +199,19 @@ final class LogSegment {
         return true;
     }
 
-    /** Offset after the last batch, found from the last index entry; -1 if the segment is empty. */
+    /**
+     * Offset after the last batch, found from the last index entry; -1 if the segment is empty. Also reads the
+     * first batch's timestamp, which segment.ms counts from (not the batch the index scan starts at).
+     */
     long readNextOffset() {
+        Iterator<FileChannelRecordBatch> first = records.batches().iterator();
+        if (firstBatchTimestamp < 0 && first.hasNext()) {
+            firstBatchTimestamp = first.next().maxTimestamp();
+        }
         int position = offsetIndex.lookup(Long.MAX_VALUE);
         long next = -1;
         for (FileChannelRecordBatch batch : records.batchesFrom(position)) {
             next = batch.nextOffset();
-            if (firstBatchTimestamp < 0) {
-                firstBatchTimestamp = batch.maxTimestamp();
-            }
         }
         return next;
     }
@@ -222,6 +226,9 @@ final class LogSegment {
         offsetIndex.truncateTo(offset);
         timeIndex.truncateTo(offset);
         bytesSinceLastIndexEntry = 0;
+        // The time index gains an entry whenever the max grows, so its last surviving entry is the max of what
+        // is left; a stale max would keep the segment from retention and from later time index entries.
+        maxTimestamp = timeIndex.lastTimestamp();
         if (records.sizeInBytes() == 0) {
             maxTimestamp = RecordBatch.NO_TIMESTAMP;
             firstBatchTimestamp = RecordBatch.NO_TIMESTAMP;

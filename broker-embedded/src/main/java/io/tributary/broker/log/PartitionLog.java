@@ -342,24 +342,32 @@ public final class PartitionLog implements AutoCloseable {
         return null;
     }
 
-    /** The record with the largest timestamp below {@code upperBound} (ListOffsets MAX_TIMESTAMP), or null. */
+    /**
+     * The record with the largest timestamp below {@code upperBound} (ListOffsets MAX_TIMESTAMP, KIP-734), or null.
+     * As in Kafka, the answer is the first record carrying that timestamp inside the first batch whose max it is
+     * (KAFKA-16310), not that batch's last offset.
+     */
     public FileRecords.TimestampAndOffset maxTimestampOffset(long upperBound) {
-        FileRecords.TimestampAndOffset best = null;
+        RecordBatch best = null;
         for (LogSegment segment : segments.values()) {
-            if (best != null && segment.maxTimestamp() <= best.timestamp) {
+            if (best != null && segment.maxTimestamp() <= best.maxTimestamp()) {
                 continue;
             }
             for (FileChannelRecordBatch batch : segment.records().batches()) {
                 if (batch.baseOffset() >= upperBound) {
                     break;
                 }
-                if (best == null || batch.maxTimestamp() > best.timestamp) {
-                    best = new FileRecords.TimestampAndOffset(batch.maxTimestamp(),
-                            Math.min(batch.lastOffset(), upperBound - 1), java.util.Optional.of(batch.partitionLeaderEpoch()));
+                if (best == null || batch.maxTimestamp() > best.maxTimestamp()) {
+                    best = batch;
                 }
             }
         }
-        return best;
+        if (best == null) {
+            return null;
+        }
+        long offset = Math.min(best.offsetOfMaxTimestamp().orElse(best.lastOffset()), upperBound - 1);
+        return new FileRecords.TimestampAndOffset(best.maxTimestamp(), offset,
+                java.util.Optional.of(best.partitionLeaderEpoch()).filter(epoch -> epoch >= 0));
     }
 
     /** Visits every batch header from the oldest segment (used to rebuild producer state at load). */
