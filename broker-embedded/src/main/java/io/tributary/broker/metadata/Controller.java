@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
 public final class Controller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Controller.class);
 
+    /** Past this many replayed batches, the start writes a snapshot of the image in their place. */
+    static final long SNAPSHOT_AFTER_BATCHES = 1000;
+
     private final MetadataLog metadataLog;
     private final Consumer<MetadataImage> publisher;
     private final ExecutorService thread;
@@ -42,6 +45,10 @@ public final class Controller implements AutoCloseable {
         long batches = metadataLog.replay(records -> records.forEach(builder::replay));
         image = builder.build();
         log.info("Loaded metadata: {} batches, {} topics", batches, image.topicsByName().size());
+        if (batches > SNAPSHOT_AFTER_BATCHES) {
+            metadataLog.snapshot(image.toRecords());
+            log.info("Replaced {} metadata batches with a snapshot of the image", batches);
+        }
         publisher.accept(image);
         return image;
     }

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.function.Consumer;
@@ -30,7 +31,7 @@ public final class LocalMetadataLog implements MetadataLog {
     private static final Logger log = LoggerFactory.getLogger(LocalMetadataLog.class);
 
     private final Path file;
-    private final FileChannel channel;
+    private FileChannel channel;
 
     public LocalMetadataLog(Path dir) {
         try {
@@ -95,11 +96,7 @@ public final class LocalMetadataLog implements MetadataLog {
 
     @Override
     public synchronized void append(List<MetadataRecord> records) {
-        byte[] payload = MetadataRecordSerde.serialize(records);
-        var checksum = new CRC32C();
-        checksum.update(payload);
-        ByteBuffer frame = ByteBuffer.allocate(8 + payload.length);
-        frame.putInt(payload.length).putInt((int) checksum.getValue()).put(payload).flip();
+        ByteBuffer frame = frame(records);
         try {
             while (frame.hasRemaining()) {
                 channel.write(frame);
@@ -108,6 +105,37 @@ public final class LocalMetadataLog implements MetadataLog {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot append to the metadata log " + file, e);
         }
+    }
+
+    @Override
+    public synchronized void snapshot(List<MetadataRecord> snapshot) {
+        Path temp = file.resolveSibling("metadata.log.snapshot.tmp");
+        try {
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer frame = frame(snapshot);
+                while (frame.hasRemaining()) {
+                    out.write(frame);
+                }
+                out.force(true);
+            }
+            channel.close();
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channel.position(channel.size());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write a snapshot of the metadata log " + file, e);
+        }
+    }
+
+    private static ByteBuffer frame(List<MetadataRecord> records) {
+        byte[] payload = MetadataRecordSerde.serialize(records);
+        var checksum = new CRC32C();
+        checksum.update(payload);
+        ByteBuffer frame = ByteBuffer.allocate(8 + payload.length);
+        frame.putInt(payload.length).putInt((int) checksum.getValue()).put(payload).flip();
+        return frame;
     }
 
     @Override

@@ -15,6 +15,12 @@ public interface MetadataLog extends AutoCloseable {
     /** Appends the records as one atomic batch and returns once they are durable. */
     void append(List<MetadataRecord> records);
 
+    /**
+     * Replaces everything replayed so far with {@code snapshot}, the records that rebuild the current image, so
+     * that later starts replay one batch instead of the whole history.
+     */
+    void snapshot(List<MetadataRecord> snapshot);
+
     @Override
     void close();
 }
