@@ -47,10 +47,8 @@ public final class FetchPurgatory {
         for (TopicPartition partition : partitions) {
             Set<DelayedFetch> waiting = watchers.get(partition);
             if (waiting != null) {
+                // The (possibly empty) set stays mapped: removing it could race a fetch parking on it.
                 waiting.remove(fetch);
-                if (waiting.isEmpty()) {
-                    watchers.remove(partition, waiting);
-                }
             }
         }
     }
