@@ -47,6 +47,18 @@ public final class TestBroker implements AutoCloseable {
         broker = Broker.start(BrokerConfig.fromMap(properties));
     }
 
+    /**
+     * Clean shutdown and start again on the same data directory and the same port, so clients that are still
+     * running reconnect to it (their fetch sessions and connections are gone, as after a real restart).
+     */
+    public void restartOnSamePort() {
+        int port = broker.port();
+        broker.close();
+        var samePort = new HashMap<>(properties);
+        samePort.put("listeners", "PLAINTEXT://127.0.0.1:" + port);
+        broker = Broker.start(BrokerConfig.fromMap(samePort));
+    }
+
     @Override
     public void close() {
         broker.close();
