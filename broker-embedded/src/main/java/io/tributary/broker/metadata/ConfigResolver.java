@@ -93,14 +93,18 @@ public final class ConfigResolver {
                         ConfigSource.STATIC_BROKER_CONFIG));
             }
         }
+        // DEFAULT_CONFIG is Kafka's own default, also when a static setting (listed above it) overrides it.
+        boolean explicit = brokerName != null && defaults.explicitBrokerConfigs().contains(brokerName);
         if (topicKey != null) {
+            // A static default derived from another synonym (log.retention.hours for log.retention.ms) is shown here.
             Object effectiveStatic = defaults.staticTopicDefaults().get(topicKey.name());
-            String value = LogConfig.render(effectiveStatic != null ? effectiveStatic : topicKey.defaultValue());
+            String value = LogConfig.render(!explicit && effectiveStatic != null ? effectiveStatic
+                    : topicKey.defaultValue());
             synonyms.add(new ConfigEntry.Synonym(brokerName != null ? brokerName : topicKey.name(), value,
                     ConfigSource.DEFAULT_CONFIG));
         } else if (brokerName != null) {
-            synonyms.add(new ConfigEntry.Synonym(brokerName, defaults.brokerConfigValues().get(brokerName),
-                    ConfigSource.DEFAULT_CONFIG));
+            synonyms.add(new ConfigEntry.Synonym(brokerName, explicit ? defaults.brokerConfigDefaults().get(brokerName)
+                    : defaults.brokerConfigValues().get(brokerName), ConfigSource.DEFAULT_CONFIG));
         }
         return synonyms;
     }

@@ -20,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -160,14 +161,20 @@ public final class Broker implements AutoCloseable {
 
     private static ClusterDefaults clusterDefaults(BrokerConfig config) {
         var rendered = new HashMap<String, String>();
+        var renderedDefaults = new HashMap<String, String>();
+        Map<String, Object> kafkaDefaults = BrokerConfig.definition().defaultValues();
         for (String name : BrokerConfig.names()) {
-            Object value = config.value(name);
-            rendered.put(name, value == null ? null : value instanceof List<?> list
-                    ? String.join(",", list.stream().map(String::valueOf).toList()) : String.valueOf(value));
+            rendered.put(name, render(config.value(name)));
+            renderedDefaults.put(name, render(kafkaDefaults.get(name)));
         }
         return new ClusterDefaults(config.nodeId(), config.numPartitions(), config.defaultReplicationFactor(),
                 config.deleteTopicEnable(), List.of(config.nodeId()), config.topicDefaults(), rendered,
-                config.originals().keySet());
+                config.originals().keySet(), renderedDefaults);
+    }
+
+    private static String render(Object value) {
+        return value == null ? null : value instanceof List<?> list
+                ? String.join(",", list.stream().map(String::valueOf).toList()) : String.valueOf(value);
     }
 
     private static ThreadFactory threads(String prefix) {

@@ -1,0 +1,292 @@
+package io.tributary.broker.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.tributary.broker.log.LogConfig;
+import io.tributary.broker.testing.Clients;
+import io.tributary.broker.testing.TestBroker;
+import io.tributary.broker.testing.WireClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.AlterConfigOp.OpType;
+import org.apache.kafka.clients.admin.AlterConfigsOptions;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ConfigEntry.ConfigSource;
+import org.apache.kafka.clients.admin.DescribeConfigsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AlterConfigsRequest;
+import org.apache.kafka.common.requests.AlterConfigsResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * DescribeConfigs, IncrementalAlterConfigs and the legacy AlterConfigs for topics and broker-level defaults, with
+ * their effect on retention. The broker sets {@code log.segment.bytes} statically and checks retention every
+ * 200 ms, so a config change shows up as records disappearing.
+ */
+class ConfigsTest {
+    private static final String STATIC_SEGMENT_BYTES = "2097152";
+    private static final ConfigResource CLUSTER_DEFAULT = new ConfigResource(ConfigResource.Type.BROKER, "");
+    private static final ConfigResource THIS_BROKER = new ConfigResource(ConfigResource.Type.BROKER, "1");
+
+    @TempDir
+    static Path dataDir;
+
+    private static TestBroker broker;
+    private static Admin admin;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = TestBroker.start(dataDir, Map.of("log.segment.bytes", STATIC_SEGMENT_BYTES,
+                "log.retention.check.interval.ms", "200"));
+        admin = Clients.admin(broker.bootstrapServers());
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        admin.close();
+        broker.close();
+    }
+
+    private static ConfigResource topic(String name) {
+        return new ConfigResource(ConfigResource.Type.TOPIC, name);
+    }
+
+    private static void createTopic(String name, Map<String, String> configs) throws Exception {
+        admin.createTopics(List.of(new NewTopic(name, 1, (short) 1).configs(configs))).all().get();
+    }
+
+    private static Config describe(ConfigResource resource) throws Exception {
+        return admin.describeConfigs(List.of(resource), new DescribeConfigsOptions().includeSynonyms(true)).all()
+                .get().get(resource);
+    }
+
+    private static void alter(ConfigResource resource, AlterConfigOp... ops) throws Exception {
+        admin.incrementalAlterConfigs(Map.of(resource, List.of(ops))).all().get();
+    }
+
+    private static AlterConfigOp op(String name, String value, OpType type) {
+        return new AlterConfigOp(new ConfigEntry(name, value), type);
+    }
+
+    private static List<String> synonyms(ConfigEntry entry) {
+        return entry.synonyms().stream().map(s -> s.source() + " " + s.name() + "=" + s.value()).toList();
+    }
+
+    /** Sends {@code count} records stamped an hour ago, in several segments. */
+    private static void produceHourOldRecords(String topic, int count) throws Exception {
+        long hourAgo = System.currentTimeMillis() - 3_600_000;
+        try (KafkaProducer<String, String> producer = Clients.producer(broker.bootstrapServers())) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, hourAgo, "k" + i, "v" + i)).get();
+            }
+        }
+    }
+
+    private static long logStartOffset(String topic) {
+        var partition = new TopicPartition(topic, 0);
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker.bootstrapServers())) {
+            return consumer.beginningOffsets(List.of(partition)).get(partition);
+        }
+    }
+
+    @Test
+    void describeConfigsReturnsEveryTopicConfigWithItsSourceAndSynonyms() throws Exception {
+        createTopic("described", Map.of("retention.ms", "123456"));
+
+        Config config = describe(topic("described"));
+
+        assertThat(config.entries()).extracting(ConfigEntry::name)
+                .containsExactlyInAnyOrderElementsOf(LogConfig.keys().stream().map(LogConfig.Key::name).toList());
+        ConfigEntry retention = config.get("retention.ms");
+        assertThat(retention.value()).isEqualTo("123456");
+        assertThat(retention.source()).isEqualTo(ConfigSource.DYNAMIC_TOPIC_CONFIG);
+        assertThat(retention.isReadOnly()).isFalse();
+        assertThat(retention.isSensitive()).isFalse();
+        assertThat(retention.type()).isEqualTo(ConfigEntry.ConfigType.LONG);
+        assertThat(synonyms(retention)).first().isEqualTo("DYNAMIC_TOPIC_CONFIG retention.ms=123456");
+        assertThat(synonyms(retention)).last().isEqualTo("DEFAULT_CONFIG log.retention.ms=604800000");
+
+        ConfigEntry segmentBytes = config.get("segment.bytes");
+        assertThat(segmentBytes.value()).isEqualTo(STATIC_SEGMENT_BYTES);
+        assertThat(segmentBytes.source()).isEqualTo(ConfigSource.STATIC_BROKER_CONFIG);
+        assertThat(synonyms(segmentBytes)).containsExactly(
+                "STATIC_BROKER_CONFIG log.segment.bytes=" + STATIC_SEGMENT_BYTES,
+                "DEFAULT_CONFIG log.segment.bytes=1073741824");
+
+        ConfigEntry cleanupPolicy = config.get("cleanup.policy");
+        assertThat(cleanupPolicy.value()).isEqualTo("delete");
+        assertThat(cleanupPolicy.source()).isEqualTo(ConfigSource.DEFAULT_CONFIG);
+        assertThat(cleanupPolicy.type()).isEqualTo(ConfigEntry.ConfigType.LIST);
+        assertThat(config.get("message.timestamp.type").value()).isEqualTo("CreateTime");
+    }
+
+    @Test
+    void describeConfigsOfAnUnknownTopicFails() {
+        assertThatThrownBy(() -> describe(topic("no-such-topic")))
+                .hasCauseInstanceOf(UnknownTopicOrPartitionException.class);
+    }
+
+    @Test
+    void describeBrokerConfigsShowsStaticOverridesAndDefaults() throws Exception {
+        Config config = describe(THIS_BROKER);
+
+        ConfigEntry segmentBytes = config.get("log.segment.bytes");
+        assertThat(segmentBytes.value()).isEqualTo(STATIC_SEGMENT_BYTES);
+        assertThat(segmentBytes.source()).isEqualTo(ConfigSource.STATIC_BROKER_CONFIG);
+        assertThat(synonyms(segmentBytes)).last().isEqualTo("DEFAULT_CONFIG log.segment.bytes=1073741824");
+        // The test broker runs 4 request threads; Kafka's default is 8.
+        assertThat(synonyms(config.get("num.io.threads"))).containsExactly("STATIC_BROKER_CONFIG num.io.threads=4",
+                "DEFAULT_CONFIG num.io.threads=8");
+        assertThat(config.get("num.partitions").source()).isEqualTo(ConfigSource.DEFAULT_CONFIG);
+        assertThat(config.get("num.partitions").isReadOnly()).isTrue();
+        assertThat(config.get("log.retention.ms").isReadOnly()).isFalse();
+    }
+
+    @Test
+    void incrementalSetAndDeleteChangeATopicOverride() throws Exception {
+        createTopic("set-delete", Map.of());
+
+        alter(topic("set-delete"), op("retention.ms", "5000", OpType.SET), op("max.message.bytes", "2048", OpType.SET));
+        Config afterSet = describe(topic("set-delete"));
+        assertThat(afterSet.get("retention.ms").value()).isEqualTo("5000");
+        assertThat(afterSet.get("retention.ms").source()).isEqualTo(ConfigSource.DYNAMIC_TOPIC_CONFIG);
+        assertThat(afterSet.get("max.message.bytes").value()).isEqualTo("2048");
+
+        alter(topic("set-delete"), op("retention.ms", null, OpType.DELETE));
+        Config afterDelete = describe(topic("set-delete"));
+        assertThat(afterDelete.get("retention.ms").value()).isEqualTo("604800000");
+        assertThat(afterDelete.get("retention.ms").source()).isEqualTo(ConfigSource.DEFAULT_CONFIG);
+        assertThat(afterDelete.get("max.message.bytes").value()).isEqualTo("2048");
+    }
+
+    @Test
+    void incrementalAppendAndSubtractEditListConfigs() throws Exception {
+        createTopic("lists", Map.of());
+
+        alter(topic("lists"), op("cleanup.policy", "compact", OpType.APPEND));
+        assertThat(describe(topic("lists")).get("cleanup.policy").value()).isEqualTo("delete,compact");
+
+        alter(topic("lists"), op("cleanup.policy", "delete", OpType.SUBTRACT));
+        assertThat(describe(topic("lists")).get("cleanup.policy").value()).isEqualTo("compact");
+
+        assertThatThrownBy(() -> alter(topic("lists"), op("retention.ms", "1", OpType.APPEND)))
+                .hasCauseInstanceOf(InvalidConfigurationException.class);
+    }
+
+    @Test
+    void invalidIncrementalChangesAreRefusedAndChangeNothing() throws Exception {
+        createTopic("refused", Map.of("retention.ms", "100000"));
+
+        assertThatThrownBy(() -> alter(topic("refused"), op("retention.ms", "often", OpType.SET)))
+                .hasCauseInstanceOf(InvalidConfigurationException.class);
+        assertThatThrownBy(() -> alter(topic("refused"), op("no.such.config", "1", OpType.SET)))
+                .hasCauseInstanceOf(InvalidConfigurationException.class);
+        assertThatThrownBy(() -> alter(topic("missing-topic"), op("retention.ms", "1", OpType.SET)))
+                .hasCauseInstanceOf(UnknownTopicOrPartitionException.class);
+        admin.incrementalAlterConfigs(Map.of(topic("refused"), List.of(op("retention.ms", "1", OpType.SET))),
+                new AlterConfigsOptions().validateOnly(true)).all().get();
+
+        assertThat(describe(topic("refused")).get("retention.ms").value()).isEqualTo("100000");
+    }
+
+    @Test
+    void loweringRetentionMsDeletesOldRecordsInTheBackground() throws Exception {
+        createTopic("shrinking", Map.of("segment.bytes", "300"));
+        produceHourOldRecords("shrinking", 12);
+        assertThat(logStartOffset("shrinking")).isZero();
+
+        alter(topic("shrinking"), op("retention.ms", "60000", OpType.SET));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> logStartOffset("shrinking") == 12);
+    }
+
+    @Test
+    void brokerDefaultsApplyToTopicsWithoutTheirOwnOverride() throws Exception {
+        createTopic("follows-broker", Map.of("segment.bytes", "300"));
+        createTopic("pinned", Map.of("segment.bytes", "300", "retention.ms", "-1"));
+        produceHourOldRecords("follows-broker", 6);
+        produceHourOldRecords("pinned", 6);
+        try {
+            alter(CLUSTER_DEFAULT, op("log.retention.ms", "60000", OpType.SET));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> logStartOffset("follows-broker") == 6);
+            ConfigEntry followed = describe(topic("follows-broker")).get("retention.ms");
+            assertThat(followed.value()).isEqualTo("60000");
+            assertThat(followed.source()).isEqualTo(ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
+            assertThat(describe(topic("pinned")).get("retention.ms").value()).isEqualTo("-1");
+            assertThat(logStartOffset("pinned")).isZero();
+
+            // A per-broker value wins over the cluster-wide default.
+            alter(THIS_BROKER, op("log.retention.ms", "120000", OpType.SET));
+            ConfigEntry perBroker = describe(topic("follows-broker")).get("retention.ms");
+            assertThat(perBroker.value()).isEqualTo("120000");
+            assertThat(perBroker.source()).isEqualTo(ConfigSource.DYNAMIC_BROKER_CONFIG);
+            assertThat(synonyms(perBroker)).containsExactly(
+                    "DYNAMIC_BROKER_CONFIG log.retention.ms=120000",
+                    "DYNAMIC_DEFAULT_BROKER_CONFIG log.retention.ms=60000",
+                    "DEFAULT_CONFIG log.retention.ms=604800000");
+            assertThat(describe(THIS_BROKER).get("log.retention.ms").source())
+                    .isEqualTo(ConfigSource.DYNAMIC_BROKER_CONFIG);
+            assertThat(describe(CLUSTER_DEFAULT).get("log.retention.ms").value()).isEqualTo("60000");
+        } finally {
+            alter(THIS_BROKER, op("log.retention.ms", null, OpType.DELETE));
+            alter(CLUSTER_DEFAULT, op("log.retention.ms", null, OpType.DELETE));
+        }
+        ConfigEntry restored = describe(topic("follows-broker")).get("retention.ms");
+        assertThat(restored.value()).isEqualTo("604800000");
+        assertThat(restored.source()).isEqualTo(ConfigSource.DEFAULT_CONFIG);
+    }
+
+    @Test
+    void brokerConfigsThatAreNotDynamicAreRefused() {
+        assertThatThrownBy(() -> alter(THIS_BROKER, op("num.io.threads", "2", OpType.SET)))
+                .hasCauseInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> alter(CLUSTER_DEFAULT, op("log.retention.ms", "-5", OpType.SET)))
+                .hasCauseInstanceOf(InvalidConfigurationException.class);
+    }
+
+    @Test
+    void legacyAlterConfigsReplacesEveryOverrideOfTheTopic() throws Exception {
+        createTopic("legacy", Map.of("segment.ms", "3600000", "retention.ms", "100000"));
+
+        Collection<AlterConfigsRequest.ConfigEntry> entries = List.of(
+                new AlterConfigsRequest.ConfigEntry("retention.ms", "5000"),
+                new AlterConfigsRequest.ConfigEntry("cleanup.policy", "compact"));
+        try (WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            AlterConfigsResponse response = wire.send(new AlterConfigsRequest.Builder(
+                    Map.of(topic("legacy"), new AlterConfigsRequest.Config(entries)), false));
+            assertThat(response.errors().get(topic("legacy")).error()).isEqualTo(Errors.NONE);
+
+            AlterConfigsResponse invalid = wire.send(new AlterConfigsRequest.Builder(Map.of(topic("legacy"),
+                    new AlterConfigsRequest.Config(List.of(new AlterConfigsRequest.ConfigEntry("retention.ms", "x")))),
+                    false));
+            assertThat(invalid.errors().get(topic("legacy")).error()).isEqualTo(Errors.INVALID_CONFIG);
+        }
+
+        Config config = describe(topic("legacy"));
+        assertThat(config.get("retention.ms").value()).isEqualTo("5000");
+        assertThat(config.get("cleanup.policy").value()).isEqualTo("compact");
+        assertThat(config.get("segment.ms").value()).isEqualTo("604800000");
+        assertThat(config.get("segment.ms").source()).isEqualTo(ConfigSource.DEFAULT_CONFIG);
+    }
+}
