@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
@@ -183,6 +184,12 @@ public final class ReplicaManager {
             Partition partition = partitions.get(tip.topicPartition());
             if (partition == null) {
                 results.put(tip, FetchResult.error(Errors.UNKNOWN_TOPIC_OR_PARTITION));
+                continue;
+            }
+            if (!Uuid.ZERO_UUID.equals(tip.topicId()) && !partition.topicId().equals(tip.topicId())) {
+                // A fetch session outlived its topic: the id it cached is of a deleted incarnation, and the
+                // partition of that name now belongs to a re-created topic (KIP-516). Never serve its records.
+                results.put(tip, FetchResult.error(Errors.UNKNOWN_TOPIC_ID));
                 continue;
             }
             try {

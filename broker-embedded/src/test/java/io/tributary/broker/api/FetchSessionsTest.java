@@ -149,6 +149,30 @@ class FetchSessionsTest {
     }
 
     @Test
+    void aSessionOutlivingItsTopicGetsUnknownTopicIdNotTheRecreatedTopicsRecords() throws Exception {
+        try (WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            int sessionId = fetch(wire, FetchMetadata.INITIAL, Map.of(0, 0L), List.of(), 0).sessionId();
+            Uuid oldId = topicId;
+            try (Admin admin = Clients.admin(broker.bootstrapServers())) {
+                admin.deleteTopics(List.of(TOPIC)).all().get();
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(TOPIC, 4, (short) 1))).all()
+                        .get();
+            }
+            try (KafkaProducer<String, String> producer = Clients.producer(broker.bootstrapServers())) {
+                produce(producer, 0, "reborn");
+            }
+
+            FetchResponse stale = fetch(wire, new FetchMetadata(sessionId, 1), Map.of(), List.of(), 0);
+
+            assertThat(stale.error()).isEqualTo(Errors.NONE);
+            FetchResponseData.FetchableTopicResponse topic = stale.data().responses().get(0);
+            assertThat(topic.topicId()).isEqualTo(oldId);
+            assertThat(Errors.forCode(topic.partitions().get(0).errorCode())).isEqualTo(Errors.UNKNOWN_TOPIC_ID);
+            assertThat(FetchResponse.recordsSize(topic.partitions().get(0))).isZero();
+        }
+    }
+
+    @Test
     void aSessionlessFetchGetsNoSession() {
         try (WireClient wire = WireClient.connect(broker.bootstrapServers())) {
             FetchResponse legacy = fetch(wire, FetchMetadata.LEGACY, Map.of(0, 0L), List.of(), 0);
@@ -166,18 +190,17 @@ class FetchSessionsTest {
         partitions.forEach(tp -> received.put(tp.partition(), new ArrayList<>()));
         int rounds = 20;
         try (KafkaConsumer<String, String> consumer = Clients.consumer(broker.bootstrapServers(),
-                Map.of("fetch.max.wait.ms", 100))) {
+                Map.of("fetch.max.wait.ms", 100));
+             KafkaProducer<String, String> producer = Clients.producer(broker.bootstrapServers())) {
             consumer.assign(partitions);
             partitions.forEach(tp -> consumer.seek(tp, 0));
             for (int round = 0; round < rounds; round++) {
                 if (round == rounds / 2) {
                     broker.restartOnSamePort();
                 }
-                try (KafkaProducer<String, String> producer = Clients.producer(broker.bootstrapServers())) {
-                    // Each round writes to a rotating subset, so some partitions stay quiet in the session.
-                    for (int p = 0; p <= round % 4; p++) {
-                        produce(producer, (p + round) % 4, "r" + round);
-                    }
+                // Each round writes to a rotating subset, so some partitions stay quiet in the session.
+                for (int p = 0; p <= round % 4; p++) {
+                    produce(producer, (p + round) % 4, "r" + round);
                 }
                 int expected = received.values().stream().mapToInt(List::size).sum() + round % 4 + 1;
                 await().atMost(Duration.ofSeconds(20)).until(() -> {
