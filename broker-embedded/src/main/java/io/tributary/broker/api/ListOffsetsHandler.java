@@ -70,9 +70,13 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
                     || timestamp == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
                 long offset = partition.logStartOffset();
                 response.setOffset(offset).setLeaderEpoch(epochAt(partition, offset));
-            } else if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP
-                    || timestamp == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
+            } else if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP) {
                 response.setOffset(upper).setLeaderEpoch(partition.leaderEpoch());
+            } else if (timestamp == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP
+                    || timestamp == ListOffsetsRequest.EARLIEST_PENDING_UPLOAD_TIMESTAMP) {
+                // KIP-1005 / KIP-1023: nothing is tiered, so there is no such offset; Kafka answers -1 (the
+                // response's defaults) for a topic without remote storage, not an error.
+                response.setOffset(-1).setTimestamp(-1).setLeaderEpoch(-1);
             } else if (timestamp == ListOffsetsRequest.MAX_TIMESTAMP) {
                 FileRecords.TimestampAndOffset found = partition.log().maxTimestampOffset(upper);
                 set(response, found);

@@ -133,6 +133,13 @@ class ListOffsetsTest {
     }
 
     @Test
+    void tieredStorageSpecsFindNoOffsetOnALocalTopic() throws Exception {
+        assertThat(listOffsets(TIMED, OffsetSpec.latestTiered()).offset()).isEqualTo(-1);
+        assertThat(listOffsets(TIMED, OffsetSpec.earliestPendingUpload()).offset()).isEqualTo(-1);
+        assertThat(listOffsets(TIMED, OffsetSpec.earliestLocal()).offset()).isZero();
+    }
+
+    @Test
     void listOffsetsOfAnEmptyPartition() throws Exception {
         var partition = new TopicPartition("empty-offsets", 0);
         Clients.createTopic(broker.bootstrapServers(), partition.topic(), 1, Map.of());
