@@ -44,6 +44,11 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
                 } else {
                     lookup(replicaManager.partition(tp), partition, request.isolationLevel(), response);
                 }
+                if (context.apiVersion() < 4) {
+                    // LeaderEpoch exists from v4 on and is not ignorable: older clients (librdkafka's v2, for
+                    // one) get the default, or the response cannot be serialised at all.
+                    response.setLeaderEpoch(-1);
+                }
                 topicResponse.partitions().add(response);
             }
             data.topics().add(topicResponse);

@@ -19,6 +19,7 @@ import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.Records;
+import org.apache.kafka.common.record.TimestampType;
 
 /**
  * One partition replica on this node: its log, its role ({@link PartitionState}), leader epoch, high watermark
@@ -131,7 +132,10 @@ public final class Partition {
                 RecordBatch batch = records.firstBatch();
                 ProducerStateTable.BatchMetadata duplicate = producers.check(batch);
                 if (duplicate != null) {
-                    return new LogAppendInfo(duplicate.firstOffset(), duplicate.lastOffset(), -1,
+                    // Under LogAppendTime the batch's timestamp is the append time the first answer carried.
+                    long logAppendTime = config.messageTimestampType() == TimestampType.LOG_APPEND_TIME
+                            ? duplicate.timestamp() : RecordBatch.NO_TIMESTAMP;
+                    return new LogAppendInfo(duplicate.firstOffset(), duplicate.lastOffset(), logAppendTime,
                             log.logStartOffset());
                 }
             } else {

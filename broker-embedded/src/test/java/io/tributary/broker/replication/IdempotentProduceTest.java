@@ -90,8 +90,12 @@ class IdempotentProduceTest {
 
     /** A Produce request (acks=all, by topic id as kafka-clients 4.2 sends it) carrying one batch. */
     private PartitionProduceResponse produce(MemoryRecords records) {
+        return produceTo(TOPIC, topicId, records);
+    }
+
+    private PartitionProduceResponse produceTo(String topicName, Uuid id, MemoryRecords records) {
         var partition = new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records);
-        var topic = new ProduceRequestData.TopicProduceData().setName(TOPIC).setTopicId(topicId)
+        var topic = new ProduceRequestData.TopicProduceData().setName(topicName).setTopicId(id)
                 .setPartitionData(List.of(partition));
         var data = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(10_000)
                 .setTopicData(new ProduceRequestData.TopicProduceDataCollection(List.of(topic).iterator()));
@@ -123,6 +127,26 @@ class IdempotentProduceTest {
         assertThat(retry.baseOffset()).isEqualTo(2);
         assertThat(logEndOffset()).isEqualTo(5);
         assertThat(storedValues(5)).containsExactly("plain-0", "plain-1", "a", "b", "c");
+    }
+
+    @Test
+    void aRetryOnALogAppendTimeTopicGetsTheOriginalAppendTime() throws Exception {
+        Clients.createTopic(broker.bootstrapServers(), "append-time", 1,
+                Map.of("message.timestamp.type", "LogAppendTime"));
+        Uuid appendTimeTopicId;
+        try (Admin admin = Clients.admin(broker.bootstrapServers())) {
+            appendTimeTopicId = admin.describeTopics(List.of("append-time")).allTopicNames().get().get("append-time")
+                    .topicId();
+        }
+        MemoryRecords records = batch(producerId, (short) 0, 0, "a", "b");
+
+        PartitionProduceResponse first = produceTo("append-time", appendTimeTopicId, records);
+        PartitionProduceResponse retry = produceTo("append-time", appendTimeTopicId, records);
+
+        assertThat(first.logAppendTimeMs()).isPositive();
+        assertThat(retry.baseOffset()).isEqualTo(first.baseOffset()).isZero();
+        // The producer reports this time as the record's timestamp: the retry must not lose it.
+        assertThat(retry.logAppendTimeMs()).isEqualTo(first.logAppendTimeMs());
     }
 
     @Test

@@ -1,0 +1,69 @@
+package io.tributary.broker.interop;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where the third-party clients live and how they get there. Each interop test class calls {@link #install} for
+ * its tool once; {@code scripts/install-interop-tools.sh} is quick when the tool is already in place and otherwise
+ * installs it (Debian's kcat, kafkajs from npm, Kafka's CLI jars from Maven Central) into the git-ignored
+ * {@code .interop/} folder. A tool that cannot be installed fails the test: these tests never skip.
+ */
+final class InteropTools {
+    /** A cold install downloads a Debian package, an npm package and ~55 MB of jars. */
+    private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(10);
+
+    private static final Path REPO_ROOT = findRepoRoot();
+
+    private InteropTools() {
+    }
+
+    /** Installs one part ({@code kcat}, {@code kafkajs} or {@code kafka-cli}), or fails. */
+    static void install(String part) throws IOException, InterruptedException {
+        ExternalProcess.runSuccessfully(
+                List.of("bash", REPO_ROOT.resolve("scripts/install-interop-tools.sh").toString(), part),
+                Map.of(), null, INSTALL_TIMEOUT);
+    }
+
+    static Path repoRoot() {
+        return REPO_ROOT;
+    }
+
+    /** kcat (or kafkacat, as some distributions name it), linked by the install script. */
+    static Path kcat() {
+        return REPO_ROOT.resolve(".interop/bin/kcat");
+    }
+
+    static Path nodeModules() {
+        return REPO_ROOT.resolve(".interop/node/node_modules");
+    }
+
+    static Path kafkaJsScript() {
+        return REPO_ROOT.resolve("interop/kafkajs/interop.js");
+    }
+
+    static Path kafkaLibs() {
+        return REPO_ROOT.resolve(".interop/kafka-libs");
+    }
+
+    static Path kafkaToolsLog4jConfig() {
+        return REPO_ROOT.resolve("interop/kafka-cli/tools-log4j2.xml");
+    }
+
+    /** Surefire runs in the module folder; the repository root is the nearest ancestor holding the script. */
+    private static Path findRepoRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        for (int depth = 0; dir != null && depth < 10; depth++, dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("scripts/install-interop-tools.sh"))) {
+                return dir;
+            }
+        }
+        throw new UncheckedIOException(new IOException("No scripts/install-interop-tools.sh above "
+                + Path.of("").toAbsolutePath()));
+    }
+}

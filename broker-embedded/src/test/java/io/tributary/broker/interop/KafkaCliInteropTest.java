@@ -1,0 +1,234 @@
+package io.tributary.broker.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tributary.broker.testing.Clients;
+import io.tributary.broker.testing.TestBroker;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Apache Kafka 4.3.1's own command-line tools against the broker, each run as its own JVM exactly as the
+ * {@code bin/kafka-*.sh} scripts run them: kafka-topics, kafka-console-producer, kafka-console-consumer (by
+ * partition; a group needs the group coordinator, which the broker does not serve yet), kafka-configs and
+ * kafka-get-offsets. Outputs are asserted as the tools print them.
+ */
+class KafkaCliInteropTest {
+    private static final String TOPICS = "org.apache.kafka.tools.TopicCommand";
+    private static final String CONFIGS = "kafka.admin.ConfigCommand";
+    private static final String CONSOLE_PRODUCER = "org.apache.kafka.tools.ConsoleProducer";
+    private static final String CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer";
+    private static final String GET_OFFSETS = "org.apache.kafka.tools.GetOffsetShell";
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dataDir;
+
+    @BeforeAll
+    static void installKafkaCli() throws Exception {
+        InteropTools.install("kafka-cli");
+    }
+
+    @Test
+    void kafkaTopicsCreatesListsDescribesAltersAndDeletes() throws Exception {
+        try (TestBroker broker = TestBroker.start(dataDir)) {
+            String bootstrap = broker.bootstrapServers();
+
+            assertThat(tool(TOPICS, "--bootstrap-server", bootstrap, "--create", "--topic", "cli-topic",
+                    "--partitions", "3", "--replication-factor", "1", "--config", "retention.ms=3600000"))
+                    .containsExactly("Created topic cli-topic.");
+            tool(TOPICS, "--bootstrap-server", bootstrap, "--create", "--topic", "cli-other", "--partitions", "1");
+            assertThat(tool(TOPICS, "--bootstrap-server", bootstrap, "--list"))
+                    .containsExactly("cli-other", "cli-topic");
+
+            String topicId;
+            try (Admin admin = Clients.admin(bootstrap)) {
+                topicId = admin.describeTopics(List.of("cli-topic")).allTopicNames().get().get("cli-topic")
+                        .topicId().toString();
+            }
+            List<String> described = tool(TOPICS, "--bootstrap-server", bootstrap, "--describe", "--topic",
+                    "cli-topic");
+            assertThat(described).hasSize(4);
+            assertThat(described.get(0)).isEqualTo("Topic: cli-topic\tTopicId: " + topicId
+                    + "\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: retention.ms=3600000");
+            for (int partition = 0; partition < 3; partition++) {
+                // What follows Isr (ELR) depends on whether DescribeTopicPartitions is served.
+                assertThat(described.get(1 + partition)).startsWith("\tTopic: cli-topic\tPartition: " + partition
+                        + "\tLeader: 1\tReplicas: 1\tIsr: 1\t");
+            }
+
+            assertThat(tool(TOPICS, "--bootstrap-server", bootstrap, "--alter", "--topic", "cli-topic",
+                    "--partitions", "5")).isEmpty();
+            assertThat(tool(TOPICS, "--bootstrap-server", bootstrap, "--describe", "--topic", "cli-topic"))
+                    .hasSize(6).first().asString().contains("\tPartitionCount: 5\t");
+
+            assertThat(tool(TOPICS, "--bootstrap-server", bootstrap, "--delete", "--topic", "cli-topic")).isEmpty();
+            assertThat(tool(TOPICS, "--bootstrap-server", bootstrap, "--list")).containsExactly("cli-other");
+
+            var missing = toolResult(TOPICS, "--bootstrap-server", bootstrap, "--describe", "--topic", "cli-topic");
+            assertThat(missing.exitCode()).isEqualTo(1);
+            assertThat(missing.stdout()).contains("Topic 'cli-topic' does not exist as expected");
+        }
+    }
+
+    @Test
+    void consoleProducerAndConsumerRoundTripKeyedRecordsWithHeaders() throws Exception {
+        try (TestBroker broker = TestBroker.start(dataDir)) {
+            String bootstrap = broker.bootstrapServers();
+            Clients.createTopic(bootstrap, "cli-console", 1, Map.of());
+            int count = 6;
+            var input = new StringBuilder();
+            for (int i = 0; i < count; i++) {
+                input.append("source:cli,n:").append(i).append('\t').append("key-").append(i).append('\t')
+                        .append("value-").append(i).append('\n');
+            }
+
+            // --reader-property is 4.x's name for the deprecated --property of kafka-console-producer.
+            ExternalProcess.Result produced = toolWithInput(input.toString(), CONSOLE_PRODUCER, "--bootstrap-server",
+                    bootstrap, "--topic", "cli-console", "--reader-property", "parse.key=true", "--reader-property",
+                    "parse.headers=true", "--sync");
+            assertThat(produced.exitCode()).as(produced.describe()).isZero();
+
+            List<ConsumerRecord<String, String>> records = Clients.readExactly(bootstrap,
+                    new TopicPartition("cli-console", 0), 0, count);
+            assertThat(records).hasSize(count);
+            for (int i = 0; i < count; i++) {
+                assertThat(records.get(i).key()).isEqualTo("key-" + i);
+                assertThat(records.get(i).value()).isEqualTo("value-" + i);
+                assertThat(new String(records.get(i).headers().lastHeader("n").value(), StandardCharsets.UTF_8))
+                        .isEqualTo(String.valueOf(i));
+            }
+
+            var expected = new ArrayList<String>();
+            for (int i = 0; i < count; i++) {
+                expected.add("Partition:0\tOffset:" + i + "\tsource:cli,n:" + i + "\tkey-" + i + "\tvalue-" + i);
+            }
+            assertThat(consume(bootstrap, "cli-console", "earliest", count)).containsExactlyElementsOf(expected);
+            assertThat(consume(bootstrap, "cli-console", "4", 2)).containsExactlyElementsOf(expected.subList(4, 6));
+        }
+    }
+
+    @Test
+    void kafkaConfigsDescribesAndAltersTopicAndBrokerConfigs() throws Exception {
+        try (TestBroker broker = TestBroker.start(dataDir)) {
+            String bootstrap = broker.bootstrapServers();
+            Clients.createTopic(bootstrap, "cli-configs", 1, Map.of());
+            String[] topic = {"--bootstrap-server", bootstrap, "--entity-type", "topics", "--entity-name",
+                "cli-configs"};
+
+            assertThat(tool(CONFIGS, with(topic, "--describe")))
+                    .containsExactly("Dynamic configs for topic cli-configs are:");
+            assertThat(tool(CONFIGS, with(topic, "--alter", "--add-config",
+                    "retention.ms=86400000,max.message.bytes=2000000")))
+                    .containsExactly("Completed updating config for topic cli-configs.");
+            assertThat(tool(CONFIGS, with(topic, "--describe"))).containsExactly(
+                    "Dynamic configs for topic cli-configs are:",
+                    "  max.message.bytes=2000000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:max.message.bytes"
+                            + "=2000000, DEFAULT_CONFIG:message.max.bytes=1048588}",
+                    "  retention.ms=86400000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=86400000,"
+                            + " DEFAULT_CONFIG:log.retention.ms=604800000}");
+            tool(CONFIGS, with(topic, "--alter", "--delete-config", "retention.ms"));
+            assertThat(tool(CONFIGS, with(topic, "--describe"))).containsExactly(
+                    "Dynamic configs for topic cli-configs are:",
+                    "  max.message.bytes=2000000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:max.message.bytes"
+                            + "=2000000, DEFAULT_CONFIG:message.max.bytes=1048588}");
+
+            String[] broker1 = {"--bootstrap-server", bootstrap, "--entity-type", "brokers", "--entity-name", "1"};
+            assertThat(tool(CONFIGS, with(broker1, "--describe"))).containsExactly("Dynamic configs for broker 1 are:");
+            assertThat(tool(CONFIGS, with(broker1, "--alter", "--add-config", "log.retention.ms=3600000")))
+                    .containsExactly("Completed updating config for broker 1.");
+            List<String> brokerConfigs = tool(CONFIGS, with(broker1, "--describe"));
+            assertThat(brokerConfigs).hasSize(2);
+            assertThat(brokerConfigs.get(0)).isEqualTo("Dynamic configs for broker 1 are:");
+            assertThat(brokerConfigs.get(1)).startsWith("  log.retention.ms=3600000 sensitive=false "
+                    + "synonyms={DYNAMIC_BROKER_CONFIG:log.retention.ms=3600000");
+            // The topic inherits the broker's dynamic default where it has no override of its own.
+            assertThat(tool(CONFIGS, with(topic, "--describe", "--all"))).contains(
+                    "  retention.ms=3600000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:log.retention.ms=3600000,"
+                            + " DEFAULT_CONFIG:log.retention.ms=604800000}");
+        }
+    }
+
+    @Test
+    void getOffsetsReportsLatestEarliestMaxTimestampAndOffsetForTime() throws Exception {
+        try (TestBroker broker = TestBroker.start(dataDir)) {
+            String bootstrap = broker.bootstrapServers();
+            Clients.createTopic(bootstrap, "cli-offsets", 2, Map.of());
+            long base = System.currentTimeMillis() - 60_000;
+            long[] partition0Timestamps = {base + 1000, base + 3000, base + 2000};
+            try (KafkaProducer<String, String> producer = Clients.producer(bootstrap)) {
+                for (long timestamp : partition0Timestamps) {
+                    producer.send(new ProducerRecord<>("cli-offsets", 0, timestamp, "k", "v"));
+                }
+                for (int i = 0; i < 5; i++) {
+                    producer.send(new ProducerRecord<>("cli-offsets", 1, base + i, "k", "v"));
+                }
+                producer.flush();
+            }
+
+            assertThat(tool(GET_OFFSETS, "--bootstrap-server", bootstrap, "--topic", "cli-offsets"))
+                    .containsExactly("cli-offsets:0:3", "cli-offsets:1:5");
+            assertThat(tool(GET_OFFSETS, "--bootstrap-server", bootstrap, "--topic", "cli-offsets", "--time", "-3"))
+                    .containsExactly("cli-offsets:0:1", "cli-offsets:1:4");
+            assertThat(tool(GET_OFFSETS, "--bootstrap-server", bootstrap, "--topic-partitions", "cli-offsets:0",
+                    "--time", String.valueOf(base + 1500))).containsExactly("cli-offsets:0:1");
+
+            try (Admin admin = Clients.admin(bootstrap)) {
+                admin.deleteRecords(Map.of(new TopicPartition("cli-offsets", 0), RecordsToDelete.beforeOffset(2)))
+                        .all().get();
+            }
+            assertThat(tool(GET_OFFSETS, "--bootstrap-server", bootstrap, "--topic", "cli-offsets", "--time",
+                    "earliest")).containsExactly("cli-offsets:0:2", "cli-offsets:1:0");
+        }
+    }
+
+    private List<String> consume(String bootstrap, String topic, String offset, int maxMessages) throws Exception {
+        return tool(CONSOLE_CONSUMER, "--bootstrap-server", bootstrap, "--topic", topic, "--partition", "0",
+                "--offset", offset, "--max-messages", String.valueOf(maxMessages), "--timeout-ms", "20000",
+                "--formatter-property", "print.partition=true", "--formatter-property", "print.offset=true",
+                "--formatter-property", "print.headers=true", "--formatter-property", "print.key=true");
+    }
+
+    private static String[] with(String[] base, String... more) {
+        var all = new ArrayList<>(List.of(base));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    /** Runs a tool that must succeed and returns its stdout lines. */
+    private static List<String> tool(String mainClass, String... args) throws Exception {
+        ExternalProcess.Result result = toolResult(mainClass, args);
+        assertThat(result.exitCode()).as(result.describe()).isZero();
+        return result.stdoutLines();
+    }
+
+    private static ExternalProcess.Result toolResult(String mainClass, String... args) throws Exception {
+        return toolWithInput(null, mainClass, args);
+    }
+
+    private static ExternalProcess.Result toolWithInput(String stdin, String mainClass, String... args)
+            throws Exception {
+        var command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // Short-lived tools: the C1 compiler alone starts them noticeably faster.
+                "-XX:TieredStopAtLevel=1", "-Xmx256m",
+                "-Dlog4j2.configurationFile=" + InteropTools.kafkaToolsLog4jConfig(),
+                "-cp", InteropTools.kafkaLibs() + "/*",
+                mainClass));
+        command.addAll(List.of(args));
+        return ExternalProcess.run(command, Map.of(), stdin, TIMEOUT);
+    }
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Installs the third-party clients that the interop tests (broker-embedded/.../interop/) drive against the broker:
+#
+#   kcat       Debian's kcat package (librdkafka's CLI); linked as .interop/bin/kcat whatever its binary is named
+#   kafkajs    the version pinned in interop/kafkajs/package-lock.json, into .interop/node/node_modules
+#   kafka-cli  Apache Kafka's CLI tools (interop/kafka-cli/pom.xml) with their dependencies, into .interop/kafka-libs
+#
+# Usage: scripts/install-interop-tools.sh [kcat] [kafkajs] [kafka-cli]   (no argument: all three)
+#
+# Idempotent and quick when everything is in place: each part keeps a stamp of the files it was installed from
+# and is skipped while that stamp still matches. Concurrent runs (several builds of one tree) are serialised by
+# a lock on .interop/install.lock. Any failure exits non-zero: the tests treat a missing tool as a failure.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+interop_dir="$repo_root/.interop"
+mkdir -p "$interop_dir/bin"
+
+exec 9>"$interop_dir/install.lock"
+flock -w 900 9 || { echo "install-interop-tools: timed out waiting for $interop_dir/install.lock" >&2; exit 1; }
+
+log() {
+    echo "install-interop-tools: $*" >&2
+}
+
+as_root() {
+    if [[ $(id -u) -eq 0 ]]; then
+        "$@"
+    else
+        sudo -n "$@"
+    fi
+}
+
+stamp_matches() { # stamp_matches <stamp file> <content>
+    [[ -f "$1" && "$(cat "$1")" == "$2" ]]
+}
+
+install_kcat() {
+    local binary
+    binary="$(command -v kcat || command -v kafkacat || true)"
+    if [[ -z "$binary" ]]; then
+        local apt_opts=(-y -q -o DPkg::Lock::Timeout=300)
+        # Update the package lists only when they do not know kcat yet (a fresh machine has none).
+        if ! apt-cache show kcat >/dev/null 2>&1; then
+            log "apt-get update"
+            as_root apt-get update -q -o DPkg::Lock::Timeout=300 >&2
+        fi
+        log "apt-get install kcat"
+        if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install "${apt_opts[@]}" kcat >&2; then
+            # Stale package lists name files the mirror no longer has: refresh them once and retry.
+            log "apt-get install failed; apt-get update and retry"
+            as_root apt-get update -q -o DPkg::Lock::Timeout=300 >&2
+            as_root env DEBIAN_FRONTEND=noninteractive apt-get install "${apt_opts[@]}" kcat >&2
+        fi
+        binary="$(command -v kcat || command -v kafkacat || true)"
+        [[ -n "$binary" ]] || { log "kcat installed but neither kcat nor kafkacat is on PATH"; exit 1; }
+    fi
+    ln -sfn "$binary" "$interop_dir/bin/kcat"
+}
+
+install_kafkajs() {
+    local source_dir="$repo_root/interop/kafkajs"
+    local target_dir="$interop_dir/node"
+    local stamp
+    stamp="$(cat "$source_dir/package.json" "$source_dir/package-lock.json" | sha256sum | cut -d' ' -f1)"
+    if stamp_matches "$target_dir/.stamp" "$stamp" && [[ -d "$target_dir/node_modules/kafkajs" ]]; then
+        return
+    fi
+    command -v npm >/dev/null || { log "npm is not installed"; exit 1; }
+    log "npm ci kafkajs into $target_dir"
+    rm -rf "$target_dir"
+    mkdir -p "$target_dir"
+    cp "$source_dir/package.json" "$source_dir/package-lock.json" "$target_dir/"
+    (cd "$target_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+    echo "$stamp" >"$target_dir/.stamp"
+}
+
+install_kafka_cli() {
+    local pom="$repo_root/interop/kafka-cli/pom.xml"
+    local target_dir="$interop_dir/kafka-libs"
+    local stamp
+    stamp="$(sha256sum "$pom" | cut -d' ' -f1)"
+    if stamp_matches "$target_dir/.stamp" "$stamp"; then
+        return
+    fi
+    log "copying Kafka CLI jars into $target_dir"
+    rm -rf "$target_dir"
+    (cd "$repo_root/interop/kafka-cli" && "$repo_root/mvnw" -B -q dependency:copy-dependencies \
+        -DincludeScope=runtime -DoutputDirectory="$target_dir" >&2)
+    echo "$stamp" >"$target_dir/.stamp"
+}
+
+parts=("$@")
+if [[ ${#parts[@]} -eq 0 ]]; then
+    parts=(kcat kafkajs kafka-cli)
+fi
+for part in "${parts[@]}"; do
+    case "$part" in
+        kcat) install_kcat ;;
+        kafkajs) install_kafkajs ;;
+        kafka-cli) install_kafka_cli ;;
+        *) log "unknown part '$part' (expected kcat, kafkajs or kafka-cli)"; exit 2 ;;
+    esac
+done
