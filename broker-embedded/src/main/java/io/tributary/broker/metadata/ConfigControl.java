@@ -44,10 +44,17 @@ public final class ConfigControl {
         var updated = new HashMap<>(current);
         var seen = new LinkedHashSet<String>();
         for (Change change : changes) {
+            // Request shape errors are INVALID_REQUEST in Kafka, before any value is looked at.
             if (!seen.add(change.name())) {
-                return ControllerResult.of(new ApiError(Errors.INVALID_CONFIG,
-                        "Config " + change.name() + " appears more than once in the request"));
+                return ControllerResult.of(new ApiError(Errors.INVALID_REQUEST,
+                        "Error due to duplicate config keys : " + change.name()));
             }
+            if (change.value() == null && change.op() != AlterConfigOp.OpType.DELETE) {
+                return ControllerResult.of(new ApiError(Errors.INVALID_REQUEST,
+                        "Null value not supported for : " + change.op() + ":" + change.name()));
+            }
+        }
+        for (Change change : changes) {
             switch (change.op()) {
                 case SET -> updated.put(change.name(), change.value());
                 case DELETE -> updated.remove(change.name());
@@ -85,6 +92,11 @@ public final class ConfigControl {
         ApiError error = checkResource(image, resource);
         if (error != null) {
             return ControllerResult.of(error);
+        }
+        var nullValues = configs.entrySet().stream().filter(e -> e.getValue() == null).map(Map.Entry::getKey).toList();
+        if (!nullValues.isEmpty()) {
+            return ControllerResult.of(new ApiError(Errors.INVALID_REQUEST,
+                    "Null value not supported for : " + String.join(",", nullValues)));
         }
         return replace(image, resource, currentOverrides(image, resource), new HashMap<>(configs), validateOnly);
     }

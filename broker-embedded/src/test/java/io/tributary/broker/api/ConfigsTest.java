@@ -30,7 +30,10 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterConfigsResponse;
 import org.junit.jupiter.api.AfterAll;
@@ -207,6 +210,36 @@ class ConfigsTest {
                 new AlterConfigsOptions().validateOnly(true)).all().get();
 
         assertThat(describe(topic("refused")).get("retention.ms").value()).isEqualTo("100000");
+    }
+
+    @Test
+    void duplicateKeysOrNullValuesAreInvalidRequest() throws Exception {
+        createTopic("malformed", Map.of());
+
+        assertThatThrownBy(() -> alter(topic("malformed"), op("retention.ms", "1000", OpType.SET),
+                op("retention.ms", null, OpType.DELETE))).hasCauseInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> alter(topic("malformed"), op("retention.ms", null, OpType.SET)))
+                .hasCauseInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> alter(CLUSTER_DEFAULT, op("log.retention.ms", null, OpType.SET)))
+                .hasCauseInstanceOf(InvalidRequestException.class);
+        // kafka-clients cannot build a legacy entry without a value; other clients can send one.
+        var nullValue = new AlterConfigsRequestData();
+        var resource = new AlterConfigsRequestData.AlterConfigsResource()
+                .setResourceType(ConfigResource.Type.TOPIC.id()).setResourceName("malformed");
+        resource.configs().add(new AlterConfigsRequestData.AlterableConfig().setName("retention.ms").setValue(null));
+        nullValue.resources().add(resource);
+        try (WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            AlterConfigsResponse legacy = wire.send(new AbstractRequest.Builder<AlterConfigsRequest>(
+                    ApiKeys.ALTER_CONFIGS) {
+                @Override
+                public AlterConfigsRequest build(short version) {
+                    return new AlterConfigsRequest(nullValue, version);
+                }
+            });
+            assertThat(legacy.errors().get(topic("malformed")).error()).isEqualTo(Errors.INVALID_REQUEST);
+        }
+
+        assertThat(describe(topic("malformed")).get("retention.ms").source()).isEqualTo(ConfigSource.DEFAULT_CONFIG);
     }
 
     @Test
