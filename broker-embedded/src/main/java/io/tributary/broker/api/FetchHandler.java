@@ -69,7 +69,8 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
             return CompletableFuture.completedFuture(FetchResponse.of(e.error(), 0, 0, new LinkedHashMap<>(), List.of()));
         }
         var params = new FetchParams(request.replicaId(), request.maxWait(), request.minBytes(),
-                Math.min(request.maxBytes(), brokerFetchMaxBytes), request.isolationLevel());
+                Math.min(request.maxBytes(), brokerFetchMaxBytes),
+                ApiHandler.isolationLevel(request.data().isolationLevel()));
         return replicaManager.fetch(params, session.partitionsToRead()).thenApply(results -> {
             var data = new LinkedHashMap<TopicIdPartition, FetchResponseData.PartitionData>(unknown);
             for (var entry : results.entrySet()) {

@@ -33,6 +33,7 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
     public CompletableFuture<ListOffsetsResponse> handle(RequestContext context, ListOffsetsRequest request) {
         var data = new ListOffsetsResponseData();
         var duplicates = request.duplicatePartitions();
+        IsolationLevel isolation = ApiHandler.isolationLevel(request.data().isolationLevel());
         for (ListOffsetsTopic topic : request.topics()) {
             var topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
             for (ListOffsetsPartition partition : topic.partitions()) {
@@ -42,7 +43,7 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
                 if (duplicates.contains(tp)) {
                     response.setErrorCode(Errors.INVALID_REQUEST.code());
                 } else {
-                    lookup(replicaManager.partition(tp), partition, request.isolationLevel(), response);
+                    lookup(replicaManager.partition(tp), partition, isolation, response);
                 }
                 if (context.apiVersion() < 4) {
                     // LeaderEpoch exists from v4 on and is not ignorable: older clients (librdkafka's v2, for

@@ -1,6 +1,7 @@
 package io.tributary.broker.log;
 
 import java.nio.ByteBuffer;
+import java.util.Iterator;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
@@ -46,10 +47,12 @@ public final class RecordBatchValidator {
         ByteBuffer buffer = records.buffer();
         int position = buffer.position();
         int end = buffer.limit();
-        for (MutableRecordBatch batch : records.batches()) {
+        Iterator<MutableRecordBatch> batches = records.batches().iterator();
+        while (hasNextBatch(batches)) {
+            MutableRecordBatch batch = batches.next();
             validateBatchHeader(batch, config);
             int count = batch.countOrNull();
-            if (batch.compressionType() == CompressionType.NONE) {
+            if (compressionType(batch) == CompressionType.NONE) {
                 walkUncompressed(buffer, position, batch, config, nowMs);
             } else {
                 walkCompressed(batch, config, nowMs);
@@ -92,6 +95,27 @@ public final class RecordBatchValidator {
         if (deltaCount != count) {
             throw new InvalidRecordException("The record count " + count + " does not match the last offset delta "
                     + (deltaCount - 1));
+        }
+    }
+
+    /**
+     * kafka-clients' batch iterator adds the 12-byte log overhead to a batch's length field unchecked, so a length
+     * near 2^31 overflows and fails as an IllegalArgumentException rather than a corrupt batch.
+     */
+    private static boolean hasNextBatch(Iterator<MutableRecordBatch> batches) {
+        try {
+            return batches.hasNext();
+        } catch (IllegalArgumentException e) {
+            throw new CorruptRecordException("The record batch length is invalid: " + e.getMessage());
+        }
+    }
+
+    /** The batch's codec; attribute bits 0-2 may name none (5-7), which kafka-clients rejects unchecked. */
+    private static CompressionType compressionType(MutableRecordBatch batch) {
+        try {
+            return batch.compressionType();
+        } catch (IllegalArgumentException e) {
+            throw new CorruptRecordException("The record batch names an unknown compression codec: " + e.getMessage());
         }
     }
 
@@ -191,6 +215,11 @@ public final class RecordBatchValidator {
             throw e;
         } catch (RuntimeException e) {
             throw new CorruptRecordException("Cannot decompress the record batch: " + e.getMessage());
+        } catch (VirtualMachineError | LinkageError e) {
+            throw e;
+        } catch (Error e) {
+            // snappy-java reports a corrupt stream as SnappyError, an Error: still only a bad batch.
+            throw new CorruptRecordException("Cannot decompress the record batch: " + e);
         }
         if (seen != batch.countOrNull()) {
             throw new InvalidRecordException("The batch says " + batch.countOrNull() + " records but holds " + seen);

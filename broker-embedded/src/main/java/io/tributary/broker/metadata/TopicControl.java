@@ -24,6 +24,13 @@ import org.apache.kafka.common.requests.ApiError;
  * an image and returns the records that carry them out. Pure: it reads the image it is given and changes nothing.
  */
 public final class TopicControl {
+    /**
+     * Kafka's controller limit (ReplicationControlManager.MAX_PARTITIONS_PER_BATCH): a request may ask for at most
+     * this many partitions, so one CreateTopics or CreatePartitions cannot make the controller lay out 2^31 of them.
+     */
+    static final int MAX_PARTITIONS_PER_REQUEST = 10_000;
+    private static final String TOO_MANY_PARTITIONS = "Excessively large number of partitions per request.";
+
     private final ClusterDefaults defaults;
 
     public TopicControl(ClusterDefaults defaults) {
@@ -38,6 +45,16 @@ public final class TopicControl {
         var collisionKeys = new HashSet<String>();
         for (String existing : image.topicsByName().keySet()) {
             collisionKeys.add(Topic.unifyCollisionChars(existing));
+        }
+        long requestedPartitions = 0;
+        for (NewTopic topic : topics) {
+            requestedPartitions += !topic.assignments().isEmpty() ? topic.assignments().size()
+                    : topic.numPartitions() == -1 ? defaults.numPartitions() : Math.max(topic.numPartitions(), 0);
+        }
+        if (requestedPartitions > MAX_PARTITIONS_PER_REQUEST) {
+            var tooMany = new ApiError(Errors.POLICY_VIOLATION, TOO_MANY_PARTITIONS);
+            topics.forEach(topic -> results.add(TopicResult.failed(topic.name(), tooMany)));
+            return new ControllerResult<>(records, results);
         }
         for (NewTopic topic : topics) {
             if (!seen.add(topic.name())) {
@@ -204,6 +221,9 @@ public final class TopicControl {
                     + " partition(s)."));
         }
         int added = totalCount - current;
+        if (added > MAX_PARTITIONS_PER_REQUEST) {
+            return ControllerResult.of(new ApiError(Errors.POLICY_VIOLATION, TOO_MANY_PARTITIONS));
+        }
         short replicationFactor = (short) topic.partitions().get(0).replicas().size();
         Map<Integer, List<Integer>> layout;
         if (assignments != null && !assignments.isEmpty()) {

@@ -6,23 +6,15 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import org.apache.kafka.common.network.ClientInformation;
-import org.apache.kafka.common.network.ListenerName;
-import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
-import org.apache.kafka.common.requests.RequestAndSize;
 import org.apache.kafka.common.requests.RequestContext;
-import org.apache.kafka.common.requests.RequestHeader;
-import org.apache.kafka.common.security.auth.KafkaPrincipal;
-import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RequestChannelHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RequestChannelHandler.class);
-    private static final ListenerName LISTENER = ListenerName.forSecurityProtocol(SecurityProtocol.PLAINTEXT);
 
     private record Inbound(RequestContext context, AbstractRequest request, ByteBuf frame) {
     }
@@ -73,11 +64,6 @@ final class RequestChannelHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        if (inbound == null) {
-            frame.release();
-            ctx.close();
-            return;
-        }
         queue.add(inbound);
         if (queue.size() >= maxQueuedRequests) {
             ctx.channel().config().setAutoRead(false);
@@ -88,21 +74,9 @@ final class RequestChannelHandler extends ChannelInboundHandlerAdapter {
     }
 
     private Inbound decode(ChannelHandlerContext ctx, ByteBuf frame) {
-        var buffer = frame.nioBuffer();
-        RequestHeader header = RequestHeader.parse(buffer);
-        ApiKeys api = header.apiKey();
-        if (api != ApiKeys.API_VERSIONS && !router.isEnabled(api, header.apiVersion())) {
-            log.debug("Closing {}: {} v{} is not served", connectionId, api, header.apiVersion());
-            return null;
-        }
-        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        var context = new RequestContext(header, connectionId, remote.getAddress(), Optional.of(remote.getPort()),
-                KafkaPrincipal.ANONYMOUS, LISTENER, SecurityProtocol.PLAINTEXT, ClientInformation.EMPTY, false);
-        RequestAndSize parsed = context.parseRequest(buffer);
-        if (buffer.hasRemaining() && api != ApiKeys.API_VERSIONS) {
-            throw new IllegalArgumentException(buffer.remaining() + " trailing bytes after " + api + " request");
-        }
-        return new Inbound(context, parsed.request, frame);
+        RequestDecoder.Decoded decoded = RequestDecoder.decode(frame.nioBuffer(), router, connectionId,
+                ctx.channel().remoteAddress());
+        return new Inbound(decoded.context(), decoded.request(), frame);
     }
 
     private void dispatchNext(ChannelHandlerContext ctx) {
@@ -127,9 +101,10 @@ final class RequestChannelHandler extends ChannelInboundHandlerAdapter {
         CompletableFuture<? extends AbstractResponse> future;
         try {
             future = router.handle(inbound.context(), inbound.request());
-        } catch (RuntimeException e) {
-            log.error("Unexpected error handling {} from {}", inbound.context().header.apiKey(), connectionId, e);
-            future = CompletableFuture.completedFuture(inbound.request().getErrorResponse(0, e));
+        } catch (RuntimeException | Error e) {
+            // Anything escaping this task would leave the connection busy forever, and so would getErrorResponse
+            // here, which can itself throw (kafka-clients dereferences nullable fields): respond() guards it.
+            future = CompletableFuture.failedFuture(e);
         }
         future.whenComplete((response, error) -> ctx.executor().execute(() -> respond(ctx, inbound, response, error)));
     }
@@ -142,9 +117,15 @@ final class RequestChannelHandler extends ChannelInboundHandlerAdapter {
                 ctx.close();
                 return;
             }
-            if (error != null) {
+            if (cause instanceof ApiException) {
+                // The client's error (a field no valid request carries): answered with its code, not an alert.
+                log.debug("Answering {} from {} with an error: {}", inbound.context().header.apiKey(), connectionId,
+                        cause.toString());
+            } else if (error != null) {
                 log.error("Error handling {} from {}", inbound.context().header.apiKey(), connectionId, error);
-                response = inbound.request().getErrorResponse(0, error);
+            }
+            if (error != null) {
+                response = inbound.request().getErrorResponse(0, cause);
             }
             if (response != null && !closed) {
                 SendWriter.write(ctx, inbound.context().buildResponseSend(response));

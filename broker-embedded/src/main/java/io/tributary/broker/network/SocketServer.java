@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -50,10 +51,7 @@ public final class SocketServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
-                            channel.pipeline()
-                                    .addLast("frames", new LengthFieldBasedFrameDecoder(maxRequestBytes + 4, 0, 4, 0, 4))
-                                    .addLast("requests", new RequestChannelHandler(router, requestExecutor,
-                                            maxQueuedRequests));
+                            configure(channel.pipeline(), maxRequestBytes, maxQueuedRequests, router, requestExecutor);
                         }
                     });
             ChannelFuture bind = bootstrap.bind(new InetSocketAddress(host, port)).await();
@@ -67,6 +65,15 @@ public final class SocketServer implements AutoCloseable {
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly();
             throw e;
         }
+    }
+
+    /** Builds a connection's pipeline; handler tests build the same one on an {@code EmbeddedChannel}. */
+    static void configure(ChannelPipeline pipeline, int maxRequestBytes, int maxQueuedRequests, RequestRouter router,
+                          Executor requestExecutor) {
+        // The limit counts the 4-byte size prefix; saturate so socket.request.max.bytes=2147483647 stays valid.
+        int maxFrameBytes = (int) Math.min((long) maxRequestBytes + 4, Integer.MAX_VALUE);
+        pipeline.addLast("frames", new LengthFieldBasedFrameDecoder(maxFrameBytes, 0, 4, 0, 4))
+                .addLast("requests", new RequestChannelHandler(router, requestExecutor, maxQueuedRequests));
     }
 
     public InetSocketAddress boundAddress() {

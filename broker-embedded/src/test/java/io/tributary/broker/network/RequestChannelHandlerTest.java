@@ -1,0 +1,236 @@
+package io.tributary.broker.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.tributary.broker.api.RequestRouter;
+import io.tributary.broker.testing.KafkaFrames;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.CreateTopicsResponse;
+import org.apache.kafka.common.requests.DescribeUserScramCredentialsRequest;
+import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The connection pipeline ({@link SocketServer#configure}: frame decoder, then {@link RequestChannelHandler}) on
+ * Netty's {@link EmbeddedChannel}: no sockets, every step driven by the test.
+ */
+class RequestChannelHandlerTest {
+    private static final int MAX_REQUEST_BYTES = 1024;
+
+    /** Runs request handling inline, and swallows what escapes a task, as a pool thread dying would. */
+    private static final Executor POOL_LIKE = task -> {
+        try {
+            task.run();
+        } catch (RuntimeException escaped) {
+            // A ThreadPoolExecutor would log this and replace the thread; the connection never hears of it.
+        }
+    };
+
+    private final List<AbstractRequest> handled = new ArrayList<>();
+
+    private EmbeddedChannel channel(BiFunction<RequestContext, AbstractRequest,
+            CompletableFuture<? extends AbstractResponse>> handler) {
+        RequestRouter router = new RequestRouter() {
+            @Override
+            public boolean isEnabled(ApiKeys api, short version) {
+                return api.isVersionSupported(version);
+            }
+
+            @Override
+            public CompletableFuture<? extends AbstractResponse> handle(RequestContext context,
+                                                                        AbstractRequest request) {
+                handled.add(request);
+                return handler.apply(context, request);
+            }
+        };
+        var channel = new EmbeddedChannel();
+        SocketServer.configure(channel.pipeline(), MAX_REQUEST_BYTES, 10, router, POOL_LIKE);
+        return channel;
+    }
+
+    private static CompletableFuture<AbstractResponse> apiVersionsAnswer(RequestContext context,
+                                                                         AbstractRequest request) {
+        return CompletableFuture.completedFuture(new ApiVersionsResponse(new ApiVersionsResponseData()));
+    }
+
+    private static void write(EmbeddedChannel channel, byte[] bytes) {
+        channel.writeInbound(Unpooled.wrappedBuffer(bytes));
+        channel.runPendingTasks();
+    }
+
+    /** Everything the pipeline wrote to the client, as one buffer. */
+    private static ByteBuffer written(EmbeddedChannel channel) {
+        ByteBuf all = Unpooled.buffer();
+        Object part;
+        while ((part = channel.readOutbound()) != null) {
+            ByteBuf buf = (ByteBuf) part;
+            all.writeBytes(buf);
+            buf.release();
+        }
+        return all.nioBuffer();
+    }
+
+    private static AbstractResponse parse(ByteBuffer written, AbstractRequest request, int correlationId) {
+        int size = written.getInt();
+        ByteBuffer frame = written.slice().limit(size);
+        written.position(written.position() + size);
+        var header = new RequestHeader(request.apiKey(), request.version(), KafkaFrames.CLIENT_ID, correlationId);
+        return AbstractResponse.parseResponse(frame, header);
+    }
+
+    @Test
+    void requestIsAnsweredWithItsCorrelationId() {
+        EmbeddedChannel channel = channel(RequestChannelHandlerTest::apiVersionsAnswer);
+        AbstractRequest request = KafkaFrames.apiVersions();
+
+        write(channel, KafkaFrames.sized(KafkaFrames.frame(request, 41)));
+
+        assertThat(parse(written(channel), request, 41)).isInstanceOf(ApiVersionsResponse.class);
+        assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void frameSplitAcrossReadsIsReassembled() {
+        EmbeddedChannel channel = channel(RequestChannelHandlerTest::apiVersionsAnswer);
+        AbstractRequest request = KafkaFrames.apiVersions();
+        byte[] bytes = KafkaFrames.sized(KafkaFrames.frame(request, 5));
+
+        for (byte b : bytes) {
+            write(channel, new byte[] {b});
+        }
+
+        assertThat(parse(written(channel), request, 5)).isInstanceOf(ApiVersionsResponse.class);
+    }
+
+    @Test
+    void undecodableFrameClosesTheChannelWithoutReachingAHandler() {
+        EmbeddedChannel channel = channel(RequestChannelHandlerTest::apiVersionsAnswer);
+
+        write(channel, KafkaFrames.sized(new byte[] {0x7f, 0x7f, 0, 0, 0, 0, 0, 1, 0, 0}));
+
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(handled).isEmpty();
+    }
+
+    @Test
+    void trailingBytesAfterTheBodyCloseTheChannel() {
+        EmbeddedChannel channel = channel(RequestChannelHandlerTest::apiVersionsAnswer);
+        byte[] frame = KafkaFrames.frame(KafkaFrames.metadata("t"), 1);
+
+        write(channel, KafkaFrames.sized(KafkaFrames.concat(frame, new byte[] {1, 2, 3})));
+
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(handled).isEmpty();
+    }
+
+    @Test
+    void sizeOverTheLimitClosesTheChannelBeforeTheBodyArrives() {
+        EmbeddedChannel channel = channel(RequestChannelHandlerTest::apiVersionsAnswer);
+
+        write(channel, ByteBuffer.allocate(4).putInt(MAX_REQUEST_BYTES + 1).array());
+
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void frameOfExactlyTheLimitIsAccepted() {
+        EmbeddedChannel channel = channel(RequestChannelHandlerTest::apiVersionsAnswer);
+        byte[] frame = new byte[MAX_REQUEST_BYTES];
+        // An ApiVersions request padded to the limit: ApiVersions tolerates trailing bytes (KIP-511).
+        byte[] apiVersions = KafkaFrames.frame(KafkaFrames.apiVersions(), 3);
+        System.arraycopy(apiVersions, 0, frame, 0, apiVersions.length);
+
+        write(channel, KafkaFrames.sized(frame));
+
+        assertThat(handled).hasSize(1);
+    }
+
+    @Test
+    void negativeSizeClosesTheChannel() {
+        EmbeddedChannel channel = channel(RequestChannelHandlerTest::apiVersionsAnswer);
+
+        write(channel, ByteBuffer.allocate(8).putInt(-5).putInt(0).array());
+
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void largestConfigurableRequestSizeStillAcceptsConnections() {
+        var channel = new EmbeddedChannel();
+        SocketServer.configure(channel.pipeline(), Integer.MAX_VALUE, 10, null, POOL_LIKE);
+
+        assertThat(channel.pipeline().names()).contains("frames", "requests");
+    }
+
+    @Test
+    void pipelinedRequestsAreHandledOneAtATimeAndAnsweredInOrder() {
+        var pending = new ArrayList<CompletableFuture<AbstractResponse>>();
+        EmbeddedChannel channel = channel((context, request) -> {
+            var future = new CompletableFuture<AbstractResponse>();
+            pending.add(future);
+            return future;
+        });
+        AbstractRequest request = KafkaFrames.apiVersions();
+
+        write(channel, KafkaFrames.concat(KafkaFrames.sized(KafkaFrames.frame(request, 1)),
+                KafkaFrames.sized(KafkaFrames.frame(request, 2))));
+        assertThat(pending).hasSize(1);
+
+        pending.get(0).complete(new ApiVersionsResponse(new ApiVersionsResponseData()));
+        channel.runPendingTasks();
+        assertThat(pending).hasSize(2);
+        pending.get(1).complete(new ApiVersionsResponse(new ApiVersionsResponseData()));
+        channel.runPendingTasks();
+
+        ByteBuffer written = written(channel);
+        parse(written, request, 1);
+        parse(written, request, 2);
+        assertThat(written.hasRemaining()).isFalse();
+    }
+
+    @Test
+    void handlerThatThrowsIsAnsweredWithAnErrorResponse() {
+        EmbeddedChannel channel = channel((context, request) -> {
+            throw new IllegalStateException("handler bug");
+        });
+        AbstractRequest request = KafkaFrames.createTopics("t", Map.of());
+
+        write(channel, KafkaFrames.sized(KafkaFrames.frame(request, 9)));
+
+        var response = (CreateTopicsResponse) parse(written(channel), request, 9);
+        assertThat(response.data().topics().find("t").errorCode()).isEqualTo(Errors.UNKNOWN_SERVER_ERROR.code());
+        assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void handlerFailureWithoutABuildableErrorResponseClosesTheChannelInsteadOfHanging() {
+        EmbeddedChannel channel = channel((context, request) -> {
+            throw new IllegalStateException("handler bug");
+        });
+        // users is nullable on the wire, but kafka-clients' getErrorResponse dereferences it.
+        AbstractRequest request = new DescribeUserScramCredentialsRequest.Builder(
+                new DescribeUserScramCredentialsRequestData().setUsers(null)).build((short) 0);
+
+        write(channel, KafkaFrames.sized(KafkaFrames.frame(request, 4)));
+
+        assertThat(handled).hasSize(1);
+        assertThat(channel.isOpen()).isFalse();
+    }
+}
