@@ -252,11 +252,12 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private LogSegment roll(long nextOffset, long nowMs) throws IOException {
-        LogSegment previous = segments.lastEntry().getValue();
+        // Rolled segments are immutable from here on: flush everything below the new segment now and move the
+        // recovery point to it (Kafka's flushUptoOffsetExclusive on roll), so after a crash only the active
+        // segment needs a CRC scan, whatever the flush settings. nextOffset is the log end here.
+        flushLocked(nowMs);
         LogSegment segment = LogSegment.open(dir, nextOffset, config, nowMs);
         segments.put(nextOffset, segment);
-        // Rolled segments are immutable from here on: flush them now so only the active one needs recovery.
-        previous.flush();
         log.debug("{}: rolled segment at offset {}", topicPartition, nextOffset);
         return segment;
     }

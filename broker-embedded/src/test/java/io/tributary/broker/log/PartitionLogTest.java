@@ -290,6 +290,19 @@ class PartitionLogTest {
     }
 
     @Test
+    void aRollFlushesTheFullSegmentAndMovesTheRecoveryPointToTheNewOne() {
+        PartitionLog log = open(Map.of(LogConfig.SEGMENT_BYTES, THREE_BATCHES));
+
+        appendOneRecordBatches(log, 3, T, T);
+        assertThat(log.recoveryPoint()).isZero();
+        appendOneRecordBatches(log, 1, T, T);
+        assertThat(log.recoveryPoint()).isEqualTo(3);
+        appendOneRecordBatches(log, 4, T, T);
+        assertThat(log.segmentBaseOffsets()).containsExactly(0L, 3L, 6L);
+        assertThat(log.recoveryPoint()).isEqualTo(6);
+    }
+
+    @Test
     void flushMsFlushesOnceTheIntervalHasPassed() {
         PartitionLog log = open(Map.of(LogConfig.FLUSH_MS, "1000"));
         appendOneRecordBatches(log, 2, T, T);
