@@ -119,7 +119,8 @@ final class LogSegment {
 
     /**
      * Reads from the batch holding {@code startOffset}: at most {@code maxBytes} (but one whole batch if
-     * {@code minOneBatch}), never past {@code maxPosition}. The result is a zero-copy slice of the segment file.
+     * {@code minOneBatch}, and nothing if that first batch does not fit otherwise), never past
+     * {@code maxPosition}. The result is a zero-copy slice of the segment file.
      */
     FileRecords read(long startOffset, int maxBytes, int maxPosition, boolean minOneBatch) {
         FileRecords.LogOffsetPosition start = translateOffset(startOffset);
@@ -128,8 +129,11 @@ final class LogSegment {
         }
         int available = maxPosition - start.position;
         int size = Math.min(available, maxBytes);
-        if (minOneBatch && size < start.size) {
-            size = Math.min(available, start.size);
+        if (size < start.size) {
+            // KIP-74: only the first partition of a fetch may go over its limit, by one whole batch. Anywhere else
+            // a cut first batch is useless (Kafka's consumer fails with "no complete records were found"), so
+            // the answer is empty, as Kafka's broker makes it.
+            size = minOneBatch ? Math.min(available, start.size) : 0;
         }
         return records.slice(start.position, size);
     }

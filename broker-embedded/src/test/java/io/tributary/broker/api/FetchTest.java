@@ -235,6 +235,43 @@ class FetchTest {
     }
 
     @Test
+    void batchesLargerThanMaxPartitionFetchBytesInSeveralPartitionsAreAllConsumed() throws Exception {
+        Clients.createTopic(broker.bootstrapServers(), "big-batches", 3, Map.of());
+        String payload = "y".repeat(500);
+        try (KafkaProducer<String, String> producer = Clients.producer(broker.bootstrapServers(),
+                Map.of(ProducerConfig.LINGER_MS_CONFIG, 10_000, ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024))) {
+            for (int partition = 0; partition < 3; partition++) {
+                for (int i = 0; i < 20; i++) {
+                    producer.send(new ProducerRecord<>("big-batches", partition, "k" + i, partition + "-" + i + payload));
+                }
+            }
+            producer.flush();
+        }
+
+        var received = new java.util.TreeMap<Integer, List<String>>();
+        List<TopicPartition> partitions = List.of(new TopicPartition("big-batches", 0),
+                new TopicPartition("big-batches", 1), new TopicPartition("big-batches", 2));
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker.bootstrapServers(),
+                Map.of(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 1024))) {
+            consumer.assign(partitions);
+            partitions.forEach(tp -> consumer.seek(tp, 0));
+            // Only the first partition of a fetch may exceed its limit (KIP-74); the others must come back empty,
+            // not as a cut batch the consumer cannot make progress on.
+            await().atMost(Duration.ofSeconds(15)).until(() -> {
+                consumer.poll(Duration.ofMillis(100)).forEach(record -> received
+                        .computeIfAbsent(record.partition(), p -> new ArrayList<>()).add(record.value()));
+                return received.values().stream().mapToInt(List::size).sum() >= 60;
+            });
+        }
+
+        for (int partition = 0; partition < 3; partition++) {
+            int p = partition;
+            assertThat(received.get(partition)).containsExactlyElementsOf(
+                    java.util.stream.IntStream.range(0, 20).mapToObj(i -> p + "-" + i + payload).toList());
+        }
+    }
+
+    @Test
     void maxPartitionFetchBytesSmallerThanABatchStillReturnsTheWholeBatch() throws Exception {
         TopicPartition partition = createTopic("big-batch");
         String payload = "x".repeat(500);

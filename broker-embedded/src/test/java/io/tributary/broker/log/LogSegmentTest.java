@@ -63,6 +63,15 @@ class LogSegmentTest {
     }
 
     @Test
+    void readReturnsNothingWhenTheFirstBatchDoesNotFitAndMinOneBatchIsNotAsked() {
+        FileRecords nothing = segment.read(105, batches[2].sizeInBytes() - 1, segment.sizeInBytes(), false);
+
+        assertThat(nothing.sizeInBytes()).isZero();
+        assertThat(offsets(segment.read(105, batches[2].sizeInBytes(), segment.sizeInBytes(), false)))
+                .containsExactly(105L, 106L, 107L, 108L);
+    }
+
+    @Test
     void readStopsAtMaxPosition() {
         FileRecords bounded = segment.read(100, Integer.MAX_VALUE, sizeOfFirst(2), true);
 
