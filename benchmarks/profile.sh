@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Where does Tributary's CPU go under Kafka's ProducerPerformance? Starts our broker alone (fresh data dir,
+# 127.0.0.1), warms it up, records the measured producer run with Java Flight Recorder (settings=profile, started
+# and stopped with jcmd so startup and warm-up are not in it), stops the broker and prints:
+#   - the perf tool's result line and the broker's CPU-seconds for the run,
+#   - the broker's CPU split user/kernel and by thread (from /proc, so GC and JIT threads count), GC pauses,
+#   - the hottest methods: self (top frame) and total (anywhere on the stack) share of jdk.ExecutionSample,
+#     and the samples attributed to the nearest Tributary method on the stack,
+#   - self samples grouped by package.
+#
+#   benchmarks/profile.sh                        # 2M x 100 B, acks=1
+#   PROFILE_ACKS=all PROFILE_SIZE=1024 PROFILE_RECORDS=500000 benchmarks/profile.sh
+#
+# Settings: PROFILE_RECORDS=2000000 PROFILE_SIZE=100 PROFILE_ACKS=1 PARTITIONS=6 WARMUP_RECORDS=500000
+#   PROFILE_PORT=19292 TOP=25 (rows per list) STACK_DEPTH=64 SAMPLE_MS=1 (Java sampling period) TEST_TIMEOUT_S=600
+#   OUT=$BENCH_DIR/profile-<date>-<time> (recording, broker log, tool output, summary.txt)
+#   and lib.sh's (JAVA_HOME, TRIBUTARY_JAR, BROKER_HEAP, JVM_PERF_FLAGS, ...); TRIBUTARY_JVM_OPTS adds broker flags.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+PROFILE_RECORDS="${PROFILE_RECORDS:-2000000}"
+PROFILE_SIZE="${PROFILE_SIZE:-100}"
+PROFILE_ACKS="${PROFILE_ACKS:-1}"
+PARTITIONS="${PARTITIONS:-6}"
+WARMUP_RECORDS="${WARMUP_RECORDS:-500000}"
+PROFILE_PORT="${PROFILE_PORT:-19292}"
+TOP="${TOP:-25}"
+SAMPLE_MS="${SAMPLE_MS:-1}"
+STACK_DEPTH="${STACK_DEPTH:-64}"
+TEST_TIMEOUT_S="${TEST_TIMEOUT_S:-600}"
+RUN_ID="$(date +%Y%m%d-%H%M%S)"
+OUT="${OUT:-$BENCH_DIR/profile-$RUN_ID}"
+MARK="-Dtributary.bench.run=profile-$RUN_ID"
+BOOT="127.0.0.1:$PROFILE_PORT"
+
+"$BENCH_SCRIPTS/setup.sh"
+[ -x "$JDK_BIN/jcmd" ] && [ -x "$JDK_BIN/jfr" ] || fail "jcmd/jfr not found in $JDK_BIN (need a full JDK)"
+port_busy "$PROFILE_PORT" && fail "port $PROFILE_PORT is in use (set PROFILE_PORT)"
+warn_if_ephemeral "$PROFILE_PORT"
+mkdir -p "$OUT/data"
+
+BROKER=""; TOOL=""
+cleanup() {
+  trap - EXIT INT TERM
+  local p i
+  for p in $TOOL $BROKER; do
+    kill -0 "$p" 2>/dev/null || continue
+    kill -TERM "$p" 2>/dev/null || true
+    for ((i = 0; i < 600; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  rm -rf "$OUT/data"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+tool() { # outfile timeout class args...
+  local out="$1" secs="$2" rc=0; shift 2
+  # shellcheck disable=SC2086
+  timeout -k 10 "$secs" "$JAVA" $TOOL_HEAP $JVM_PERF_FLAGS "$MARK" \
+    -Dlog4j2.configurationFile="$KAFKA_DIR/config/tools-log4j2.xml" -cp "$(kafka_classpath)" "$@" > "$out" 2>&1 < /dev/null &
+  TOOL=$!
+  wait "$TOOL" || rc=$?
+  TOOL=""
+  return "$rc"
+}
+produce() { # outfile topic records
+  tool "$1" "$TEST_TIMEOUT_S" org.apache.kafka.tools.ProducerPerformance --topic "$2" --num-records "$3" \
+    --record-size "$PROFILE_SIZE" --throughput -1 --command-property bootstrap.servers="$BOOT" acks="$PROFILE_ACKS"
+}
+
+# JDK's "profile" settings, with Java method sampling every SAMPLE_MS instead of every 10 ms.
+JDK_HOME_DIR="$(dirname "$JDK_BIN")"
+awk -v ms="$SAMPLE_MS" '/<event name="jdk.ExecutionSample">/ {e = 1} e && /name="period"/ {sub(/>[^<]*</, ">" ms " ms<"); e = 0} {print}' \
+  "$JDK_HOME_DIR/lib/jfr/profile.jfc" > "$OUT/bench.jfc"
+# A first recording with the same settings runs from JVM start (launch.jfr, not analysed): JFR then instruments the
+# JDK's I/O classes at startup. Starting the first recording later, in a warm JVM, makes JVMTI invalidate the
+# compiled code ("Jvmti state change invalidated dependencies") and the C2 compiler would dominate the profile.
+say "starting Tributary on $BOOT ($OUT)"
+# shellcheck disable=SC2086
+"$JAVA" $BROKER_HEAP $JVM_PERF_FLAGS ${TRIBUTARY_JVM_OPTS:-} "$MARK" \
+  -XX:StartFlightRecording=name=launch,settings="$OUT/bench.jfc",disk=true,maxage=2m,filename="$OUT/launch.jfr" -jar "$TRIBUTARY_JAR" \
+  --override "listeners=PLAINTEXT://$BOOT" --override "log.dirs=$OUT/data" --override num.partitions=1 \
+  > "$OUT/broker.log" 2>&1 < /dev/null &
+BROKER=$!
+wait_for_port "$PROFILE_PORT" 120 || fail "broker did not open $BOOT: $(tail -5 "$OUT/broker.log")"
+tool "$OUT/create.log" 120 org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOT" --create \
+  --topic profile --partitions "$PARTITIONS" --replication-factor 1 || fail "topic creation: $(tail -3 "$OUT/create.log")"
+if [ "$WARMUP_RECORDS" -gt 0 ]; then
+  say "warm-up: $WARMUP_RECORDS records (not recorded)"
+  produce "$OUT/warmup.log" profile "$WARMUP_RECORDS" || say "warm-up failed: $(tail -3 "$OUT/warmup.log")"
+fi
+
+"$JDK_BIN/jcmd" "$BROKER" JFR.start name=bench settings="$OUT/bench.jfc" filename="$OUT/producer.jfr" > "$OUT/jcmd-start.log" 2>&1 \
+  || fail "JFR.start failed: $(cat "$OUT/jcmd-start.log")"
+say "recording: $PROFILE_RECORDS x $PROFILE_SIZE B, acks=$PROFILE_ACKS"
+# per-thread utime/stime (includes GC and JIT threads, which JFR's samples do not show)
+thread_ticks() { local t; for t in /proc/"$BROKER"/task/*; do
+  printf '%s\t%s\t%s\n' "${t##*/}" "$(cat "$t/comm" 2>/dev/null)" "$(s="$(cat "$t/stat" 2>/dev/null)"; echo "${s##*) }" | awk '{print $12, $13}')"; done; }
+thread_ticks > "$OUT/threads-before.tsv"
+c0="$(cpu_ticks "$BROKER")"; u0="$(user_ticks "$BROKER")"; t0="$(epoch_ms)"
+rc=0; produce "$OUT/producer.log" profile "$PROFILE_RECORDS" || rc=$?
+c1="$(cpu_ticks "$BROKER")"; u1="$(user_ticks "$BROKER")"; t1="$(epoch_ms)"
+thread_ticks > "$OUT/threads-after.tsv"
+"$JDK_BIN/jcmd" "$BROKER" JFR.stop name=bench > "$OUT/jcmd-stop.log" 2>&1 || fail "JFR.stop failed: $(cat "$OUT/jcmd-stop.log")"
+kill -TERM "$BROKER"; wait "$BROKER" || true; BROKER=""
+[ "$rc" = 0 ] || say "producer exited with $rc: $(tail -3 "$OUT/producer.log")"
+
+# ---- summary --------------------------------------------------------------------------------------------
+"$JDK_BIN/jfr" print --events jdk.ExecutionSample --stack-depth "$STACK_DEPTH" "$OUT/producer.jfr" > "$OUT/samples.txt"
+"$JDK_BIN/jfr" print --events jdk.GarbageCollection "$OUT/producer.jfr" > "$OUT/gc.txt"
+{
+  echo "# Tributary under ProducerPerformance: $PROFILE_RECORDS x $PROFILE_SIZE B, acks=$PROFILE_ACKS, $PARTITIONS partitions"
+  echo "# $(grep -E 'records sent' "$OUT/producer.log" | tail -1)"
+  awk -v a="$c0" -v b="$c1" -v hz="$CLOCK_TICKS" -v n="$PROFILE_RECORDS" -v ms=$((t1 - t0)) 'BEGIN {
+    s = (b - a) / hz; printf "# broker CPU: %.2f s in %.1f s wall (%.2f cores), %.2f CPU-s per million records\n", s, ms / 1000, s * 1000 / ms, s * 1e6 / n }'
+  awk -v a="$c0" -v b="$c1" -v u0="$u0" -v u1="$u1" 'BEGIN { if (b > a) printf "#   user %.0f%%, kernel %.0f%% (system calls: socket and file I/O; JFR samples below show only Java code)\n", 100 * (u1 - u0) / (b - a), 100 - 100 * (u1 - u0) / (b - a) }'
+  echo "# recording: $OUT/producer.jfr  (jfr print --events jdk.ExecutionSample ... for more)"
+  echo
+  echo "## Broker CPU by thread (/proc/<pid>/task/*/stat, utime+stime during the recorded run)"
+  awk -F'\t' -v hz="$CLOCK_TICKS" -v all="$((c1 - c0))" '
+    NR == FNR { split($3, b, " "); before[$1] = b[1] + b[2]; next }
+    { split($3, a, " "); d = a[1] + a[2] - before[$1]; if (d <= 0) next
+      name = $2; gsub(/[#-]?[0-9]+$/, "#", name); gsub(/-[0-9]+-#$/, "-#", name); ticks[name] += d; n[name]++ }
+    END { for (k in ticks) printf "%7.2f s %5.1f%%  %s (%d thread%s)\n", ticks[k] / hz, 100 * ticks[k] / (all > 0 ? all : 1), k, n[k], (n[k] > 1 ? "s" : "") }' \
+    "$OUT/threads-before.tsv" "$OUT/threads-after.tsv" | sort -rn | head -n "$TOP"
+  echo "  (thread names as the kernel keeps them: 15 characters; '#' stands for a number, threads of one pool summed)"
+  echo
+  echo "## GC (jdk.GarbageCollection)"
+  awk '/name = / {n = $3} /sumOfPauses = / {v = $3; u = $4; ms = (u ~ /^ms/ ? v : (u ~ /^s/ ? v * 1000 : v / 1000)); c[n]++; p[n] += ms; any = 1}
+       END {for (k in c) printf "  %-14s %5d collections, %8.1f ms paused\n", k, c[k], p[k]; if (!any) print "  no collections during the recording"}' "$OUT/gc.txt"
+  echo
+  awk -v top="$TOP" '
+    function flush() {
+      if (depth == 0) return
+      total++; self[frame[1]]++
+      delete onstack
+      for (i = 1; i <= depth; i++) if (!(frame[i] in onstack)) { onstack[frame[i]] = 1; incl[frame[i]]++ }
+      p = frame[1]; sub(/\(.*/, "", p); n = split(p, parts, "."); pkg = parts[1]
+      for (i = 2; i <= n - 2 && i <= 4; i++) pkg = pkg "." parts[i]
+      bypkg[pkg]++
+      own = "(no Tributary frame: JDK/Netty/Kafka-library threads)"
+      for (i = 1; i <= depth; i++) if (frame[i] ~ /^io\.tributary\./) { own = frame[i]; break }
+      nearest[own]++
+      depth = 0
+    }
+    /^jdk.ExecutionSample/ { flush(); instack = 0 }
+    /stackTrace = \[/ { instack = 1; next }
+    instack && /^[[:space:]]*\]/ { instack = 0; next }
+    instack && /^[[:space:]]*\.\.\./ { next }
+    instack {
+      f = $0; sub(/^[[:space:]]+/, "", f); sub(/[[:space:]]+line:.*$/, "", f)
+      frame[++depth] = f
+    }
+    END {
+      flush()
+      printf "## Hottest methods, self (top frame), of %d samples\n", total
+      for (m in self) printf "%6.2f%%  %s\n", 100 * self[m] / total, m | "sort -rn | head -n " top
+      close("sort -rn | head -n " top)
+      printf "\n## Hottest methods, total (anywhere on the stack)\n"
+      for (m in incl) printf "%6.2f%%  %s\n", 100 * incl[m] / total, m | "sort -rn | head -n " top
+      close("sort -rn | head -n " top)
+      printf "\n## Samples by the nearest Tributary method (first io.tributary frame from the top of the stack)\n"
+      for (m in nearest) printf "%6.2f%%  %s\n", 100 * nearest[m] / total, m | "sort -rn | head -n " top
+      close("sort -rn | head -n " top)
+      printf "\n## Self samples by package\n"
+      for (p in bypkg) printf "%6.2f%%  %s\n", 100 * bypkg[p] / total, p | "sort -rn | head -n " top
+      close("sort -rn | head -n " top)
+    }' "$OUT/samples.txt"
+} | tee "$OUT/summary.txt"
+say "summary: $OUT/summary.txt"
