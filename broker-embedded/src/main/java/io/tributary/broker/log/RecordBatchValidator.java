@@ -129,6 +129,7 @@ public final class RecordBatchValidator {
         view.limit(batchEnd).position(batchStart + DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
         int count = batch.countOrNull();
         boolean checkTimestamps = config.messageTimestampType() == TimestampType.CREATE_TIME;
+        boolean compact = config.compact(); // a List.contains: once per batch, not per record
         long baseTimestamp = ((DefaultRecordBatch) batch).baseTimestamp();
         try {
             for (int i = 0; i < count; i++) {
@@ -145,7 +146,7 @@ public final class RecordBatchValidator {
                 }
                 int keyLength = ByteUtils.readVarint(view);
                 if (keyLength < 0) {
-                    if (config.compact()) {
+                    if (compact) {
                         throw new InvalidRecordException("Compacted topic cannot accept a record without a key");
                     }
                 } else {
@@ -195,6 +196,7 @@ public final class RecordBatchValidator {
     private static void walkCompressed(MutableRecordBatch batch, LogConfig config, long nowMs) {
         long expectedOffset = batch.baseOffset();
         boolean checkTimestamps = config.messageTimestampType() == TimestampType.CREATE_TIME;
+        boolean compact = config.compact();
         int seen = 0;
         try (CloseableIterator<Record> records = batch.skipKeyValueIterator(DECOMPRESSION_BUFFERS.get())) {
             while (records.hasNext()) {
@@ -203,7 +205,7 @@ public final class RecordBatchValidator {
                     throw new InvalidRecordException("Compressed record has offset " + record.offset()
                             + ", expected " + (expectedOffset - 1));
                 }
-                if (config.compact() && !record.hasKey()) {
+                if (compact && !record.hasKey()) {
                     throw new InvalidRecordException("Compacted topic cannot accept a record without a key");
                 }
                 if (checkTimestamps) {
