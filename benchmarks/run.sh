@@ -33,7 +33,11 @@
 #                          should lie below the ephemeral range, /proc/sys/net/ipv4/ip_local_port_range: a port in
 #                          it can be taken as the source port of any outgoing connection, even a self-connect of
 #                          the probe, and a broker relaunched after kill -9 then fails to bind)
-#   BROKER_HEAP="-Xmx1G -Xms1G"  JVM_PERF_FLAGS=(Kafka's G1 flags)  TOOL_HEAP="-Xmx512M"  -- same for both brokers
+#   TRIBUTARY_LAUNCH=launcher  how our broker starts: "launcher" = bin/tributary-broker as shipped (AppCDS,
+#                          serial GC, -Xms32m -Xmx512m; one unmeasured first start writes the archive), "jar" =
+#                          java -jar with the same BROKER_HEAP and JVM_PERF_FLAGS as Kafka
+#   BROKER_HEAP="-Xmx1G -Xms1G"  JVM_PERF_FLAGS=(Kafka's G1 flags)  TOOL_HEAP="-Xmx512M"  -- Kafka as its
+#                          kafka-server-start.sh runs it; ours too with TRIBUTARY_LAUNCH=jar
 #   KAFKA_JVM_OPTS / TRIBUTARY_JVM_OPTS   extra JVM flags for one broker only (e.g. JFR)
 #   KAFKA_PROPS / TRIBUTARY_PROPS          extra broker properties, "name=value;name=value"
 #   PRODUCER_PROPS         extra producer properties for ProducerPerformance, "name=value name=value"
@@ -55,6 +59,7 @@ WARMUP_RECORDS="${WARMUP_RECORDS:-500000}"
 PARTITIONS="${PARTITIONS:-6}"
 TESTS="${TESTS:-produce_100B_acks1 produce_100B_acksall produce_1KiB_acks1 produce_1KiB_acksall consume_100B consume_1KiB consume_100B_assign consume_1KiB_assign e2e_100B_acks1}"
 TARGETS="${TARGETS:-kafka tributary}"
+TRIBUTARY_LAUNCH="${TRIBUTARY_LAUNCH:-launcher}"
 KAFKA_PORT="${KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
 TRIBUTARY_PORT="${TRIBUTARY_PORT:-19192}"
@@ -195,6 +200,11 @@ launch_broker() {
     "$JAVA" $BROKER_HEAP $JVM_PERF_FLAGS ${KAFKA_JVM_OPTS:-} "$MARK" -Dkafka.logs.dir="$dir/logs" \
       -Dlog4j2.configurationFile="$KAFKA_DIR/config/log4j2.xml" -cp "$(kafka_classpath)" \
       kafka.Kafka "$dir/server.properties" >> "$dir/logs/stdout.log" 2>&1 < /dev/null &
+  elif [ "$TRIBUTARY_LAUNCH" = launcher ]; then
+    # As shipped: bin/tributary-broker (AppCDS archive, serial GC, its own heap bounds); it execs the JVM, so
+    # the pid is the broker's.
+    JAVA="$JAVA" TRIBUTARY_JAR="$TRIBUTARY_JAR" TRIBUTARY_JVM_OPTS="$MARK ${TRIBUTARY_JVM_OPTS:-}" \
+      "$REPO_ROOT/bin/tributary-broker" --config "$dir/broker.properties" >> "$dir/logs/broker.log" 2>&1 < /dev/null &
   else
     # shellcheck disable=SC2086
     "$JAVA" $BROKER_HEAP $JVM_PERF_FLAGS ${TRIBUTARY_JVM_OPTS:-} "$MARK" \
@@ -238,6 +248,7 @@ probe_value() { sed -nE "s/^result .*\\b$2=([0-9]+).*/\\1/p" "$1" | tail -1; } #
 # ---- bookkeeping of results ------------------------------------------------------------------------------
 ERRORS=()
 record() { # test status key=value...
+  [ "$ROUND" = 0 ] && return 0 # the unmeasured first start
   local line="run round=$ROUND target=$CUR test=$1 status=$2"; shift 2
   [ $# -gt 0 ] && line="$line $*"
   echo "$line" >> "$RUNS_LOG"
@@ -460,6 +471,15 @@ LOAD0="$(cut -d' ' -f1-3 /proc/loadavg)"
 START_TS="$(date '+%Y-%m-%d %H:%M:%S %Z')"
 say "run $RUN_ID: targets [$TARGETS], $RUNS round(s), work dir $WORK"
 read -r -a TGT <<< "$TARGETS"
+
+# The launcher records its class-data-sharing archive on a first, unmeasured start (as on a user's first run).
+if [ "$TRIBUTARY_LAUNCH" = launcher ] && [[ " $TARGETS " == *" tributary "* ]]; then
+  say "tributary: unmeasured first start through bin/tributary-broker (writes its AppCDS archive)"
+  CUR=tributary ROUND=0
+  phase_startup
+  stop_pid "${PID[tributary]}"
+  UP[tributary]=0
+fi
 
 for ((ROUND = 1; ROUND <= RUNS; ROUND++)); do
   order=("${TGT[@]}")

@@ -5,6 +5,7 @@ import java.util.Iterator;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.UnsupportedForMessageFormatException;
 import org.apache.kafka.common.record.CompressionType;
@@ -70,6 +71,11 @@ public final class RecordBatchValidator {
         }
         if (position != end) {
             throw new CorruptRecordException("Trailing bytes after the last record batch");
+        }
+        if (records.sizeInBytes() > config.segmentBytes()) {
+            // Kafka's rule: what one append writes must fit in one segment.
+            throw new RecordBatchTooLargeException("The record batches are " + records.sizeInBytes()
+                    + " bytes, larger than segment.bytes (" + config.segmentBytes() + ")");
         }
         return new Summary(batchCount, recordCount, maxTimestamp, records.sizeInBytes());
     }

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.record.ControlRecordType;
 import org.apache.kafka.common.record.EndTransactionMarker;
@@ -40,6 +41,16 @@ class RecordBatchValidatorTest {
 
         assertThat(summary.batchCount()).isEqualTo(1);
         assertThat(summary.recordCount()).isEqualTo(2);
+    }
+
+    @Test
+    void batchesLargerThanASegmentAreRejected() {
+        MemoryRecords records = batch(Compression.NONE, utf8("k"));
+        LogConfig tinySegments = LogConfig.of(Map.of(),
+                Map.of(LogConfig.SEGMENT_BYTES, String.valueOf(records.sizeInBytes() - 1)));
+
+        assertThatThrownBy(() -> RecordBatchValidator.validate(records, tinySegments, NOW_MS))
+                .isInstanceOf(RecordBatchTooLargeException.class);
     }
 
     @Test
