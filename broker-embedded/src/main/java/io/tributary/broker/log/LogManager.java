@@ -16,9 +16,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,7 +108,27 @@ public final class LogManager implements AutoCloseable {
      * incarnation of the topic (a different topic id) is deleted first.
      */
     public PartitionLog getOrCreate(TopicPartition topicPartition, Uuid topicId, LogConfig config) {
-        return logs.computeIfAbsent(topicPartition, tp -> open(tp, topicId, config));
+        return getOrCreate(topicPartition, topicId, config, batch -> { });
+    }
+
+    /**
+     * As {@link #getOrCreate(TopicPartition, Uuid, LogConfig)}; when this call opens the log, every batch it loads
+     * is handed to {@code batchVisitor} in offset order (see {@link PartitionLog#open}).
+     */
+    public PartitionLog getOrCreate(TopicPartition topicPartition, Uuid topicId, LogConfig config,
+                                    Consumer<RecordBatch> batchVisitor) {
+        // Opened outside the map's lock: recovery can take a while and several partitions open in parallel.
+        PartitionLog existing = logs.get(topicPartition);
+        if (existing != null) {
+            return existing;
+        }
+        PartitionLog opened = open(topicPartition, topicId, config, batchVisitor);
+        PartitionLog raced = logs.putIfAbsent(topicPartition, opened);
+        if (raced != null) {
+            opened.close();
+            return raced;
+        }
+        return opened;
     }
 
     public PartitionLog get(TopicPartition topicPartition) {
@@ -117,7 +139,8 @@ public final class LogManager implements AutoCloseable {
         return logs.values();
     }
 
-    private PartitionLog open(TopicPartition topicPartition, Uuid topicId, LogConfig config) {
+    private PartitionLog open(TopicPartition topicPartition, Uuid topicId, LogConfig config,
+                              Consumer<RecordBatch> batchVisitor) {
         String dirName = PartitionLog.dirName(topicPartition);
         Path home = null;
         for (Path dir : dirs) {
@@ -140,8 +163,13 @@ public final class LogManager implements AutoCloseable {
         boolean clean = cleanShutdown.getOrDefault(home, false);
         long recoveryPoint = recoveryPoints.get(home).getOrDefault(key, 0L);
         long logStart = logStartOffsets.get(home).getOrDefault(key, 0L);
+        long startNanos = System.nanoTime();
         PartitionLog partitionLog = PartitionLog.open(topicPartition, dir, config,
-                clean ? Long.MAX_VALUE : recoveryPoint, logStart, this::deleteLater, time.milliseconds());
+                clean ? Long.MAX_VALUE : recoveryPoint, logStart, this::deleteLater, time.milliseconds(), batchVisitor);
+        if (!clean && partitionLog.logEndOffset() > recoveryPoint) {
+            log.info("{}: recovered offsets {} to {} after an unclean shutdown in {} ms", topicPartition,
+                    recoveryPoint, partitionLog.logEndOffset(), (System.nanoTime() - startNanos) / 1_000_000);
+        }
         writeTopicId(dir, topicId);
         return partitionLog;
     }

@@ -2,14 +2,18 @@ package io.tributary.broker.log;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.function.Consumer;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.record.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.MutableRecordBatch;
 import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.Records;
 
 /**
  * One segment of a partition log: record batches in {@code <baseOffset>.log} exactly as they travel on the wire
@@ -26,6 +30,9 @@ import org.apache.kafka.common.record.RecordBatch;
  * caller bounds them to.
  */
 final class LogSegment {
+    /** Read size of the crash-recovery scan; a batch larger than this is read whole on its own. */
+    static final int RECOVERY_CHUNK_BYTES = 4 * 1024 * 1024;
+
     private final long baseOffset;
     private final FileRecords records;
     private final OffsetIndex offsetIndex;
@@ -152,6 +159,11 @@ final class LogSegment {
      * @return the offset after the last valid batch, or -1 when the segment has none
      */
     long recover(long expectedStartOffset) throws IOException {
+        return recover(expectedStartOffset, batch -> { });
+    }
+
+    /** As {@link #recover(long)}, handing each valid batch to {@code batchVisitor} (valid during the call only). */
+    long recover(long expectedStartOffset, Consumer<RecordBatch> batchVisitor) throws IOException {
         offsetIndex.reset();
         timeIndex.truncateTo(baseOffset);
         maxTimestamp = RecordBatch.NO_TIMESTAMP;
@@ -159,35 +171,59 @@ final class LogSegment {
         bytesSinceLastIndexEntry = 0;
         int validBytes = 0;
         long nextOffset = -1;
-        Iterator<FileChannelRecordBatch> batches = records.batchesFrom(0).iterator();
-        try {
-            while (batches.hasNext()) {
-                FileChannelRecordBatch batch = batches.next();
-                batch.ensureValid();
-                if (batch.magic() != RecordBatch.MAGIC_VALUE_V2 || batch.baseOffset() < Math.max(baseOffset, nextOffset)
-                        || batch.lastOffset() < batch.baseOffset()) {
-                    break;
+        int fileSize = records.sizeInBytes();
+        // Sequential reads of a large chunk, batches validated in memory: one read per chunk instead of two per
+        // batch, which is what makes recovering a few GB after a crash take seconds rather than minutes.
+        ByteBuffer chunk = ByteBuffer.allocate(Math.min(RECOVERY_CHUNK_BYTES, Math.max(fileSize, 1)));
+        scan:
+        while (validBytes < fileSize) {
+            chunk.clear();
+            chunk.limit(Math.min(chunk.capacity(), fileSize - validBytes));
+            records.readInto(chunk, validBytes);
+            int consumed = 0;
+            try {
+                for (MutableRecordBatch batch : MemoryRecords.readableRecords(chunk).batches()) {
+                    batch.ensureValid();
+                    if (batch.magic() != RecordBatch.MAGIC_VALUE_V2
+                            || batch.baseOffset() < Math.max(baseOffset, nextOffset)
+                            || batch.lastOffset() < batch.baseOffset()) {
+                        break scan;
+                    }
+                    int position = validBytes + consumed;
+                    if (bytesSinceLastIndexEntry >= indexIntervalBytes) {
+                        offsetIndex.append(batch.baseOffset(), position);
+                        bytesSinceLastIndexEntry = 0;
+                    }
+                    if (firstBatchTimestamp < 0) {
+                        firstBatchTimestamp = batch.maxTimestamp();
+                    }
+                    if (batch.maxTimestamp() > maxTimestamp) {
+                        maxTimestamp = batch.maxTimestamp();
+                        timeIndex.maybeAppend(batch.maxTimestamp(), batch.lastOffset());
+                    }
+                    batchVisitor.accept(batch);
+                    int size = batch.sizeInBytes();
+                    consumed += size;
+                    bytesSinceLastIndexEntry += size;
+                    nextOffset = batch.nextOffset();
                 }
-                if (bytesSinceLastIndexEntry >= indexIntervalBytes) {
-                    offsetIndex.append(batch.baseOffset(), validBytes);
-                    bytesSinceLastIndexEntry = 0;
-                }
-                if (firstBatchTimestamp < 0) {
-                    firstBatchTimestamp = batch.maxTimestamp();
-                }
-                if (batch.maxTimestamp() > maxTimestamp) {
-                    maxTimestamp = batch.maxTimestamp();
-                    timeIndex.maybeAppend(batch.maxTimestamp(), batch.lastOffset());
-                }
-                int size = batch.sizeInBytes();
-                validBytes += size;
-                bytesSinceLastIndexEntry += size;
-                nextOffset = batch.nextOffset();
+            } catch (CorruptRecordException e) {
+                validBytes += consumed;
+                break;
             }
-        } catch (CorruptRecordException e) {
-            // A torn or corrupt batch ends the valid prefix; everything after it goes.
+            if (consumed == 0) {
+                // The next batch does not fit in the chunk: grow to it if the file holds it whole, else the
+                // tail is torn.
+                int needed = chunk.limit() >= Records.LOG_OVERHEAD ? chunk.getInt(Records.SIZE_OFFSET) + Records.LOG_OVERHEAD : -1;
+                if (needed > chunk.capacity() && needed <= fileSize - validBytes) {
+                    chunk = ByteBuffer.allocate(needed);
+                    continue;
+                }
+                break;
+            }
+            validBytes += consumed;
         }
-        if (validBytes < records.sizeInBytes()) {
+        if (validBytes < fileSize) {
             records.truncateTo(validBytes);
         }
         return nextOffset;

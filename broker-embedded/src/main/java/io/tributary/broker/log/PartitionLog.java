@@ -82,18 +82,30 @@ public final class PartitionLog implements AutoCloseable {
      */
     public static PartitionLog open(TopicPartition topicPartition, Path dir, LogConfig config, long recoveryPoint,
                                     long logStartOffset, SegmentDeleter deleter, long nowMs) {
+        return open(topicPartition, dir, config, recoveryPoint, logStartOffset, deleter, nowMs, batch -> { });
+    }
+
+    /**
+     * As {@link #open(TopicPartition, Path, LogConfig, long, long, SegmentDeleter, long)}, handing every batch of
+     * the loaded log, in offset order, to {@code batchVisitor} (it rebuilds the producer state in the same pass as
+     * recovery). A batch is only valid during the call.
+     */
+    public static PartitionLog open(TopicPartition topicPartition, Path dir, LogConfig config, long recoveryPoint,
+                                    long logStartOffset, SegmentDeleter deleter, long nowMs,
+                                    Consumer<RecordBatch> batchVisitor) {
         try {
             Files.createDirectories(dir);
             var partitionLog = new PartitionLog(topicPartition, dir, config,
                     new LeaderEpochCache(dir.resolve(EPOCH_CHECKPOINT)), deleter, nowMs);
-            partitionLog.load(recoveryPoint, logStartOffset, nowMs);
+            partitionLog.load(recoveryPoint, logStartOffset, nowMs, batchVisitor);
             return partitionLog;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot open the log of " + topicPartition + " in " + dir, e);
         }
     }
 
-    private void load(long checkpointedRecoveryPoint, long checkpointedLogStart, long nowMs) throws IOException {
+    private void load(long checkpointedRecoveryPoint, long checkpointedLogStart, long nowMs,
+                      Consumer<RecordBatch> batchVisitor) throws IOException {
         var baseOffsets = new ArrayList<Long>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : (Iterable<Path>) files::iterator) {
@@ -123,9 +135,12 @@ public final class PartitionLog implements AutoCloseable {
             long segmentNext;
             if ((belowRecoveryPoint || cleanShutdown) && segment.loadIndexes()) {
                 segmentNext = nextBase != null ? nextBase : segment.readNextOffset();
+                for (FileChannelRecordBatch batch : segment.records().batches()) {
+                    batchVisitor.accept(batch);
+                }
             } else {
                 int sizeBefore = segment.sizeInBytes();
-                segmentNext = segment.recover(baseOffset);
+                segmentNext = segment.recover(baseOffset, batchVisitor);
                 if (segment.sizeInBytes() < sizeBefore) {
                     log.warn("{}: recovery truncated segment {} from {} to {} bytes (torn or corrupt tail)",
                             topicPartition, baseOffset, sizeBefore, segment.sizeInBytes());

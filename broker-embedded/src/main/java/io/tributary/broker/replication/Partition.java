@@ -37,18 +37,30 @@ public final class Partition {
     private final Uuid topicId;
     private final int localBrokerId;
     private final PartitionLog log;
-    private final ProducerStateTable producers = new ProducerStateTable();
+    private final ProducerStateTable producers;
     private final Object appendLock = new Object();
     private volatile PartitionState state = new PartitionState.Offline(-1);
     private volatile LogOffsetMetadata highWatermark;
 
     Partition(TopicPartition topicPartition, Uuid topicId, int localBrokerId, PartitionLog log) {
+        this(topicPartition, topicId, localBrokerId, log, rebuild(log));
+    }
+
+    /** @param producers the producer state already rebuilt from every batch of {@code log} */
+    Partition(TopicPartition topicPartition, Uuid topicId, int localBrokerId, PartitionLog log,
+              ProducerStateTable producers) {
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.localBrokerId = localBrokerId;
         this.log = log;
+        this.producers = producers;
         this.highWatermark = LogOffsetMetadata.unknown(log.logStartOffset());
+    }
+
+    private static ProducerStateTable rebuild(PartitionLog log) {
+        var producers = new ProducerStateTable();
         log.forEachBatch(log.logStartOffset(), producers::update);
+        return producers;
     }
 
     public TopicPartition topicPartition() {

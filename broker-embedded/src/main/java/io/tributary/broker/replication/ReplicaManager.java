@@ -9,6 +9,7 @@ import io.tributary.broker.metadata.ConfigResolver;
 import io.tributary.broker.metadata.MetadataImage;
 import io.tributary.broker.metadata.PartitionRegistration;
 import io.tributary.broker.metadata.TopicImage;
+import io.tributary.broker.txn.ProducerStateTable;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -18,6 +19,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -42,12 +47,19 @@ public final class ReplicaManager {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
 
     private final int localBrokerId;
+    private final int recoveryThreads;
     private final LogManager logManager;
     private final FetchPurgatory fetchPurgatory;
     private final Time time;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
 
     public ReplicaManager(int localBrokerId, LogManager logManager, FetchPurgatory fetchPurgatory, Time time) {
+        this(localBrokerId, logManager, fetchPurgatory, time, 1);
+    }
+
+    public ReplicaManager(int localBrokerId, LogManager logManager, FetchPurgatory fetchPurgatory, Time time,
+                          int recoveryThreads) {
+        this.recoveryThreads = recoveryThreads;
         this.localBrokerId = localBrokerId;
         this.logManager = logManager;
         this.fetchPurgatory = fetchPurgatory;
@@ -65,6 +77,8 @@ public final class ReplicaManager {
     /** Brings the hosted partitions in line with {@code image}. Called on the controller's publish path. */
     public synchronized void applyImage(MetadataImage image, ConfigResolver configs) {
         Set<TopicPartition> wanted = new HashSet<>();
+        var hosted = new ArrayList<Hosted>();
+        var toOpen = new ArrayList<Hosted>();
         for (TopicImage topic : image.topicsByName().values()) {
             LogConfig config = configs.logConfig(image, topic.name());
             for (var entry : topic.partitions().entrySet()) {
@@ -79,16 +93,20 @@ public final class ReplicaManager {
                     remove(tp);
                     partition = null;
                 }
+                var host = new Hosted(tp, topic.id(), config, registration);
+                hosted.add(host);
                 if (partition == null) {
-                    PartitionLog partitionLog = logManager.getOrCreate(tp, topic.id(), config);
-                    partition = new Partition(tp, topic.id(), localBrokerId, partitionLog);
-                    partitions.put(tp, partition);
+                    toOpen.add(host);
                 }
-                if (!partition.log().config().equals(config)) {
-                    partition.updateConfig(config);
-                }
-                partition.applyRegistration(registration);
             }
+        }
+        openAll(toOpen);
+        for (Hosted host : hosted) {
+            Partition partition = partitions.get(host.tp());
+            if (!partition.log().config().equals(host.config())) {
+                partition.updateConfig(host.config());
+            }
+            partition.applyRegistration(host.registration());
         }
         for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
             if (!wanted.contains(tp)) {
@@ -100,6 +118,50 @@ public final class ReplicaManager {
             TopicImage topic = image.topic(name.substring(0, dash));
             return topic != null;
         });
+    }
+
+    /** A partition this node hosts in the image being applied. */
+    private record Hosted(TopicPartition tp, Uuid topicId, LogConfig config, PartitionRegistration registration) {
+    }
+
+    /**
+     * Opens (and, after a crash, recovers) the logs of newly hosted partitions, {@code recoveryThreads} at a time
+     * ({@code num.recovery.threads.per.data.dir} per log directory), as Kafka does at start.
+     */
+    private void openAll(List<Hosted> toOpen) {
+        if (toOpen.size() <= 1 || recoveryThreads <= 1) {
+            toOpen.forEach(this::open);
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(recoveryThreads, toOpen.size()), runnable -> {
+            Thread thread = new Thread(runnable, "tributary-log-recovery");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            var opened = new ArrayList<Future<?>>();
+            for (Hosted host : toOpen) {
+                opened.add(pool.submit(() -> open(host)));
+            }
+            for (Future<?> future : opened) {
+                future.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while opening partition logs", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime
+                    : new IllegalStateException("Cannot open a partition log", e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private void open(Hosted host) {
+        // The producer state is rebuilt in the same pass that loads (and after a crash, recovers) the log.
+        var producers = new ProducerStateTable();
+        PartitionLog partitionLog = logManager.getOrCreate(host.tp(), host.topicId(), host.config(), producers::update);
+        partitions.put(host.tp(), new Partition(host.tp(), host.topicId(), localBrokerId, partitionLog, producers));
     }
 
     private void remove(TopicPartition tp) {

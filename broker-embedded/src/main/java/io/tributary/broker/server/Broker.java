@@ -88,7 +88,8 @@ public final class Broker implements AutoCloseable {
             ClusterDefaults defaults = clusterDefaults(config);
             var resolver = new ConfigResolver(defaults);
             var fetchPurgatory = new FetchPurgatory(scheduler);
-            var replicaManager = new ReplicaManager(config.nodeId(), logManager, fetchPurgatory, time);
+            var replicaManager = new ReplicaManager(config.nodeId(), logManager, fetchPurgatory, time,
+                    config.numRecoveryThreadsPerDataDir() * config.logDirs().size());
             controller = new Controller(new LocalMetadataLog(config.logDirs().get(0).resolve("__cluster_metadata")),
                     image -> replicaManager.applyImage(image, resolver));
             controller.load();

@@ -42,6 +42,7 @@ public final class BrokerConfig {
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String QUEUED_MAX_REQUESTS = "queued.max.requests";
+    public static final String NUM_RECOVERY_THREADS_PER_DATA_DIR = "num.recovery.threads.per.data.dir";
     public static final String FETCH_MAX_BYTES = "fetch.max.bytes";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String LOG_FLUSH_SCHEDULER_INTERVAL_MS = "log.flush.scheduler.interval.ms";
@@ -59,7 +60,7 @@ public final class BrokerConfig {
     private static final Set<String> KNOWN_NOT_IMPLEMENTED = Set.of(
             "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
             "controller.listener.names", "listener.security.protocol.map", "inter.broker.listener.name",
-            "num.recovery.threads.per.data.dir", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
+            "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
             "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
             "offsets.topic.segment.bytes", "log.cleaner.enable", "log.cleaner.threads", "metadata.log.dir",
             "unclean.leader.election.enable", "replica.lag.time.max.ms", "num.replica.fetchers",
@@ -180,6 +181,10 @@ public final class BrokerConfig {
         return (Integer) values.get(NUM_IO_THREADS);
     }
 
+    public int numRecoveryThreadsPerDataDir() {
+        return (Integer) values.get(NUM_RECOVERY_THREADS_PER_DATA_DIR);
+    }
+
     public int queuedMaxRequests() {
         return (Integer) values.get(QUEUED_MAX_REQUESTS);
     }
@@ -272,6 +277,8 @@ public final class BrokerConfig {
                         "Netty event-loop threads for socket I/O.")
                 .define(NUM_IO_THREADS, Type.INT, 8, Range.atLeast(1), Importance.HIGH,
                         "Threads that handle requests.")
+                .define(NUM_RECOVERY_THREADS_PER_DATA_DIR, Type.INT, 2, Range.atLeast(1), Importance.HIGH,
+                        "Threads per log directory that open and recover partition logs at start.")
                 .define(QUEUED_MAX_REQUESTS, Type.INT, 500, Range.atLeast(1), Importance.HIGH,
                         "Requests queued per connection before the broker stops reading from it.")
                 .define(FETCH_MAX_BYTES, Type.INT, 55 * 1024 * 1024, Range.atLeast(1024), Importance.MEDIUM,
