@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.LoggerFactory;
 
 /**
  * The standalone broker:
@@ -51,6 +52,11 @@ public final class BrokerMain {
             e.printStackTrace();
             System.exit(1);
             return;
+        }
+        String launchedAtMs = System.getenv("TRIBUTARY_LAUNCH_MS");
+        if (launchedAtMs != null && launchedAtMs.matches("\\d+")) {
+            LoggerFactory.getLogger(BrokerMain.class).info("Serving {} ms after bin/tributary-broker was launched",
+                    System.currentTimeMillis() - Long.parseLong(launchedAtMs));
         }
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
