@@ -8,10 +8,13 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Map;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.SimpleRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -156,6 +159,25 @@ class LogSegmentTest {
         assertThat(nextOffset).isEqualTo(105);
         assertThat(reopened.sizeInBytes()).isEqualTo(sizeOfFirst(2));
         assertThat(reopened.maxTimestamp()).isEqualTo(2_000);
+    }
+
+    @Test
+    void recoveryReadsBatchesLargerThanItsChunkAndVisitsEveryBatchInOrder() throws Exception {
+        byte[] big = new byte[LogSegment.RECOVERY_CHUNK_BYTES + 1024];
+        MemoryRecords huge = MemoryRecords.withRecords(110, Compression.NONE, new SimpleRecord(4_000, null, big));
+        segment.append(110, 110, 4_000, huge);
+        MemoryRecords after = batch(111, 5_000, 2);
+        segment.append(111, 112, 5_000, after);
+        int size = segment.sizeInBytes();
+        var visited = new ArrayList<Long>();
+
+        long next = segment.recover(100, b -> visited.add(b.baseOffset()));
+
+        assertThat(next).isEqualTo(113);
+        assertThat(segment.sizeInBytes()).isEqualTo(size);
+        assertThat(visited).containsExactly(100L, 103L, 105L, 109L, 110L, 111L);
+        assertThat(offsets(segment.read(111, Integer.MAX_VALUE, segment.sizeInBytes(), false)))
+                .containsExactly(111L, 112L);
     }
 
     @Test
