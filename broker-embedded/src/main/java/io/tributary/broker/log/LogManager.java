@@ -165,7 +165,7 @@ public final class LogManager implements AutoCloseable {
         long logStart = logStartOffsets.get(home).getOrDefault(key, 0L);
         long startNanos = System.nanoTime();
         PartitionLog partitionLog = PartitionLog.open(topicPartition, dir, config,
-                clean ? Long.MAX_VALUE : recoveryPoint, logStart, this::deleteLater, time.milliseconds(), batchVisitor);
+                clean ? Long.MAX_VALUE : recoveryPoint, logStart, this::runInBackground, time.milliseconds(), batchVisitor);
         if (!clean && partitionLog.logEndOffset() > recoveryPoint) {
             log.info("{}: recovered offsets {} to {} after an unclean shutdown in {} ms", topicPartition,
                     recoveryPoint, partitionLog.logEndOffset(), (System.nanoTime() - startNanos) / 1_000_000);
@@ -249,15 +249,11 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
-    private void deleteLater(Runnable deletion, long delayMs) {
-        if (delayMs <= 0) {
-            deletion.run();
-        } else {
-            try {
-                scheduler.schedule(deletion, delayMs, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                deletion.run();
-            }
+    private void runInBackground(Runnable task, long delayMs) {
+        try {
+            scheduler.schedule(task, Math.max(0, delayMs), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            task.run();
         }
     }
 

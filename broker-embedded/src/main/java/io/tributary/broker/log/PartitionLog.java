@@ -47,7 +47,7 @@ public final class PartitionLog implements AutoCloseable {
     private final Path dir;
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final LeaderEpochCache epochs;
-    private final SegmentDeleter deleter;
+    private final BackgroundTasks background;
     private final Object lock = new Object();
     private volatile LogConfig config;
     private volatile long logStartOffset;
@@ -56,18 +56,21 @@ public final class PartitionLog implements AutoCloseable {
     private long unflushedRecords;
     private long lastFlushMs;
 
-    /** Deletes segment files, possibly later (file.delete.delay.ms) so in-flight zero-copy reads finish. */
-    public interface SegmentDeleter {
-        void delete(Runnable deletion, long delayMs);
+    /**
+     * Runs file work off the append path: deleting a segment's files after {@code file.delete.delay.ms} (so
+     * in-flight zero-copy reads finish) and forcing a rolled segment to disk.
+     */
+    public interface BackgroundTasks {
+        void schedule(Runnable task, long delayMs);
     }
 
     private PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, LeaderEpochCache epochs,
-                         SegmentDeleter deleter, long nowMs) {
+                         BackgroundTasks background, long nowMs) {
         this.topicPartition = topicPartition;
         this.dir = dir;
         this.config = config;
         this.epochs = epochs;
-        this.deleter = deleter;
+        this.background = background;
         this.lastFlushMs = nowMs;
     }
 
@@ -81,22 +84,22 @@ public final class PartitionLog implements AutoCloseable {
      * indexes, rebuilding any that are unusable.
      */
     public static PartitionLog open(TopicPartition topicPartition, Path dir, LogConfig config, long recoveryPoint,
-                                    long logStartOffset, SegmentDeleter deleter, long nowMs) {
-        return open(topicPartition, dir, config, recoveryPoint, logStartOffset, deleter, nowMs, batch -> { });
+                                    long logStartOffset, BackgroundTasks background, long nowMs) {
+        return open(topicPartition, dir, config, recoveryPoint, logStartOffset, background, nowMs, batch -> { });
     }
 
     /**
-     * As {@link #open(TopicPartition, Path, LogConfig, long, long, SegmentDeleter, long)}, handing every batch of
+     * As {@link #open(TopicPartition, Path, LogConfig, long, long, BackgroundTasks, long)}, handing every batch of
      * the loaded log, in offset order, to {@code batchVisitor} (it rebuilds the producer state in the same pass as
      * recovery). A batch is only valid during the call.
      */
     public static PartitionLog open(TopicPartition topicPartition, Path dir, LogConfig config, long recoveryPoint,
-                                    long logStartOffset, SegmentDeleter deleter, long nowMs,
+                                    long logStartOffset, BackgroundTasks background, long nowMs,
                                     Consumer<RecordBatch> batchVisitor) {
         try {
             Files.createDirectories(dir);
             var partitionLog = new PartitionLog(topicPartition, dir, config,
-                    new LeaderEpochCache(dir.resolve(EPOCH_CHECKPOINT)), deleter, nowMs);
+                    new LeaderEpochCache(dir.resolve(EPOCH_CHECKPOINT)), background, nowMs);
             partitionLog.load(recoveryPoint, logStartOffset, nowMs, batchVisitor);
             return partitionLog;
         } catch (IOException e) {
@@ -267,14 +270,32 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private LogSegment roll(long nextOffset, long nowMs) throws IOException {
-        // Rolled segments are immutable from here on: flush everything below the new segment now and move the
-        // recovery point to it (Kafka's flushUptoOffsetExclusive on roll), so after a crash only the active
-        // segment needs a CRC scan, whatever the flush settings. nextOffset is the log end here.
-        flushLocked(nowMs);
         LogSegment segment = LogSegment.open(dir, nextOffset, config, nowMs);
         segments.put(nextOffset, segment);
         log.debug("{}: rolled segment at offset {}", topicPartition, nextOffset);
+        // Segments below the new one are immutable from here on: force them in the background and then move the
+        // recovery point up to it (Kafka's flush on roll), so after a crash only the active segment needs a CRC
+        // scan, whatever the flush settings, and appends never wait for a whole segment's fsync.
+        background.schedule(() -> flushRolled(nextOffset), 0);
         return segment;
+    }
+
+    private void flushRolled(long upToOffset) {
+        try {
+            Long from = segments.floorKey(recoveryPoint);
+            var unflushed = from == null ? segments.headMap(upToOffset) : segments.subMap(from, upToOffset);
+            for (LogSegment rolled : unflushed.values()) {
+                rolled.flush();
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("{}: cannot flush rolled segments below {}: {}", topicPartition, upToOffset, e.toString());
+            return;
+        }
+        synchronized (lock) {
+            if (upToOffset > recoveryPoint && upToOffset <= logEnd.offset()) {
+                recoveryPoint = upToOffset;
+            }
+        }
     }
 
     /**
@@ -484,7 +505,7 @@ public final class PartitionLog implements AutoCloseable {
         } catch (IOException e) {
             log.warn("{}: cannot rename segment {} for deletion: {}", topicPartition, oldest.baseOffset(), e.toString());
         }
-        deleter.delete(() -> {
+        background.schedule(() -> {
             try {
                 oldest.deleteRenamed();
             } catch (IOException e) {
