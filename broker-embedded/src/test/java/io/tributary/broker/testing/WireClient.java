@@ -1,49 +1,26 @@
 package io.tributary.broker.testing;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.ByteBuffer;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
-import org.apache.kafka.common.requests.RequestHeader;
 
 /**
- * One blocking connection that sends hand-built requests (kafka-clients' request builders) and parses the
- * answers, for tests that need exact control over what goes on the wire: a retried batch, a stale topic id.
- *
- * <pre>
- * request:  | size int32 | header (api key, version, correlation id, client id) | body |
- * response: | size int32 | header (correlation id) | body |
- * </pre>
+ * Request/response over one {@link RawConnection}, for tests that need exact control over what goes on the wire
+ * (a retried batch, a stale topic id) but only care about well-formed answers: requests come from kafka-clients'
+ * builders, failures are unchecked.
  */
 public final class WireClient implements AutoCloseable {
-    private static final int TIMEOUT_MS = 15_000;
+    private final RawConnection connection;
 
-    private final Socket socket;
-    private final DataInputStream in;
-    private final DataOutputStream out;
-    private int correlationId;
-
-    private WireClient(Socket socket) throws IOException {
-        this.socket = socket;
-        this.in = new DataInputStream(socket.getInputStream());
-        this.out = new DataOutputStream(socket.getOutputStream());
+    private WireClient(RawConnection connection) {
+        this.connection = connection;
     }
 
     /** Connects to {@code host:port}. */
     public static WireClient connect(String bootstrapServers) {
-        int colon = bootstrapServers.lastIndexOf(':');
-        var address = new InetSocketAddress(bootstrapServers.substring(0, colon),
-                Integer.parseInt(bootstrapServers.substring(colon + 1)));
         try {
-            var socket = new Socket();
-            socket.connect(address, TIMEOUT_MS);
-            socket.setSoTimeout(TIMEOUT_MS);
-            return new WireClient(socket);
+            return new WireClient(RawConnection.open(bootstrapServers));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot connect to " + bootstrapServers, e);
         }
@@ -55,18 +32,9 @@ public final class WireClient implements AutoCloseable {
     }
 
     /** Sends the request at {@code version} and waits for its answer. */
-    @SuppressWarnings("unchecked")
     public <T extends AbstractResponse> T send(AbstractRequest.Builder<?> builder, short version) {
-        AbstractRequest request = builder.build(version);
-        var header = new RequestHeader(builder.apiKey(), version, "wire-client", ++correlationId);
-        ByteBuffer frame = request.serializeWithHeader(header);
         try {
-            out.writeInt(frame.remaining());
-            out.write(frame.array(), frame.arrayOffset() + frame.position(), frame.remaining());
-            out.flush();
-            byte[] response = new byte[in.readInt()];
-            in.readFully(response);
-            return (T) AbstractResponse.parseResponse(ByteBuffer.wrap(response), header);
+            return connection.request(builder.build(version));
         } catch (IOException e) {
             throw new UncheckedIOException("No answer to " + builder.apiKey() + " v" + version, e);
         }
@@ -75,7 +43,7 @@ public final class WireClient implements AutoCloseable {
     @Override
     public void close() {
         try {
-            socket.close();
+            connection.close();
         } catch (IOException ignored) {
             // closing a test connection
         }
