@@ -210,10 +210,6 @@ public final class PartitionLog implements AutoCloseable {
         return size;
     }
 
-    public int segmentCount() {
-        return segments.size();
-    }
-
     /**
      * Assigns offsets to validated batches in place (base offset, partition leader epoch, and the broker's time
      * under LogAppendTime) and appends them to the active segment, rolling first if needed. The batches are
@@ -405,18 +401,6 @@ public final class PartitionLog implements AutoCloseable {
         long offset = Math.min(best.offsetOfMaxTimestamp().orElse(best.lastOffset()), upperBound - 1);
         return new FileRecords.TimestampAndOffset(best.maxTimestamp(), offset,
                 java.util.Optional.of(best.partitionLeaderEpoch()).filter(epoch -> epoch >= 0));
-    }
-
-    /** Visits every batch header from the oldest segment (used to rebuild producer state at load). */
-    public void forEachBatch(long fromOffset, Consumer<RecordBatch> visitor) {
-        Map.Entry<Long, LogSegment> first = segments.floorEntry(fromOffset);
-        for (LogSegment segment : (first == null ? segments : segments.tailMap(first.getKey())).values()) {
-            for (FileChannelRecordBatch batch : segment.records().batches()) {
-                if (batch.lastOffset() >= fromOffset) {
-                    visitor.accept(batch);
-                }
-            }
-        }
     }
 
     /** Raises the log start offset (DeleteRecords); whole segments below it go at the next retention pass. */

@@ -42,10 +42,6 @@ public final class Partition {
     private volatile PartitionState state = new PartitionState.Offline(-1);
     private volatile LogOffsetMetadata highWatermark;
 
-    Partition(TopicPartition topicPartition, Uuid topicId, int localBrokerId, PartitionLog log) {
-        this(topicPartition, topicId, localBrokerId, log, rebuild(log));
-    }
-
     /** @param producers the producer state already rebuilt from every batch of {@code log} */
     Partition(TopicPartition topicPartition, Uuid topicId, int localBrokerId, PartitionLog log,
               ProducerStateTable producers) {
@@ -55,12 +51,6 @@ public final class Partition {
         this.log = log;
         this.producers = producers;
         this.highWatermark = LogOffsetMetadata.unknown(log.logStartOffset());
-    }
-
-    private static ProducerStateTable rebuild(PartitionLog log) {
-        var producers = new ProducerStateTable();
-        log.forEachBatch(log.logStartOffset(), producers::update);
-        return producers;
     }
 
     public TopicPartition topicPartition() {
