@@ -56,6 +56,23 @@ public final class Clients {
         return consumer(bootstrap, Map.of());
     }
 
+    /**
+     * A consumer of group {@code groupId} (classic protocol) that notices rebalances fast: heartbeats every
+     * 300 ms, so a member learns of a rebalance within about that; the session timeout stays at the broker's
+     * default minimum (6 s) unless overridden; a member that stops polling holds a rebalance up for at most
+     * 15 s ({@code max.poll.interval.ms} is also the rebalance timeout) instead of 5 minutes.
+     */
+    public static KafkaConsumer<String, String> groupConsumer(String bootstrap, String groupId,
+                                                              Map<String, Object> overrides) {
+        var props = new HashMap<String, Object>();
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 300);
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6_000);
+        props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 15_000);
+        props.putAll(overrides);
+        return consumer(bootstrap, props);
+    }
+
     public static Admin admin(String bootstrap) {
         var props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

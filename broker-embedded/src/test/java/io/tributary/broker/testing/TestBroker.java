@@ -11,6 +11,17 @@ import java.util.Map;
  * port may change across restarts, so read {@link #bootstrapServers()} again).
  */
 public final class TestBroker implements AutoCloseable {
+    /**
+     * Group coordinator settings for fast consumer-group tests: the first rebalance of a group completes as soon
+     * as its members joined (Kafka waits 3 s for more), session timeouts down to 500 ms are accepted (Kafka's
+     * minimum is 6 s) and {@code __consumer_offsets} has 3 partitions instead of 50.
+     */
+    public static final Map<String, String> FAST_GROUPS = Map.of(
+            "group.initial.rebalance.delay.ms", "0",
+            "group.min.session.timeout.ms", "500",
+            "offsets.topic.num.partitions", "3",
+            "offsets.topic.replication.factor", "1");
+
     private final Map<String, Object> properties;
     private Broker broker;
 
