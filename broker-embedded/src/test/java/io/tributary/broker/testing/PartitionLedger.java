@@ -3,9 +3,11 @@ package io.tributary.broker.testing;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -37,7 +39,9 @@ public final class PartitionLedger {
     private final Map<TopicPartition, NavigableMap<Long, String>> processedKeys = new HashMap<>();
     private final List<String> violations = new ArrayList<>();
     private final List<String> commitFailures = new ArrayList<>();
+    private final Set<Class<? extends Exception>> commitFailureTypes = new HashSet<>();
     private int deliveries;
+    private int commitFailureCount;
 
     public synchronized void assigned(String member, Collection<TopicPartition> partitions) {
         for (TopicPartition partition : partitions) {
@@ -99,7 +103,11 @@ public final class PartitionLedger {
     }
 
     public synchronized void commitFailed(String member, Exception failure) {
-        commitFailures.add(member + ": " + failure);
+        commitFailureCount++;
+        commitFailureTypes.add(failure.getClass());
+        if (commitFailures.size() < MAX_REPORTED) {
+            commitFailures.add(member + ": " + failure);
+        }
     }
 
     private void violation(String description) {
@@ -112,8 +120,17 @@ public final class PartitionLedger {
         return List.copyOf(violations);
     }
 
+    /** The first few commits that failed (a member keeps what it could not commit and tries again). */
     public synchronized List<String> commitFailures() {
         return List.copyOf(commitFailures);
+    }
+
+    public synchronized int commitFailureCount() {
+        return commitFailureCount;
+    }
+
+    public synchronized Set<Class<? extends Exception>> commitFailureTypes() {
+        return Set.copyOf(commitFailureTypes);
     }
 
     public synchronized Map<TopicPartition, String> owners() {
