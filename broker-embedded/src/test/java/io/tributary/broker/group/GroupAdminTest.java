@@ -21,8 +21,10 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ConsumerGroupListing;
 import org.apache.kafka.clients.admin.DeleteConsumerGroupOffsetsResult;
 import org.apache.kafka.clients.admin.GroupListing;
+import org.apache.kafka.clients.admin.ListConsumerGroupsOptions;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -134,7 +136,17 @@ class GroupAdminTest {
                     .inGroupStates(Set.of(GroupState.EMPTY)));
             assertThat(empty).containsKey("listed-empty").doesNotContainKey("listed-active");
             assertThat(empty.values()).allMatch(g -> g.groupState().equals(Optional.of(GroupState.EMPTY)));
+
+            // The older call, deprecated in kafka-clients 4.1 but still what many tools use.
+            assertThat(listedTheOldWay(GroupState.STABLE)).contains("listed-active").doesNotContain("listed-empty");
+            assertThat(listedTheOldWay(GroupState.EMPTY)).contains("listed-empty").doesNotContain("listed-active");
         }
+    }
+
+    @SuppressWarnings({"removal", "deprecation"})
+    private static Set<String> listedTheOldWay(GroupState state) throws Exception {
+        return admin.listConsumerGroups(new ListConsumerGroupsOptions().inGroupStates(Set.of(state))).all().get()
+                .stream().map(ConsumerGroupListing::groupId).collect(Collectors.toSet());
     }
 
     @Test

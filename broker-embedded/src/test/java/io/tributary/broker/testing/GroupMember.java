@@ -197,16 +197,21 @@ public final class GroupMember implements AutoCloseable {
     }
 
     /** Closes the consumer with {@code options} instead of the default ({@code close(CloseOptions)}). */
-    public void closeWith(CloseOptions options) throws InterruptedException {
+    public void closeWith(CloseOptions options) {
         closeOptions = options;
         close();
     }
 
     /** Stops the loop, closes the consumer and waits (bounded) for the member's thread to end. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         stop();
-        thread.join(CLOSE_TIMEOUT.plusSeconds(5).toMillis());
+        try {
+            thread.join(CLOSE_TIMEOUT.plusSeconds(5).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted while closing " + name, e);
+        }
         if (thread.isAlive()) {
             throw new AssertionError(name + " did not close within " + CLOSE_TIMEOUT.plusSeconds(5));
         }
@@ -253,7 +258,7 @@ public final class GroupMember implements AutoCloseable {
     }
 
     /** Stops all {@code members} at once (so their leaves overlap), then waits for each. */
-    public static void closeAll(Collection<GroupMember> members) throws InterruptedException {
+    public static void closeAll(Collection<GroupMember> members) {
         members.forEach(GroupMember::stop);
         for (GroupMember member : members) {
             member.close();
