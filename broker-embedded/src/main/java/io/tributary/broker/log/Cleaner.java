@@ -33,10 +33,8 @@ import org.apache.kafka.common.utils.Time;
  *   <li>Swap each group in with {@link PartitionLog#replaceSegments}.
  * </ol>
  *
- * <p>An emptied batch is dropped unless it is the last batch of an idempotent producer (its sequence and epoch
- * must survive), the last batch below the uncleanable offset (Kafka keeps it so the offset information is not
- * lost), or the last batch of its group (so a swap file's offset range reaches every segment it replaces; see
- * {@link SwapRecovery}). Control batches are kept (Tributary has no transactions yet).
+ * <p>Which emptied batches stay is {@link CompactionFilter}'s call. Control batches are kept (Tributary has no
+ * transactions yet). A group whose records all go becomes an empty segment; the next pass merges it away.
  *
  * <p>Not thread-safe: each cleaner thread owns one, with its map and buffers.
  */
@@ -56,6 +54,10 @@ final class Cleaner {
     /** What one pass did. */
     record Result(long nextDirtyOffset, long bytesBefore, long bytesAfter, int groups, int recordsRead,
                   int recordsRetained) {
+    }
+
+    /** What cleaning one group of segments did. */
+    private record GroupResult(long bytesBefore, long bytesAfter, int recordsRead, int recordsRetained) {
     }
 
     private final OffsetMap map;
@@ -97,7 +99,8 @@ final class Cleaner {
         Result total = new Result(endOffset, 0, 0, 0, 0, 0);
         for (List<LogSegment> group : groupBySize(log.segmentsBetween(0, endOffset), config.segmentBytes(),
                 config.segmentIndexBytes(), cleanable.firstUncleanableOffset())) {
-            Result cleaned = cleanGroup(log, group, nowMs, lastOffsetOfProducer, cleanable.firstUncleanableOffset());
+            GroupResult cleaned = cleanGroup(log, group, nowMs, lastOffsetOfProducer,
+                    cleanable.firstUncleanableOffset());
             total = new Result(endOffset, total.bytesBefore() + cleaned.bytesBefore(),
                     total.bytesAfter() + cleaned.bytesAfter(), total.groups() + 1,
                     total.recordsRead() + cleaned.recordsRead(), total.recordsRetained() + cleaned.recordsRetained());
@@ -148,19 +151,17 @@ final class Cleaner {
         return true;
     }
 
-    private Result cleanGroup(PartitionLog log, List<LogSegment> group, long nowMs,
+    private GroupResult cleanGroup(PartitionLog log, List<LogSegment> group, long nowMs,
                               Map<Long, Long> lastOffsetOfProducer, long firstUncleanableOffset) throws IOException {
         LogConfig config = log.config();
         LogSegment first = group.get(0);
-        LogSegment last = group.get(group.size() - 1);
-        long groupEnd = last.readNextOffset();
         for (String suffix : new String[] {".log", ".index", ".timeindex"}) {
             Files.deleteIfExists(log.dir().resolve(LogSegment.fileName(first.baseOffset(),
                     suffix + PartitionLog.CLEANED_SUFFIX)));
         }
         LogSegment cleaned = LogSegment.open(log.dir(), first.baseOffset(), config, nowMs, PartitionLog.CLEANED_SUFFIX);
         var filter = new CompactionFilter(map, nowMs, config.deleteRetentionMs(), lastOffsetOfProducer,
-                firstUncleanableOffset, groupEnd);
+                firstUncleanableOffset);
         long before = 0;
         int read = 0;
         int retained = 0;
@@ -194,7 +195,7 @@ final class Cleaner {
             if (!swapped) {
                 throw new AbortedException();
             }
-            return new Result(groupEnd, before, after, 1, read, retained);
+            return new GroupResult(before, after, read, retained);
         } finally {
             if (!swapped) {
                 cleaned.delete();

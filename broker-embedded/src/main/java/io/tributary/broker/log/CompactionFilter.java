@@ -22,27 +22,25 @@ final class CompactionFilter extends RecordFilter {
     private final OffsetMap map;
     private final Map<Long, Long> lastOffsetOfProducer;
     private final long firstUncleanableOffset;
-    private final long groupEndOffset;
 
-    /**
-     * @param groupEndOffset the offset after the last batch of the segments being rewritten into one: that batch
-     *                       is kept even if emptied, so a swap file's range covers every segment it replaces
-     */
     CompactionFilter(OffsetMap map, long nowMs, long deleteRetentionMs, Map<Long, Long> lastOffsetOfProducer,
-                     long firstUncleanableOffset, long groupEndOffset) {
+                     long firstUncleanableOffset) {
         super(nowMs, deleteRetentionMs);
         this.map = map;
         this.lastOffsetOfProducer = lastOffsetOfProducer;
         this.firstUncleanableOffset = firstUncleanableOffset;
-        this.groupEndOffset = groupEndOffset;
     }
 
+    /**
+     * An emptied batch is dropped unless it is the last batch of an idempotent producer (its sequence and epoch
+     * must survive) or the last batch below the uncleanable offset (Kafka keeps it so the offset information is
+     * not lost).
+     */
     @Override
     protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
         boolean lastOfProducer = batch.hasProducerId()
                 && Long.valueOf(batch.lastOffset()).equals(lastOffsetOfProducer.get(batch.producerId()));
-        boolean keepEmpty = lastOfProducer || batch.nextOffset() == firstUncleanableOffset
-                || batch.nextOffset() == groupEndOffset;
+        boolean keepEmpty = lastOfProducer || batch.nextOffset() == firstUncleanableOffset;
         return new BatchRetentionResult(keepEmpty ? BatchRetention.RETAIN_EMPTY : BatchRetention.DELETE_EMPTY, false);
     }
 

@@ -20,8 +20,11 @@ import org.slf4j.LoggerFactory;
  * *.index.swap, *.timeindex.swap, and the replaced segments' indexes: removed, rebuilt from the log
  * </pre>
  *
- * <p>The cleaner keeps the last batch of every group of segments it rewrites (emptied if need be), so a swap
- * file's offset range always reaches into the last segment it replaces. See {@link PartitionLog#replaceSegments}.
+ * <p>A swap file's range ends after its last batch, so trailing segments of its group that compaction emptied
+ * are left in place, with their old records. That is still a consistent log, as in Kafka: a record is obsolete
+ * only because of a record at a higher offset, which here lies in a segment this swap did not rewrite (that
+ * trailing segment itself, or a later one: the cleaner swaps groups one at a time in offset order). See
+ * {@link PartitionLog#replaceSegments}.
  */
 final class SwapRecovery {
     private static final Logger log = LoggerFactory.getLogger(SwapRecovery.class);

@@ -23,6 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  * every latest value. The files are the real ones: a log is cleaned once, copied ("before"), cleaned again so
  * that three small segments [0-2] [3-5] [6-8] become one cleaned segment at 0, and the crash states are built
  * from the copy plus that cleaned segment under the names a crash would leave.
+ *
+ * <p>The second pass empties [6-8] (its b is overwritten at 11), so the cleaned segment ends at offset 6: a swap
+ * file replaces [0-2] and [3-5], and the old [6-8] stays, as in Kafka, with its obsolete b, which the b at 11
+ * still overrides.
  */
 class SwapRecoveryTest {
     private static final long T = 1_700_000_000_000L;
@@ -65,10 +69,10 @@ class SwapRecoveryTest {
         for (String key : List.of("a", "a", "a", "a", "a", "a", "b", "b", "b", "c")) {
             put(log, key, "v", T);
         }
-        // [0-2] is emptied but for its last batch, [3-5] and [6-8] keep one record each.
+        // [0-2] is emptied, [3-5] and [6-8] keep one record each (a at 5, b at 8).
         assertThat(cleaner(log).cleanOnce()).isTrue();
         put(log, "d", "v", T);
-        put(log, "e", "v", T);
+        put(log, "b", "v", T);  // 11: overwrites b at 8
         put(log, "f", "v", T);  // 12: rolls [9-11]
         assertThat(log.segmentBaseOffsets()).containsExactly(0L, 3L, 6L, 9L, 12L);
         log.close();
@@ -89,16 +93,23 @@ class SwapRecoveryTest {
         return copy(before, logDir.resolve(name));
     }
 
+    /** What opening a completed swap gives: the cleaned segment's records, then the old ones from 6 on. */
+    private List<Entry> swappedEntries() {
+        var expected = new ArrayList<>(afterEntries.stream().filter(entry -> entry.offset() < 6).toList());
+        expected.addAll(beforeEntries.stream().filter(entry -> entry.offset() >= 6).toList());
+        return expected;
+    }
+
     @Test
-    void aSwapFileReplacesEverySegmentInItsRange() throws IOException {
+    void aSwapFileReplacesTheSegmentsInItsRangeAndAnEmptiedLastOneStaysConsistent() throws IOException {
         Path dir = crashState("swap");
         Files.copy(cleanedSegment, dir.resolve(BASE_0 + ".swap"));
 
         PartitionLog log = open(dir, 0);
 
-        assertThat(log.segmentBaseOffsets()).containsExactly(0L, 9L, 12L);
-        assertThat(entries(log)).isEqualTo(afterEntries);
-        assertThat(table(entries(log))).isEqualTo(table(beforeEntries));
+        assertThat(log.segmentBaseOffsets()).containsExactly(0L, 6L, 9L, 12L);
+        assertThat(entries(log)).isEqualTo(swappedEntries());
+        assertThat(table(entries(log))).isEqualTo(table(beforeEntries)).isEqualTo(table(afterEntries));
         assertThat(names(dir)).noneMatch(file -> file.endsWith(".swap") || file.endsWith(".deleted"));
     }
 
@@ -112,10 +123,10 @@ class SwapRecoveryTest {
 
         PartitionLog log = open(dir, Long.MAX_VALUE);
 
-        assertThat(log.segmentBaseOffsets()).containsExactly(0L, 9L, 12L);
-        assertThat(entries(log)).isEqualTo(afterEntries);
+        assertThat(log.segmentBaseOffsets()).containsExactly(0L, 6L, 9L, 12L);
+        assertThat(entries(log)).isEqualTo(swappedEntries());
         assertThat(names(dir)).noneMatch(file -> file.endsWith(".swap") || file.endsWith(".deleted"))
-                .doesNotContain(LogSegment.fileName(3, ".index"), LogSegment.fileName(6, ".timeindex"));
+                .doesNotContain(LogSegment.fileName(3, ".index"), LogSegment.fileName(3, ".timeindex"));
     }
 
     @Test
@@ -142,8 +153,8 @@ class SwapRecoveryTest {
         put(log, "g", "w", T); // 15: rolls [12-14]
         assertThat(cleaner(log).cleanOnce()).isTrue();
 
-        assertThat(table(entries(log))).isEqualTo(Map.of("a", "w", "b", "w", "c", "v", "d", "v", "e", "v",
-                "f", "v", "g", "w"));
+        assertThat(table(entries(log))).isEqualTo(Map.of("a", "w", "b", "w", "c", "v", "d", "v", "f", "v",
+                "g", "w"));
         assertThat(entries(log)).extracting(Entry::offset).isSorted().doesNotHaveDuplicates();
     }
 
