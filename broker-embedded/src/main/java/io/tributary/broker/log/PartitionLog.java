@@ -32,13 +32,15 @@ import org.slf4j.LoggerFactory;
  * orders-0/
  *   00000000000000000000.log .index .timeindex    (rolled: full, or older than segment.ms)
  *   00000000000000052311.log .index .timeindex    (active)
+ *   00000000000000000000.log.cleaned / .log.swap  (only while the cleaner swaps a segment in, see SwapRecovery)
  *   leader-epoch-checkpoint
  * </pre>
  *
  * <p>Invariants: {@code logStartOffset <= recoveryPoint <= logEndOffset}; segments' base offsets increase and
  * each segment holds offsets below the next one's base. One lock ({@code lock}) serializes every mutation (append,
- * roll, truncate, retention, flush bookkeeping); reads are lock-free and bounded by a {@link LogOffsetMetadata}
- * the caller took after the bytes were written, so they never see a partial batch.
+ * roll, truncate, retention, the cleaner's segment swap, flush bookkeeping); reads are lock-free and bounded by a
+ * {@link LogOffsetMetadata} the caller took after the bytes were written, so they never see a partial batch.
+ * Compaction leaves gaps between offsets; a read finds the next batch at or after the offset it asks for.
  */
 public final class PartitionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
