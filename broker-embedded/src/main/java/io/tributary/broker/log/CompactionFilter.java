@@ -6,8 +6,8 @@ import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
 
 /**
- * Decides, for {@link org.apache.kafka.common.record.MemoryRecords#filterTo}, which records of a segment survive a cleaning pass (Kafka's
- * Cleaner.shouldRetainRecord and its batch retention rules):
+ * Decides, for {@link org.apache.kafka.common.record.MemoryRecords#filterTo}, which records of a segment
+ * survive a cleaning pass (Kafka's Cleaner.shouldRetainRecord and its batch retention rules):
  *
  * <ul>
  *   <li>a record past the map's coverage is kept (a later pass decides);

@@ -116,7 +116,8 @@ public final class LogCleaner implements AutoCloseable {
         try {
             Cleaner.Result result = cleaner.clean(filthiest);
             nextDirtyOffset = result.nextDirtyOffset();
-            log.info("{}: compacted offsets [{}, {}) in {} ms: {} segment group(s), {} -> {} bytes, {} of {} records kept",
+            log.info("{}: compacted offsets [{}, {}) in {} ms: {} segment group(s), {} -> {} bytes, "
+                    + "{} of {} records kept",
                     partitionLog.topicPartition(), filthiest.firstDirtyOffset(), nextDirtyOffset,
                     (System.nanoTime() - startNs) / 1_000_000, result.groups(), result.bytesBefore(),
                     result.bytesAfter(), result.recordsRetained(), result.recordsRead());

@@ -62,7 +62,7 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long recoveryPoint;
     private long unflushedRecords;
     private long lastFlushMs;
-    /** Highest offset the owner (the replica's high watermark) lets the cleaner reach; see {@link #updateHighWatermark}. */
+    /** The offset the cleaner stays below: the replica's high watermark; see {@link #updateHighWatermark}. */
     private volatile long highWatermark = Long.MAX_VALUE;
     /**
      * Per producer id, the last offset of its newest batch, guarded by {@code lock}. The cleaner keeps that batch
@@ -520,7 +520,8 @@ public final class PartitionLog implements AutoCloseable {
         try {
             segment.markDeleted();
         } catch (IOException e) {
-            log.warn("{}: cannot rename segment {} for deletion: {}", topicPartition, segment.baseOffset(), e.toString());
+            log.warn("{}: cannot rename segment {} for deletion: {}", topicPartition, segment.baseOffset(),
+                    e.toString());
         }
         scheduleDelete(segment);
     }
@@ -542,7 +543,8 @@ public final class PartitionLog implements AutoCloseable {
      * files → {@code .deleted}, {@code .swap} → final names (log file last). Readers holding a slice of an old
      * segment keep reading it: its files are removed only after file.delete.delay.ms.
      *
-     * @param cleaned its files named with {@link #CLEANED_SUFFIX}, flushed; same base offset as {@code replaced}'s first
+     * @param cleaned  its files named with {@link #CLEANED_SUFFIX}, flushed; the base offset of {@code replaced}'s
+     *                 first segment
      */
     boolean replaceSegments(LogSegment cleaned, List<LogSegment> replaced) throws IOException {
         synchronized (lock) {

@@ -224,9 +224,12 @@ public final class BrokerConfig {
 
     /** The log cleaner's settings ({@code log.cleaner.*}). */
     public CleanerConfig cleanerConfig() {
-        return new CleanerConfig((Boolean) values.get(LOG_CLEANER_ENABLE), (Integer) values.get(LOG_CLEANER_THREADS),
-                (Long) values.get(LOG_CLEANER_DEDUPE_BUFFER_SIZE), (Double) values.get(LOG_CLEANER_IO_BUFFER_LOAD_FACTOR),
-                (Integer) values.get(LOG_CLEANER_IO_BUFFER_SIZE), (Double) values.get(LOG_CLEANER_IO_MAX_BYTES_PER_SECOND),
+        return new CleanerConfig((Boolean) values.get(LOG_CLEANER_ENABLE),
+                (Integer) values.get(LOG_CLEANER_THREADS),
+                (Long) values.get(LOG_CLEANER_DEDUPE_BUFFER_SIZE),
+                (Double) values.get(LOG_CLEANER_IO_BUFFER_LOAD_FACTOR),
+                (Integer) values.get(LOG_CLEANER_IO_BUFFER_SIZE),
+                (Double) values.get(LOG_CLEANER_IO_MAX_BYTES_PER_SECOND),
                 (Long) values.get(LOG_CLEANER_BACKOFF_MS));
     }
 
@@ -326,7 +329,8 @@ public final class BrokerConfig {
                         Range.between(0, 1), Importance.MEDIUM,
                         "How full a cleaner's key map may get; a pass stops there and the next one goes on.")
                 .define(LOG_CLEANER_IO_BUFFER_SIZE, Type.INT, CleanerConfig.DEFAULT_IO_BUFFER_BYTES, Range.atLeast(0),
-                        Importance.MEDIUM, "Memory of the cleaners' read and write buffers, across all cleaner threads.")
+                        Importance.MEDIUM,
+                        "Memory of the cleaners' read and write buffers, across all cleaner threads.")
                 .define(LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, Type.DOUBLE,
                         CleanerConfig.DEFAULT_MAX_IO_BYTES_PER_SECOND, Importance.MEDIUM,
                         "Limit of the cleaners' read plus write I/O, on average.")
