@@ -309,6 +309,37 @@ class GroupCoordinatorTest {
                 .isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
     }
 
+    @Test
+    void connectStyleGroupsChooseTheProtocolEveryMemberSupports() {
+        String first = connectMemberId();
+        String second = connectMemberId();
+        CompletableFuture<JoinGroupResponseData> a = coordinator.joinGroup(context(),
+                connectJoin(first, "sessioned", "compatible"));
+        CompletableFuture<JoinGroupResponseData> b = coordinator.joinGroup(context(),
+                connectJoin(second, "compatible"));
+        time.advance(2L * INITIAL_DELAY_MS);
+        assertThat(a.join().protocolType()).isEqualTo("connect");
+        assertThat(a.join().protocolName()).as("the only protocol both workers speak").isEqualTo("compatible");
+        assertThat(b.join().protocolName()).isEqualTo("compatible");
+        assertThat(describe("workers").protocolType()).isEqualTo("connect");
+    }
+
+    private String connectMemberId() {
+        JoinGroupResponseData first = coordinator.joinGroup(context(), connectJoin("", "sessioned")).join();
+        assertThat(Errors.forCode(first.errorCode())).isEqualTo(Errors.MEMBER_ID_REQUIRED);
+        return first.memberId();
+    }
+
+    private static JoinGroupRequestData connectJoin(String memberId, String... protocolNames) {
+        var protocols = new JoinGroupRequestProtocolCollection();
+        for (String name : protocolNames) {
+            protocols.add(new JoinGroupRequestProtocol().setName(name).setMetadata(name.getBytes()));
+        }
+        return new JoinGroupRequestData().setGroupId("workers").setMemberId(memberId)
+                .setSessionTimeoutMs(SESSION_MS).setRebalanceTimeoutMs(REBALANCE_MS).setProtocolType("connect")
+                .setProtocols(protocols);
+    }
+
     // ---- fixtures --------------------------------------------------------------------------------------------
 
     /** A group of {@code size} dynamic members that completed generation 1 and synced; leader first. */
