@@ -1,12 +1,16 @@
 package io.tributary.broker.interop;
 
+import static io.tributary.broker.interop.KafkaCli.CONFIGS;
+import static io.tributary.broker.interop.KafkaCli.CONSOLE_CONSUMER;
+import static io.tributary.broker.interop.KafkaCli.CONSOLE_PRODUCER;
+import static io.tributary.broker.interop.KafkaCli.GET_OFFSETS;
+import static io.tributary.broker.interop.KafkaCli.TOPICS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.broker.testing.Clients;
 import io.tributary.broker.testing.TestBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,13 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  * kafka-get-offsets. Outputs are asserted as the tools print them.
  */
 class KafkaCliInteropTest {
-    private static final String TOPICS = "org.apache.kafka.tools.TopicCommand";
-    private static final String CONFIGS = "kafka.admin.ConfigCommand";
-    private static final String CONSOLE_PRODUCER = "org.apache.kafka.tools.ConsoleProducer";
-    private static final String CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer";
-    private static final String GET_OFFSETS = "org.apache.kafka.tools.GetOffsetShell";
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
     @TempDir
     Path dataDir;
 
@@ -208,27 +205,16 @@ class KafkaCliInteropTest {
         return all.toArray(String[]::new);
     }
 
-    /** Runs a tool that must succeed and returns its stdout lines. */
     private static List<String> tool(String mainClass, String... args) throws Exception {
-        ExternalProcess.Result result = toolResult(mainClass, args);
-        assertThat(result.exitCode()).as(result.describe()).isZero();
-        return result.stdoutLines();
+        return KafkaCli.run(mainClass, args);
     }
 
     private static ExternalProcess.Result toolResult(String mainClass, String... args) throws Exception {
-        return toolWithInput(null, mainClass, args);
+        return KafkaCli.result(mainClass, args);
     }
 
     private static ExternalProcess.Result toolWithInput(String stdin, String mainClass, String... args)
             throws Exception {
-        var command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // Short-lived tools: the C1 compiler alone starts them noticeably faster.
-                "-XX:TieredStopAtLevel=1", "-Xmx256m",
-                "-Dlog4j2.configurationFile=" + InteropTools.kafkaToolsLog4jConfig(),
-                "-cp", InteropTools.kafkaLibs() + "/*",
-                mainClass));
-        command.addAll(List.of(args));
-        return ExternalProcess.run(command, Map.of(), stdin, TIMEOUT);
+        return KafkaCli.resultWithInput(stdin, mainClass, args);
     }
 }
