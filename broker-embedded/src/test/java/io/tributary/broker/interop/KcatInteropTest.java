@@ -188,15 +188,21 @@ class KcatInteropTest {
         }
     }
 
-    @Test
-    void twoBalancedConsumersInOneGroupSplitThePartitions() throws Exception {
+    /**
+     * librdkafka's default assignors (eager: every member gives up its partitions on each rebalance) and
+     * cooperative-sticky (incremental: a second rebalance hands over only the partitions that move).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"range,roundrobin", "cooperative-sticky"})
+    void twoBalancedConsumersInOneGroupSplitThePartitions(String assignors) throws Exception {
         try (TestBroker broker = GroupFixture.startBroker(dataDir)) {
             String bootstrap = broker.bootstrapServers();
             Clients.createTopic(bootstrap, "kcat-split", 4, Map.of());
+            String[] memberArgs = {"-X", "partition.assignment.strategy=" + assignors, "-c", "10", "kcat-split"};
 
             // Both members start on the empty topic; each stops after the 10 records of its two partitions.
-            try (var memberA = startBalancedConsumer(bootstrap, "kcat-split-group", "-c", "10", "kcat-split");
-                 var memberB = startBalancedConsumer(bootstrap, "kcat-split-group", "-c", "10", "kcat-split");
+            try (var memberA = startBalancedConsumer(bootstrap, "kcat-split-group", memberArgs);
+                 var memberB = startBalancedConsumer(bootstrap, "kcat-split-group", memberArgs);
                  Admin admin = Clients.admin(bootstrap)) {
                 // Until the first member joins, the group does not exist (GroupIdNotFoundException).
                 await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(ExecutionException.class)
