@@ -194,6 +194,10 @@ class ConsumerGroupCommandInteropTest {
                 assertThat(groups("--bootstrap-server", bootstrap, "--delete", "--group", "cg-gone"))
                         .containsExactly("Deletion of requested consumer groups ('cg-gone') was successful.");
                 assertThat(groups("--bootstrap-server", bootstrap, "--list")).containsExactly("cg-kept");
+                assertThat(groups("--bootstrap-server", bootstrap, "--describe", "--group", "cg-gone")).containsExactly(
+                        "",
+                        "Error: Executing consumer group command failed due to org.apache.kafka.common.errors."
+                                + "GroupIdNotFoundException: Group cg-gone not found.");
                 assertThat(GroupFixture.committed(bootstrap, "cg-gone")).isEmpty();
                 assertThat(GroupFixture.committed(bootstrap, "cg-kept"))
                         .containsExactly("cg-delete-0=1", "cg-delete-1=2");
