@@ -19,10 +19,10 @@
 //   node interop.js <bootstrap> fetch-offsets <group> <topic>
 //
 // `produce` sends key-<i>/value-<i> with header h=header-<i> to partition i % partitions.
-// `fetch` reads a partition without a consumer group: kafkajs' consumer always joins a group (it has no
-// assign()), and the broker does not serve the group APIs yet, so it reads through kafkajs' own Cluster and
-// Broker classes, the ones its consumer uses underneath (internal API, stable in the pinned 2.2.4): the same
-// Fetch request encoding and record-batch decoding, minus the group membership.
+// `fetch` reads one partition from a chosen offset without a consumer group: kafkajs' consumer always joins a
+// group (it has no assign()), so it reads through kafkajs' own Cluster and Broker classes, the ones its consumer
+// uses underneath (internal API, stable in the pinned 2.2.4): the same Fetch request encoding and record-batch
+// decoding, minus the group membership.
 // `consume-group` is kafkajs' consumer proper: it joins <group>, subscribes to <topic> from the beginning (which only
 // applies where the group has no committed offset), auto-commits after each batch, and leaves once <count> records
 // arrived; with `describe` it prints the group as kafkajs' admin sees it before leaving.
