@@ -512,6 +512,11 @@ final class ClassicGroupProtocol {
             return;
         }
         ClassicMember member = group.member(memberId);
+        if (member != null && !member.isNew() && (member.isAwaitingJoin() || member.isAwaitingSync())) {
+            // A member parked in JoinGroup or SyncGroup cannot heartbeat; it counts as alive until the rebalance
+            // ends, when its session is timed again. (A new member is bounded by the new-member join timeout.)
+            return;
+        }
         if (member != null) {
             log.info("Group {}: member {} missed its session timeout of {} ms and is removed", group.groupId(),
                     memberId, member.sessionTimeoutMs());
