@@ -155,21 +155,30 @@ final class LogSegment {
     void appendRetained(MemoryRecords batches) throws IOException {
         int position = records.sizeInBytes();
         for (MutableRecordBatch batch : batches.batches()) {
-            if (bytesSinceLastIndexEntry >= indexIntervalBytes) {
-                offsetIndex.append(batch.baseOffset(), position);
-                bytesSinceLastIndexEntry = 0;
-            }
-            if (firstBatchTimestamp < 0) {
-                firstBatchTimestamp = batch.maxTimestamp();
-            }
-            if (batch.maxTimestamp() > maxTimestamp) {
-                maxTimestamp = batch.maxTimestamp();
-                timeIndex.maybeAppend(batch.maxTimestamp(), batch.lastOffset());
-            }
+            indexBatch(batch, position);
             position += batch.sizeInBytes();
             bytesSinceLastIndexEntry += batch.sizeInBytes();
         }
         records.append(batches);
+    }
+
+    /**
+     * Indexes one batch written at {@code position}: an offset-index entry every index.interval.bytes, a time-index
+     * entry when it raises the segment's largest timestamp. The caller adds its size to
+     * {@code bytesSinceLastIndexEntry}.
+     */
+    private void indexBatch(RecordBatch batch, int position) throws IOException {
+        if (bytesSinceLastIndexEntry >= indexIntervalBytes) {
+            offsetIndex.append(batch.baseOffset(), position);
+            bytesSinceLastIndexEntry = 0;
+        }
+        if (firstBatchTimestamp < 0) {
+            firstBatchTimestamp = batch.maxTimestamp();
+        }
+        if (batch.maxTimestamp() > maxTimestamp) {
+            maxTimestamp = batch.maxTimestamp();
+            timeIndex.maybeAppend(batch.maxTimestamp(), batch.lastOffset());
+        }
     }
 
     /**
@@ -246,18 +255,7 @@ final class LogSegment {
                             || batch.lastOffset() < batch.baseOffset()) {
                         break scan;
                     }
-                    int position = validBytes + consumed;
-                    if (bytesSinceLastIndexEntry >= indexIntervalBytes) {
-                        offsetIndex.append(batch.baseOffset(), position);
-                        bytesSinceLastIndexEntry = 0;
-                    }
-                    if (firstBatchTimestamp < 0) {
-                        firstBatchTimestamp = batch.maxTimestamp();
-                    }
-                    if (batch.maxTimestamp() > maxTimestamp) {
-                        maxTimestamp = batch.maxTimestamp();
-                        timeIndex.maybeAppend(batch.maxTimestamp(), batch.lastOffset());
-                    }
+                    indexBatch(batch, validBytes + consumed);
                     batchVisitor.accept(batch);
                     int size = batch.sizeInBytes();
                     consumed += size;
