@@ -104,7 +104,7 @@ public final class GroupCoordinator {
                 for (ClassicGroup group : shard.state().groups()) {
                     group.disarmAll();
                     for (ClassicMember member : group.members()) {
-                        member.completeJoin(ClassicGroupProtocol.joinError(member.memberId(), Errors.NOT_COORDINATOR));
+                        member.completeJoin(GroupRebalance.joinError(member.memberId(), Errors.NOT_COORDINATOR));
                         member.completeSync(new SyncGroupResponseData().setErrorCode(Errors.NOT_COORDINATOR.code()));
                     }
                 }
@@ -147,11 +147,7 @@ public final class GroupCoordinator {
         if (!restored.isEmpty()) {
             synchronized (shard.state()) {
                 // Restored members get one session timeout to show up before they are evicted.
-                for (ClassicGroup group : restored) {
-                    for (ClassicMember member : group.members()) {
-                        shard.protocol().scheduleHeartbeatExpiry(group, member.memberId(), member.sessionTimeoutMs());
-                    }
-                }
+                restored.forEach(shard.protocol()::restored);
             }
         }
         return shard;
@@ -169,7 +165,7 @@ public final class GroupCoordinator {
             invalid = Errors.INVALID_SESSION_TIMEOUT;
         }
         if (invalid != Errors.NONE) {
-            future.complete(ClassicGroupProtocol.joinError(request.memberId(), invalid));
+            future.complete(GroupRebalance.joinError(request.memberId(), invalid));
             return future;
         }
         synchronized (shard.state()) {
