@@ -13,13 +13,20 @@
 //   node interop.js <bootstrap> delete-topic <topic>
 //   node interop.js <bootstrap> produce <topic> <count> <partitions> [gzip] [idempotent]
 //   node interop.js <bootstrap> fetch <topic> <partition> <offset> <count>
+//   node interop.js <bootstrap> consume-group <topic> <group> <count> [describe]
+//   node interop.js <bootstrap> list-groups
+//   node interop.js <bootstrap> describe-group <group>
+//   node interop.js <bootstrap> fetch-offsets <group> <topic>
 //
 // `produce` sends key-<i>/value-<i> with header h=header-<i> to partition i % partitions.
-// `fetch` reads a partition without a consumer group: kafkajs' consumer always joins a group (it has no
-// assign()), and the broker does not serve the group APIs yet, so it reads through kafkajs' own Cluster and
-// Broker classes, the ones its consumer uses underneath (internal API, stable in the pinned 2.2.4): the same
-// Fetch request encoding and record-batch decoding, minus the group membership.
-const { Kafka, logLevel, CompressionTypes } = require('kafkajs')
+// `fetch` reads one partition from a chosen offset without a consumer group: kafkajs' consumer always joins a
+// group (it has no assign()), so it reads through kafkajs' own Cluster and Broker classes, the ones its consumer
+// uses underneath (internal API, stable in the pinned 2.2.4): the same Fetch request encoding and record-batch
+// decoding, minus the group membership.
+// `consume-group` is kafkajs' consumer proper: it joins <group>, subscribes to <topic> from the beginning (which only
+// applies where the group has no committed offset), auto-commits after each batch, and leaves once <count> records
+// arrived; with `describe` it prints the group as kafkajs' admin sees it before leaving.
+const { Kafka, logLevel, CompressionTypes, AssignerProtocol } = require('kafkajs')
 
 const [bootstrap, command, ...args] = process.argv.slice(2)
 
@@ -48,6 +55,19 @@ async function withAdmin(work) {
   } finally {
     await admin.disconnect()
   }
+}
+
+// One line for the group, then one per member with its assignment decoded (`-` when it has none).
+function printGroup(group) {
+  out(`group ${group.groupId} state ${group.state} protocolType ${group.protocolType} protocol ${group.protocol}` +
+    ` members ${group.members.length}`)
+  const members = group.members.map(m => {
+    const decoded = m.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null
+    const assignment = decoded === null ? '-' : Object.keys(decoded.assignment).sort()
+      .map(topic => `${topic}:${[...decoded.assignment[topic]].sort((a, b) => a - b).join(',')}`).join(' ')
+    return `member ${m.memberId} ${m.clientId} ${m.clientHost} ${assignment}`
+  })
+  members.sort().forEach(out)
 }
 
 function printMetadata(topicMetadata) {
@@ -214,6 +234,75 @@ const commands = {
     }
   },
 }
+
+// Bounds a wait that depends on the broker, so a broken group never hangs the test.
+function within(ms, what, promise) {
+  let timer
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+Object.assign(commands, {
+  'consume-group': async ([topic, groupId, countArg, ...flags]) => {
+    const count = Number(countArg)
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: 10000,
+      heartbeatInterval: 1000,
+      // Stopping waits for the fetch in flight: keep its long poll short.
+      maxWaitTimeInMs: 500,
+      retry: { retries: 5 },
+    })
+    const records = []
+    let allArrived
+    const arrived = new Promise(resolve => { allArrived = resolve })
+    await consumer.connect()
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true })
+      await consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          records.push({ partition, offset: BigInt(message.offset), key: String(message.key), value: String(message.value) })
+          if (records.length >= count) {
+            allArrived()
+          }
+        },
+      })
+      await within(30000, `${count} records`, arrived)
+      if (flags.includes('describe')) {
+        await withAdmin(async admin => (await admin.describeGroups([groupId])).groups.forEach(printGroup))
+      }
+    } finally {
+      // Stopping lets the batch in progress finish; kafkajs commits its offsets, then leaves the group.
+      await consumer.disconnect()
+    }
+    records.sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0))
+    for (const r of records) {
+      out(`record ${r.partition} ${r.offset} ${r.key} ${r.value}`)
+    }
+    out(`consumed ${records.length}`)
+  },
+
+  'list-groups': () => withAdmin(async admin => {
+    const { groups } = await admin.listGroups()
+    for (const g of [...groups].sort((a, b) => a.groupId.localeCompare(b.groupId))) {
+      out(`group ${g.groupId} ${g.protocolType}`)
+    }
+  }),
+
+  'describe-group': ([groupId]) => withAdmin(async admin => {
+    (await admin.describeGroups([groupId])).groups.forEach(printGroup)
+  }),
+
+  'fetch-offsets': ([groupId, topic]) => withAdmin(async admin => {
+    for (const { topic: name, partitions } of await admin.fetchOffsets({ groupId, topics: [topic] })) {
+      for (const p of [...partitions].sort((a, b) => a.partition - b.partition)) {
+        out(`committed ${name} ${p.partition} ${p.offset}`)
+      }
+    }
+  }),
+})
 
 const run = commands[command]
 if (!run) {

@@ -21,35 +21,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The classic rebalance protocol of one {@link GroupShard}: JoinGroup, SyncGroup, Heartbeat and LeaveGroup, and
- * the deadlines between them, with Kafka's rules and error codes:
+ * The classic group APIs of one {@link GroupShard}, JoinGroup, SyncGroup, Heartbeat and LeaveGroup, with Kafka's
+ * checks and error codes; the rebalance they set off is {@link GroupRebalance}'s.
  *
  * <ul>
- *   <li>A new dynamic member gets an id and MEMBER_ID_REQUIRED (JoinGroup v4+), then joins with it.</li>
- *   <li>A join or leave moves the group to PreparingRebalance; the join phase ends when every member rejoined or
- *       the rebalance timeout ({@code max.poll.interval.ms}) passed, and members that did not rejoin are evicted.
- *       A group's first rebalance waits {@code group.initial.rebalance.delay.ms}, extended while members keep
- *       arriving.</li>
+ *   <li>A new dynamic member gets an id and MEMBER_ID_REQUIRED (JoinGroup v4+, KIP-394), then joins with it.</li>
  *   <li>The leader's SyncGroup carries the assignment; it is persisted as a group metadata record, then every
  *       member's SyncGroup is answered and the group is Stable.</li>
- *   <li>A member silent for its session timeout is removed. A static member ({@code group.instance.id}) that
- *       rejoins in a Stable group takes over its old assignment without a rebalance; its old member id is
- *       fenced (FENCED_INSTANCE_ID).</li>
+ *   <li>A static member ({@code group.instance.id}, KIP-345) that rejoins a Stable group takes over its old
+ *       assignment without a rebalance; its old member id is fenced (FENCED_INSTANCE_ID).</li>
+ *   <li>Every request names a member (and instance) the group knows and, where it applies, the current
+ *       generation: else UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID or ILLEGAL_GENERATION.</li>
  * </ul>
  *
  * Every method runs under the shard's lock.
  */
 final class ClassicGroupProtocol {
     private static final Logger log = LoggerFactory.getLogger(ClassicGroupProtocol.class);
-    private static final String JOIN_TIMER = "join";
-    private static final String SYNC_TIMER = "sync";
 
     private final GroupShard shard;
     private final GroupConfig config;
+    private final GroupRebalance rebalance;
 
     ClassicGroupProtocol(GroupShard shard, GroupConfig config) {
         this.shard = shard;
         this.config = config;
+        this.rebalance = new GroupRebalance(shard, config);
+    }
+
+    /** Starts timing the sessions of a group restored from the log: its members get one session to come back. */
+    void restored(ClassicGroup group) {
+        for (ClassicMember member : group.members()) {
+            rebalance.scheduleHeartbeatExpiry(group, member.memberId(), member.sessionTimeoutMs());
+        }
     }
 
     // ---- JoinGroup -------------------------------------------------------------------------------------------
@@ -61,7 +65,7 @@ final class ClassicGroupProtocol {
         boolean created = group == null;
         if (created) {
             if (!unknownMember) {
-                future.complete(joinError(memberId, Errors.UNKNOWN_MEMBER_ID));
+                future.complete(GroupRebalance.joinError(memberId, Errors.UNKNOWN_MEMBER_ID));
                 return;
             }
             group = shard.getOrCreate(request.groupId());
@@ -69,7 +73,7 @@ final class ClassicGroupProtocol {
         List<ClassicMember.Protocol> protocols = protocols(request);
         if (!acceptsJoiningMember(group, memberId)) {
             group.remove(memberId);
-            future.complete(joinError("", Errors.GROUP_MAX_SIZE_REACHED));
+            future.complete(GroupRebalance.joinError("", Errors.GROUP_MAX_SIZE_REACHED));
         } else if (unknownMember) {
             joinNewMember(context, request, protocols, group, future);
         } else {
@@ -105,11 +109,11 @@ final class ClassicGroupProtocol {
                                List<ClassicMember.Protocol> protocols, ClassicGroup group,
                                CompletableFuture<JoinGroupResponseData> future) {
         if (group.is(GroupState.DEAD)) {
-            future.complete(joinError("", Errors.COORDINATOR_NOT_AVAILABLE));
+            future.complete(GroupRebalance.joinError("", Errors.COORDINATOR_NOT_AVAILABLE));
             return;
         }
         if (!group.supportsProtocols(request.protocolType(), protocols)) {
-            future.complete(joinError("", Errors.INCONSISTENT_GROUP_PROTOCOL));
+            future.complete(GroupRebalance.joinError("", Errors.INCONSISTENT_GROUP_PROTOCOL));
             return;
         }
         String instanceId = request.groupInstanceId();
@@ -125,8 +129,8 @@ final class ClassicGroupProtocol {
             // KIP-394: the member learns its id first and must come back with it, so a client that times out
             // and retries does not leave a trail of phantom members behind.
             group.addPendingMember(newMemberId);
-            scheduleHeartbeatExpiry(group, newMemberId, request.sessionTimeoutMs());
-            future.complete(joinError(newMemberId, Errors.MEMBER_ID_REQUIRED));
+            rebalance.scheduleHeartbeatExpiry(group, newMemberId, request.sessionTimeoutMs());
+            future.complete(GroupRebalance.joinError(newMemberId, Errors.MEMBER_ID_REQUIRED));
         } else {
             addMember(context, request, protocols, group, newMemberId, future);
         }
@@ -137,11 +141,11 @@ final class ClassicGroupProtocol {
                                     CompletableFuture<JoinGroupResponseData> future) {
         String memberId = request.memberId();
         if (group.is(GroupState.DEAD)) {
-            future.complete(joinError(memberId, Errors.COORDINATOR_NOT_AVAILABLE));
+            future.complete(GroupRebalance.joinError(memberId, Errors.COORDINATOR_NOT_AVAILABLE));
             return;
         }
         if (!group.supportsProtocols(request.protocolType(), protocols)) {
-            future.complete(joinError(memberId, Errors.INCONSISTENT_GROUP_PROTOCOL));
+            future.complete(GroupRebalance.joinError(memberId, Errors.INCONSISTENT_GROUP_PROTOCOL));
             return;
         }
         if (group.isPendingMember(memberId)) {
@@ -150,7 +154,7 @@ final class ClassicGroupProtocol {
         }
         Errors invalid = validateMember(group, memberId, request.groupInstanceId());
         if (invalid != Errors.NONE) {
-            future.complete(joinError(memberId, invalid));
+            future.complete(GroupRebalance.joinError(memberId, invalid));
             return;
         }
         ClassicMember member = group.member(memberId);
@@ -159,7 +163,7 @@ final class ClassicGroupProtocol {
         } else if (group.is(GroupState.COMPLETING_REBALANCE)) {
             if (member.matches(protocols)) {
                 // The member lost our JoinGroup answer and asks again with the same metadata: repeat it.
-                future.complete(joinResponse(group, member, group.isLeader(memberId), false));
+                future.complete(GroupRebalance.joinResponse(group, member, group.isLeader(memberId), false));
             } else {
                 updateMemberThenRebalance(request, protocols, group, member, future);
             }
@@ -169,10 +173,10 @@ final class ClassicGroupProtocol {
             if (group.isLeader(memberId) || !member.matches(protocols)) {
                 updateMemberThenRebalance(request, protocols, group, member, future);
             } else {
-                future.complete(joinResponse(group, member, false, false));
+                future.complete(GroupRebalance.joinResponse(group, member, false, false));
             }
         } else {
-            future.complete(joinError(memberId, Errors.UNKNOWN_MEMBER_ID));
+            future.complete(GroupRebalance.joinError(memberId, Errors.UNKNOWN_MEMBER_ID));
         }
     }
 
@@ -188,8 +192,8 @@ final class ClassicGroupProtocol {
         group.add(member);
         member.awaitJoin(future);
         // A parked JoinGroup cannot heartbeat; if the client gave up on it, this bounds how long it counts.
-        scheduleHeartbeatExpiry(group, memberId, config.newMemberJoinTimeoutMs());
-        maybePrepareRebalanceOrCompleteJoin(group);
+        rebalance.scheduleHeartbeatExpiry(group, memberId, config.newMemberJoinTimeoutMs());
+        rebalance.maybePrepareRebalanceOrCompleteJoin(group);
     }
 
     /** JoinGroup v0 has no rebalance timeout: the session timeout is used, as Kafka does. */
@@ -202,9 +206,9 @@ final class ClassicGroupProtocol {
                                            CompletableFuture<JoinGroupResponseData> future) {
         member.update(protocols, rebalanceTimeoutMs(request), request.sessionTimeoutMs());
         // A JoinGroup still parked for this member is superseded (its client moved to a new connection).
-        member.completeJoin(joinError(member.memberId(), Errors.REBALANCE_IN_PROGRESS));
+        member.completeJoin(GroupRebalance.joinError(member.memberId(), Errors.REBALANCE_IN_PROGRESS));
         member.awaitJoin(future);
-        maybePrepareRebalanceOrCompleteJoin(group);
+        rebalance.maybePrepareRebalanceOrCompleteJoin(group);
     }
 
     private void rejoinStaticMember(MemberContext context, JoinGroupRequestData request,
@@ -212,168 +216,42 @@ final class ClassicGroupProtocol {
                                     String newMemberId, CompletableFuture<JoinGroupResponseData> future) {
         ClassicMember old = group.member(oldMemberId);
         // Whatever the old incarnation was waiting for is answered: it has been replaced.
-        old.completeJoin(joinError(oldMemberId, Errors.FENCED_INSTANCE_ID));
+        old.completeJoin(GroupRebalance.joinError(oldMemberId, Errors.FENCED_INSTANCE_ID));
         old.completeSync(new SyncGroupResponseData().setErrorCode(Errors.FENCED_INSTANCE_ID.code()));
         List<ClassicMember.Protocol> oldProtocols = old.protocols();
         int oldRebalanceTimeoutMs = old.rebalanceTimeoutMs();
         int oldSessionTimeoutMs = old.sessionTimeoutMs();
         ClassicMember member = group.replaceStaticMember(request.groupInstanceId(), oldMemberId, newMemberId);
-        scheduleHeartbeatExpiry(group, newMemberId, member.sessionTimeoutMs());
+        rebalance.scheduleHeartbeatExpiry(group, newMemberId, member.sessionTimeoutMs());
         member.update(protocols, rebalanceTimeoutMs(request), request.sessionTimeoutMs());
         member.awaitJoin(future);
         if (group.is(GroupState.STABLE)) {
             if (!group.protocolName().equals(group.selectProtocol())) {
-                maybePrepareRebalanceOrCompleteJoin(group);
+                rebalance.maybePrepareRebalanceOrCompleteJoin(group);
                 return;
             }
             // KIP-345: same protocol, so the restarted instance takes over its assignment without a rebalance.
             // Persist the new member id first so that a coordinator restart fences the old one too.
             int generation = group.generation();
-            var record = metadataRecord(group, group.currentAssignment());
+            var record = GroupRebalance.metadataRecord(group, group.currentAssignment());
             shard.write(List.of(record), error -> {
                 if (error != Errors.NONE) {
                     member.update(oldProtocols, oldRebalanceTimeoutMs, oldSessionTimeoutMs);
-                    member.completeJoin(joinError("", appendErrorForGroup(error)));
+                    member.completeJoin(GroupRebalance.joinError("", GroupRebalance.appendErrorForGroup(error)));
                     group.replaceStaticMember(request.groupInstanceId(), newMemberId, oldMemberId);
-                    scheduleHeartbeatExpiry(group, oldMemberId, oldSessionTimeoutMs);
+                    rebalance.scheduleHeartbeatExpiry(group, oldMemberId, oldSessionTimeoutMs);
                 } else if (group.generation() == generation) {
                     boolean leader = group.isLeader(newMemberId);
                     boolean skip = leader && JoinGroupRequest.supportsSkippingAssignment(context.apiVersion());
-                    member.completeJoin(joinResponse(group, member, skip, skip));
+                    member.completeJoin(GroupRebalance.joinResponse(group, member, skip, skip));
                 }
             });
         } else if (group.is(GroupState.COMPLETING_REBALANCE)) {
             // The leader may already be computing an assignment with the old member id: start over.
-            prepareRebalance(group);
+            rebalance.prepareRebalance(group);
         } else {
-            maybeCompleteJoinPhase(group);
+            rebalance.maybeCompleteJoinPhase(group);
         }
-    }
-
-    private void maybePrepareRebalanceOrCompleteJoin(ClassicGroup group) {
-        if (GroupState.PREPARING_REBALANCE.validPrevious().contains(group.state().getClass())) {
-            prepareRebalance(group);
-        } else {
-            maybeCompleteJoinPhase(group);
-        }
-    }
-
-    void prepareRebalance(ClassicGroup group) {
-        if (group.is(GroupState.COMPLETING_REBALANCE)) {
-            // Members waiting in SyncGroup learn the generation is void and rejoin.
-            propagateAssignment(group, Map.of(), Errors.REBALANCE_IN_PROGRESS);
-        }
-        group.disarm(SYNC_TIMER);
-        group.pendingSyncMembers().forEach(group::removePendingSync);
-        boolean initial = group.is(GroupState.EMPTY);
-        group.transitionTo(GroupState.PREPARING_REBALANCE, shard.nowMs());
-        log.info("Group {} prepares a rebalance (generation {}, {} member(s))", group.groupId(), group.generation(),
-                group.size());
-        if (initial) {
-            int delayMs = config.initialRebalanceDelayMs();
-            int remainingMs = Math.max(group.rebalanceTimeoutMs() - delayMs, 0);
-            scheduleInitialRebalance(group, delayMs, remainingMs);
-        } else if (group.hasAllMembersJoined()) {
-            completeJoin(group);
-        } else {
-            shard.schedule(group, JOIN_TIMER, group.rebalanceTimeoutMs(), () -> completeJoin(group));
-        }
-    }
-
-    /**
-     * The first rebalance of an empty group waits {@code group.initial.rebalance.delay.ms} so that members
-     * starting together land in one generation; each new arrival extends the wait by up to that delay, within
-     * the rebalance timeout.
-     */
-    private void scheduleInitialRebalance(ClassicGroup group, int delayMs, int remainingMs) {
-        shard.schedule(group, JOIN_TIMER, delayMs, () -> {
-            if (group.newMemberAdded() && remainingMs != 0) {
-                group.newMemberAdded(false);
-                int nextDelayMs = Math.min(config.initialRebalanceDelayMs(), remainingMs);
-                scheduleInitialRebalance(group, nextDelayMs, Math.max(remainingMs - delayMs, 0));
-            } else {
-                completeJoin(group);
-            }
-        });
-    }
-
-    private void maybeCompleteJoinPhase(ClassicGroup group) {
-        if (group.is(GroupState.PREPARING_REBALANCE) && !group.previousState().equals(GroupState.EMPTY)
-                && group.hasAllMembersJoined()) {
-            completeJoin(group);
-        }
-    }
-
-    /** Ends the join phase: evicts dynamic members that did not rejoin and opens the next generation. */
-    private void completeJoin(ClassicGroup group) {
-        if (!group.is(GroupState.PREPARING_REBALANCE)) {
-            return;
-        }
-        group.disarm(JOIN_TIMER);
-        for (ClassicMember member : group.notYetRejoined()) {
-            if (!member.isStatic()) {
-                log.info("Group {}: member {} did not rejoin within the rebalance timeout and is removed",
-                        group.groupId(), member.memberId());
-                group.remove(member.memberId());
-            }
-        }
-        if (!group.electJoinedLeader() && group.size() > 0) {
-            // Only static members that did not rejoin are left: wait for them (or their session expiry).
-            shard.schedule(group, JOIN_TIMER, group.rebalanceTimeoutMs(), () -> completeJoin(group));
-            return;
-        }
-        group.initNextGeneration(shard.nowMs());
-        if (group.is(GroupState.EMPTY)) {
-            log.info("Group {} is empty at generation {}", group.groupId(), group.generation());
-            shard.write(List.of(metadataRecord(group, Map.of())), error -> {
-                if (error != Errors.NONE) {
-                    log.warn("Group {}: cannot store the empty generation: {}", group.groupId(), error);
-                }
-            });
-            return;
-        }
-        log.info("Group {} starts generation {} with {} member(s), protocol {}", group.groupId(), group.generation(),
-                group.size(), group.protocolName());
-        for (ClassicMember member : group.members()) {
-            boolean leader = group.isLeader(member.memberId());
-            member.completeJoin(joinResponse(group, member, leader, false));
-            scheduleHeartbeatExpiry(group, member.memberId(), member.sessionTimeoutMs());
-            member.isNew(false);
-            group.addPendingSync(member.memberId());
-        }
-        int generation = group.generation();
-        // Members that never send SyncGroup would hold the group in CompletingRebalance forever.
-        shard.schedule(group, SYNC_TIMER, group.rebalanceTimeoutMs(), () -> expirePendingSync(group, generation));
-    }
-
-    private void expirePendingSync(ClassicGroup group, int generation) {
-        if (generation != group.generation()
-                || !(group.is(GroupState.COMPLETING_REBALANCE) || group.is(GroupState.STABLE))) {
-            return;
-        }
-        var late = group.pendingSyncMembers();
-        if (!late.isEmpty()) {
-            log.info("Group {}: removing {} which did not send SyncGroup in time", group.groupId(), late);
-            late.forEach(group::remove);
-            prepareRebalance(group);
-        }
-    }
-
-    private JoinGroupResponseData joinResponse(ClassicGroup group, ClassicMember member, boolean withMembers,
-                                               boolean skipAssignment) {
-        return new JoinGroupResponseData()
-                .setMembers(withMembers ? group.membersForLeader() : new ArrayList<>())
-                .setMemberId(member.memberId())
-                .setGenerationId(group.generation())
-                .setProtocolName(group.protocolName())
-                .setProtocolType(group.protocolType())
-                .setLeader(group.leaderId())
-                .setSkipAssignment(skipAssignment);
-    }
-
-    static JoinGroupResponseData joinError(String memberId, Errors error) {
-        return new JoinGroupResponseData().setMemberId(memberId).setErrorCode(error.code())
-                .setGenerationId(-1).setProtocolName(null).setProtocolType(null).setLeader("");
     }
 
     // ---- SyncGroup -------------------------------------------------------------------------------------------
@@ -381,7 +259,7 @@ final class ClassicGroupProtocol {
     void sync(SyncGroupRequestData request, CompletableFuture<SyncGroupResponseData> future) {
         ClassicGroup group = shard.group(request.groupId());
         if (group == null || group.size() == 0) {
-            future.complete(syncError(Errors.UNKNOWN_MEMBER_ID));
+            future.complete(GroupRebalance.syncError(Errors.UNKNOWN_MEMBER_ID));
             return;
         }
         Errors invalid = group.is(GroupState.DEAD) ? Errors.COORDINATOR_NOT_AVAILABLE
@@ -394,13 +272,13 @@ final class ClassicGroupProtocol {
             invalid = Errors.INCONSISTENT_GROUP_PROTOCOL;
         }
         if (invalid != Errors.NONE) {
-            future.complete(syncError(invalid));
+            future.complete(GroupRebalance.syncError(invalid));
             return;
         }
         String memberId = request.memberId();
         ClassicMember member = group.member(memberId);
         if (group.is(GroupState.PREPARING_REBALANCE)) {
-            future.complete(syncError(Errors.REBALANCE_IN_PROGRESS));
+            future.complete(GroupRebalance.syncError(Errors.REBALANCE_IN_PROGRESS));
         } else if (group.is(GroupState.COMPLETING_REBALANCE)) {
             member.awaitSync(future);
             removePendingSync(group, memberId);
@@ -412,7 +290,7 @@ final class ClassicGroupProtocol {
             future.complete(new SyncGroupResponseData().setProtocolType(group.protocolType())
                     .setProtocolName(group.protocolName()).setAssignment(member.assignment()));
         } else {
-            future.complete(syncError(Errors.UNKNOWN_MEMBER_ID));
+            future.complete(GroupRebalance.syncError(Errors.UNKNOWN_MEMBER_ID));
         }
     }
 
@@ -425,49 +303,31 @@ final class ClassicGroupProtocol {
         }
         assignment.keySet().retainAll(group.currentAssignment().keySet());
         int generation = group.generation();
-        shard.write(List.of(metadataRecord(group, assignment)), error -> {
+        shard.write(List.of(GroupRebalance.metadataRecord(group, assignment)), error -> {
             // A member may have joined or left while the record was being written; then this generation is over.
             if (!group.is(GroupState.COMPLETING_REBALANCE) || group.generation() != generation) {
                 return;
             }
             if (error != Errors.NONE) {
-                propagateAssignment(group, Map.of(), appendErrorForGroup(error));
-                maybePrepareRebalanceOrCompleteJoin(group);
+                rebalance.propagateAssignment(group, Map.of(), GroupRebalance.appendErrorForGroup(error));
+                rebalance.maybePrepareRebalanceOrCompleteJoin(group);
             } else {
-                propagateAssignment(group, assignment, Errors.NONE);
+                rebalance.propagateAssignment(group, assignment, Errors.NONE);
                 group.transitionTo(GroupState.STABLE, shard.nowMs());
                 log.info("Group {} is stable at generation {}", group.groupId(), group.generation());
             }
         });
     }
 
-    private void propagateAssignment(ClassicGroup group, Map<String, byte[]> assignment, Errors error) {
-        for (ClassicMember member : group.members()) {
-            member.assignment(assignment.getOrDefault(member.memberId(), ClassicMember.EMPTY_ASSIGNMENT));
-            var response = new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(member.assignment());
-            if (error == Errors.NONE) {
-                response.setProtocolType(group.protocolType()).setProtocolName(group.protocolName());
-            }
-            if (member.completeSync(response)) {
-                // A session that ran out while the member waited on us must not count against it.
-                scheduleHeartbeatExpiry(group, member.memberId(), member.sessionTimeoutMs());
-            }
-        }
-    }
-
     private void removePendingSync(ClassicGroup group, String memberId) {
         group.removePendingSync(memberId);
         if (group.pendingSyncMembers().isEmpty()) {
-            group.disarm(SYNC_TIMER);
+            group.disarm(GroupRebalance.SYNC_TIMER);
         }
     }
 
     private static boolean inconsistent(String requested, String current) {
         return requested != null && !requested.equals(current);
-    }
-
-    private static SyncGroupResponseData syncError(Errors error) {
-        return new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(new byte[0]);
     }
 
     // ---- Heartbeat -------------------------------------------------------------------------------------------
@@ -491,45 +351,9 @@ final class ClassicGroupProtocol {
         if (group.is(GroupState.EMPTY)) {
             return new HeartbeatResponseData().setErrorCode(Errors.UNKNOWN_MEMBER_ID.code());
         }
-        scheduleHeartbeatExpiry(group, member.memberId(), member.sessionTimeoutMs());
+        rebalance.scheduleHeartbeatExpiry(group, member.memberId(), member.sessionTimeoutMs());
         Errors result = group.is(GroupState.PREPARING_REBALANCE) ? Errors.REBALANCE_IN_PROGRESS : Errors.NONE;
         return new HeartbeatResponseData().setErrorCode(result.code());
-    }
-
-    void scheduleHeartbeatExpiry(ClassicGroup group, String memberId, long timeoutMs) {
-        shard.schedule(group, ClassicGroup.heartbeatKey(memberId), timeoutMs, () -> expireMember(group, memberId));
-    }
-
-    private void expireMember(ClassicGroup group, String memberId) {
-        if (group.is(GroupState.DEAD)) {
-            return;
-        }
-        if (group.isPendingMember(memberId)) {
-            group.remove(memberId);
-            if (group.is(GroupState.PREPARING_REBALANCE) && group.hasAllMembersJoined()) {
-                completeJoin(group);
-            }
-            return;
-        }
-        ClassicMember member = group.member(memberId);
-        if (member != null) {
-            log.info("Group {}: member {} missed its session timeout of {} ms and is removed", group.groupId(),
-                    memberId, member.sessionTimeoutMs());
-            removeMemberAndRebalance(group, member);
-        }
-    }
-
-    /** Removes a member; a Stable or CompletingRebalance group rebalances, a preparing one may now complete. */
-    private void removeMemberAndRebalance(ClassicGroup group, ClassicMember member) {
-        // A parked JoinGroup is answered first, so a member that is in fact alive simply rejoins.
-        member.completeJoin(joinError("", Errors.UNKNOWN_MEMBER_ID));
-        member.completeSync(syncError(Errors.UNKNOWN_MEMBER_ID));
-        group.remove(member.memberId());
-        if (group.is(GroupState.STABLE) || group.is(GroupState.COMPLETING_REBALANCE)) {
-            maybePrepareRebalanceOrCompleteJoin(group);
-        } else if (group.is(GroupState.PREPARING_REBALANCE) && group.hasAllMembersJoined()) {
-            completeJoin(group);
-        }
     }
 
     // ---- LeaveGroup ------------------------------------------------------------------------------------------
@@ -553,12 +377,12 @@ final class ClassicGroupProtocol {
                 if (staticId == null) {
                     response.setErrorCode(Errors.UNKNOWN_MEMBER_ID.code());
                 } else {
-                    removeMemberAndRebalance(group, group.member(staticId));
+                    rebalance.removeMemberAndRebalance(group, group.member(staticId));
                 }
             } else if (group.isPendingMember(memberId)) {
                 group.remove(memberId);
                 if (group.is(GroupState.PREPARING_REBALANCE) && group.hasAllMembersJoined()) {
-                    completeJoin(group);
+                    rebalance.completeJoin(group);
                 }
             } else {
                 Errors invalid = validateMember(group, memberId, instanceId);
@@ -567,7 +391,7 @@ final class ClassicGroupProtocol {
                 } else {
                     log.info("Group {}: member {} leaves ({})", group.groupId(), memberId,
                             identity.reason() == null ? "no reason given" : identity.reason());
-                    removeMemberAndRebalance(group, group.member(memberId));
+                    rebalance.removeMemberAndRebalance(group, group.member(memberId));
                 }
             }
             responses.add(response);
@@ -594,19 +418,4 @@ final class ClassicGroupProtocol {
         return group.hasMember(memberId) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
     }
 
-    private static CoordinatorLog.Entry metadataRecord(ClassicGroup group, Map<String, byte[]> assignment) {
-        return new CoordinatorLog.Entry(GroupRecords.groupKey(group.groupId()),
-                GroupRecords.groupValue(group.toStored(assignment)));
-    }
-
-    /** Kafka's mapping of a failed group metadata write to the error a member sees. */
-    static Errors appendErrorForGroup(Errors appendError) {
-        return switch (appendError) {
-            case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT ->
-                    Errors.COORDINATOR_NOT_AVAILABLE;
-            case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;
-            case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_FETCH_SIZE -> Errors.UNKNOWN_SERVER_ERROR;
-            default -> appendError;
-        };
-    }
 }

@@ -104,7 +104,7 @@ public final class GroupCoordinator {
                 for (ClassicGroup group : shard.state().groups()) {
                     group.disarmAll();
                     for (ClassicMember member : group.members()) {
-                        member.completeJoin(ClassicGroupProtocol.joinError(member.memberId(), Errors.NOT_COORDINATOR));
+                        member.completeJoin(GroupRebalance.joinError(member.memberId(), Errors.NOT_COORDINATOR));
                         member.completeSync(new SyncGroupResponseData().setErrorCode(Errors.NOT_COORDINATOR.code()));
                     }
                 }
@@ -112,16 +112,23 @@ public final class GroupCoordinator {
         }
     }
 
-    /**
-     * The shard of {@code groupId}, loaded, or null when this node does not coordinate it; {@code errors} then
-     * says why (NOT_COORDINATOR, or COORDINATOR_NOT_AVAILABLE while the topic does not exist).
-     */
-    private Shard shardFor(String groupId) {
-        return coordinatorLog.partitionCount() <= 0 ? null : shard(partitionFor(groupId));
+    /** Where a group's requests go: its loaded shard, or why there is none here. */
+    private record Routed(Shard shard, Errors error) {
     }
 
-    private Errors missingShardError() {
-        return coordinatorLog.partitionCount() <= 0 ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.NOT_COORDINATOR;
+    /**
+     * Routes {@code groupId}: INVALID_GROUP_ID for an empty id, COORDINATOR_NOT_AVAILABLE while
+     * {@code __consumer_offsets} does not exist, NOT_COORDINATOR when another node leads its partition.
+     */
+    private Routed route(String groupId) {
+        if (groupId == null || groupId.isEmpty()) {
+            return new Routed(null, Errors.INVALID_GROUP_ID);
+        }
+        if (coordinatorLog.partitionCount() <= 0) {
+            return new Routed(null, Errors.COORDINATOR_NOT_AVAILABLE);
+        }
+        Shard shard = shard(partitionFor(groupId));
+        return shard == null ? new Routed(null, Errors.NOT_COORDINATOR) : new Routed(shard, Errors.NONE);
     }
 
     private Shard shard(int partition) {
@@ -140,11 +147,7 @@ public final class GroupCoordinator {
         if (!restored.isEmpty()) {
             synchronized (shard.state()) {
                 // Restored members get one session timeout to show up before they are evicted.
-                for (ClassicGroup group : restored) {
-                    for (ClassicMember member : group.members()) {
-                        shard.protocol().scheduleHeartbeatExpiry(group, member.memberId(), member.sessionTimeoutMs());
-                    }
-                }
+                restored.forEach(shard.protocol()::restored);
             }
         }
         return shard;
@@ -154,17 +157,15 @@ public final class GroupCoordinator {
 
     public CompletableFuture<JoinGroupResponseData> joinGroup(MemberContext context, JoinGroupRequestData request) {
         var future = new CompletableFuture<JoinGroupResponseData>();
-        Errors invalid = validateGroupId(request.groupId());
+        Routed routed = route(request.groupId());
+        Shard shard = routed.shard();
+        Errors invalid = routed.error();
         if (invalid == Errors.NONE && (request.sessionTimeoutMs() < config.minSessionTimeoutMs()
                 || request.sessionTimeoutMs() > config.maxSessionTimeoutMs())) {
             invalid = Errors.INVALID_SESSION_TIMEOUT;
         }
-        Shard shard = invalid == Errors.NONE ? shardFor(request.groupId()) : null;
-        if (invalid == Errors.NONE && shard == null) {
-            invalid = missingShardError();
-        }
         if (invalid != Errors.NONE) {
-            future.complete(ClassicGroupProtocol.joinError(request.memberId(), invalid));
+            future.complete(GroupRebalance.joinError(request.memberId(), invalid));
             return future;
         }
         synchronized (shard.state()) {
@@ -175,11 +176,9 @@ public final class GroupCoordinator {
 
     public CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData request) {
         var future = new CompletableFuture<SyncGroupResponseData>();
-        Errors invalid = validateGroupId(request.groupId());
-        Shard shard = invalid == Errors.NONE ? shardFor(request.groupId()) : null;
-        if (invalid == Errors.NONE && shard == null) {
-            invalid = missingShardError();
-        }
+        Routed routed = route(request.groupId());
+        Shard shard = routed.shard();
+        Errors invalid = routed.error();
         if (invalid != Errors.NONE) {
             future.complete(new SyncGroupResponseData().setErrorCode(invalid.code()).setAssignment(new byte[0]));
             return future;
@@ -191,11 +190,9 @@ public final class GroupCoordinator {
     }
 
     public HeartbeatResponseData heartbeat(HeartbeatRequestData request) {
-        Errors invalid = validateGroupId(request.groupId());
-        Shard shard = invalid == Errors.NONE ? shardFor(request.groupId()) : null;
-        if (invalid == Errors.NONE && shard == null) {
-            invalid = missingShardError();
-        }
+        Routed routed = route(request.groupId());
+        Shard shard = routed.shard();
+        Errors invalid = routed.error();
         if (invalid != Errors.NONE) {
             return new HeartbeatResponseData().setErrorCode(invalid.code());
         }
@@ -205,11 +202,9 @@ public final class GroupCoordinator {
     }
 
     public LeaveGroupResponseData leaveGroup(String groupId, List<MemberIdentity> members) {
-        Errors invalid = validateGroupId(groupId);
-        Shard shard = invalid == Errors.NONE ? shardFor(groupId) : null;
-        if (invalid == Errors.NONE && shard == null) {
-            invalid = missingShardError();
-        }
+        Routed routed = route(groupId);
+        Shard shard = routed.shard();
+        Errors invalid = routed.error();
         if (invalid != Errors.NONE) {
             return new LeaveGroupResponseData().setErrorCode(invalid.code());
         }
@@ -223,11 +218,9 @@ public final class GroupCoordinator {
                                                                         String groupInstanceId, int generation,
                                                                         List<OffsetToCommit> offsets) {
         var future = new CompletableFuture<Map<TopicPartition, Errors>>();
-        Errors invalid = validateGroupId(groupId);
-        Shard shard = invalid == Errors.NONE ? shardFor(groupId) : null;
-        if (invalid == Errors.NONE && shard == null) {
-            invalid = missingShardError();
-        }
+        Routed routed = route(groupId);
+        Shard shard = routed.shard();
+        Errors invalid = routed.error();
         if (invalid != Errors.NONE) {
             Errors error = invalid;
             future.complete(offsets.stream().collect(Collectors.toMap(OffsetToCommit::partition, o -> error,
@@ -249,11 +242,9 @@ public final class GroupCoordinator {
      * null. Partitions without a commit are absent from the map (the caller answers them with offset -1).
      */
     public FetchedOffsets fetchOffsets(String groupId, List<TopicPartition> partitions) {
-        Errors invalid = validateGroupId(groupId);
-        Shard shard = invalid == Errors.NONE ? shardFor(groupId) : null;
-        if (invalid == Errors.NONE && shard == null) {
-            invalid = missingShardError();
-        }
+        Routed routed = route(groupId);
+        Shard shard = routed.shard();
+        Errors invalid = routed.error();
         if (invalid != Errors.NONE) {
             return new FetchedOffsets(invalid, Map.of());
         }
@@ -284,11 +275,9 @@ public final class GroupCoordinator {
 
     public CompletableFuture<DeletedOffsets> deleteOffsets(String groupId, List<TopicPartition> partitions) {
         var future = new CompletableFuture<DeletedOffsets>();
-        Errors invalid = validateGroupId(groupId);
-        Shard shard = invalid == Errors.NONE ? shardFor(groupId) : null;
-        if (invalid == Errors.NONE && shard == null) {
-            invalid = missingShardError();
-        }
+        Routed routed = route(groupId);
+        Shard shard = routed.shard();
+        Errors invalid = routed.error();
         if (invalid != Errors.NONE) {
             future.complete(new DeletedOffsets(invalid, Map.of()));
             return future;
@@ -305,11 +294,9 @@ public final class GroupCoordinator {
         var results = new ConcurrentHashMap<String, Errors>();
         var pending = new ArrayList<CompletableFuture<Void>>();
         for (String groupId : groupIds) {
-            Errors invalid = validateGroupId(groupId);
-            Shard shard = invalid == Errors.NONE ? shardFor(groupId) : null;
-            if (invalid == Errors.NONE && shard == null) {
-                invalid = missingShardError();
-            }
+            Routed routed = route(groupId);
+            Shard shard = routed.shard();
+            Errors invalid = routed.error();
             if (invalid != Errors.NONE) {
                 results.put(groupId, invalid);
                 continue;
@@ -361,11 +348,9 @@ public final class GroupCoordinator {
      * as in Kafka; an unknown group is Dead, with GROUP_ID_NOT_FOUND when {@code notFoundIsError} (v6+).
      */
     public DescribedGroup describeGroup(String groupId, boolean notFoundIsError) {
-        Errors invalid = validateGroupId(groupId);
-        Shard shard = invalid == Errors.NONE ? shardFor(groupId) : null;
-        if (invalid == Errors.NONE && shard == null) {
-            invalid = missingShardError();
-        }
+        Routed routed = route(groupId);
+        Shard shard = routed.shard();
+        Errors invalid = routed.error();
         if (invalid != Errors.NONE) {
             return new DescribedGroup().setGroupId(groupId).setErrorCode(invalid.code()).setGroupState("");
         }
@@ -393,10 +378,6 @@ public final class GroupCoordinator {
             }
             return described;
         }
-    }
-
-    private static Errors validateGroupId(String groupId) {
-        return groupId == null || groupId.isEmpty() ? Errors.INVALID_GROUP_ID : Errors.NONE;
     }
 
     /** Whether {@code topic} is the internal topic this coordinator writes to. */

@@ -102,7 +102,7 @@ final class GroupOffsets {
     private static Errors appendErrorForCommit(Errors appendError) {
         return switch (appendError) {
             case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_FETCH_SIZE -> Errors.INVALID_COMMIT_OFFSET_SIZE;
-            default -> ClassicGroupProtocol.appendErrorForGroup(appendError);
+            default -> GroupRebalance.appendErrorForGroup(appendError);
         };
     }
 
@@ -138,7 +138,7 @@ final class GroupOffsets {
         }
         shard.write(records, error -> {
             if (error != Errors.NONE) {
-                groupError.accept(ClassicGroupProtocol.appendErrorForGroup(error));
+                groupError.accept(GroupRebalance.appendErrorForGroup(error));
             } else {
                 respond.accept(results);
             }
@@ -176,7 +176,7 @@ final class GroupOffsets {
         }
         shard.write(shard.groupTombstones(groupId),
                 error -> respond.accept(error == Errors.NONE ? Errors.NONE
-                        : ClassicGroupProtocol.appendErrorForGroup(error)));
+                        : GroupRebalance.appendErrorForGroup(error)));
     }
 
     /**

@@ -37,7 +37,11 @@ public record LogConfig(
         long flushMessages,
         long flushMs,
         long fileDeleteDelayMs,
-        String compressionType) {
+        String compressionType,
+        long deleteRetentionMs,
+        long minCompactionLagMs,
+        long maxCompactionLagMs,
+        double minCleanableDirtyRatio) {
 
     public static final String CLEANUP_POLICY = "cleanup.policy";
     public static final String RETENTION_MS = "retention.ms";
@@ -196,7 +200,11 @@ public record LogConfig(
                 (Long) values.get(FLUSH_MESSAGES),
                 (Long) values.get(FLUSH_MS),
                 (Long) values.get(FILE_DELETE_DELAY_MS),
-                (String) values.get(COMPRESSION_TYPE));
+                (String) values.get(COMPRESSION_TYPE),
+                (Long) values.get(DELETE_RETENTION_MS),
+                (Long) values.get(MIN_COMPACTION_LAG_MS),
+                (Long) values.get(MAX_COMPACTION_LAG_MS),
+                (Double) values.get(MIN_CLEANABLE_DIRTY_RATIO));
     }
 
     public static LogConfig defaults() {

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Owns the log directories and every {@link PartitionLog} in them: opening logs (with crash recovery), the
- * background retention and flush passes, and the checkpoint files that make restarts fast.
+ * background retention and flush passes, the {@link LogCleaner} (compaction), and the checkpoint files that make
+ * restarts fast.
  *
  * <pre>
  * log.dir/
@@ -36,6 +37,7 @@ import org.slf4j.LoggerFactory;
  *   .tributary-clean-shutdown          (present only after a clean stop: no recovery needed)
  *   recovery-point-offset-checkpoint   (offsets below which every log is flushed)
  *   log-start-offset-checkpoint
+ *   cleaner-offset-checkpoint          (first dirty offset of each compacted log, see LogCleaner)
  *   orders-0/partition.metadata        (topic_id, so a re-created topic never reuses old data)
  * </pre>
  *
@@ -57,11 +59,13 @@ public final class LogManager implements AutoCloseable {
     private final Map<Path, Map<String, Long>> logStartOffsets = new HashMap<>();
     private final List<FileLock> locks = new ArrayList<>();
     private final List<FileChannel> lockChannels = new ArrayList<>();
+    private final LogCleaner cleaner;
 
-    public LogManager(List<Path> dirs, Time time, ScheduledExecutorService scheduler) {
+    public LogManager(List<Path> dirs, Time time, ScheduledExecutorService scheduler, CleanerConfig cleanerConfig) {
         this.dirs = List.copyOf(dirs);
         this.time = time;
         this.scheduler = scheduler;
+        this.cleaner = new LogCleaner(cleanerConfig, this.dirs, logs::values, time);
         for (Path dir : this.dirs) {
             try {
                 Files.createDirectories(dir);
@@ -90,9 +94,10 @@ public final class LogManager implements AutoCloseable {
         return dirs;
     }
 
-    /** Starts retention, time-based flushing and recovery-point checkpointing. */
+    /** Starts retention, time-based flushing, recovery-point checkpointing and the log cleaner. */
     public void startBackgroundTasks(long retentionCheckIntervalMs, long flushCheckIntervalMs,
                                      long checkpointIntervalMs) {
+        cleaner.startup();
         scheduler.scheduleWithFixedDelay(this::applyRetention, retentionCheckIntervalMs, retentionCheckIntervalMs,
                 TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::flushByTime, flushCheckIntervalMs, flushCheckIntervalMs,
@@ -157,6 +162,8 @@ public final class LogManager implements AutoCloseable {
         }
         if (home == null) {
             home = leastLoadedDir();
+            // A new log: a cleaner checkpoint left by a deleted incarnation of the topic must not apply to it.
+            cleaner.abortAndForget(topicPartition);
         }
         Path dir = home.resolve(dirName);
         String key = topicPartition.topic() + " " + topicPartition.partition();
@@ -211,6 +218,7 @@ public final class LogManager implements AutoCloseable {
     /** Closes and deletes the log of a partition whose topic was deleted or moved away. */
     public void delete(TopicPartition topicPartition) {
         PartitionLog removed = logs.remove(topicPartition);
+        cleaner.abortAndForget(topicPartition);
         if (removed != null) {
             removed.deleteAll();
         }
@@ -305,6 +313,7 @@ public final class LogManager implements AutoCloseable {
     /** Flushes and closes every log, writes the checkpoints and the clean-shutdown marker. */
     @Override
     public void close() {
+        cleaner.close();
         for (PartitionLog partitionLog : logs.values()) {
             partitionLog.close();
         }

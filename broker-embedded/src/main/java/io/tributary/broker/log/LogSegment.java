@@ -58,11 +58,21 @@ final class LogSegment {
     }
 
     static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs) throws IOException {
-        File logFile = dir.resolve(fileName(baseOffset, ".log")).toFile();
+        return open(dir, baseOffset, config, nowMs, "");
+    }
+
+    /**
+     * Opens (or creates) the segment whose files carry {@code suffix} after their usual names: the cleaner
+     * writes {@code <base>.log.cleaned} and its indexes this way before swapping them in.
+     */
+    static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs, String suffix)
+            throws IOException {
+        File logFile = dir.resolve(fileName(baseOffset, ".log" + suffix)).toFile();
         FileRecords records = FileRecords.open(logFile, true, false, 0, false);
         return new LogSegment(baseOffset, records,
-                new OffsetIndex(dir.resolve(fileName(baseOffset, ".index")), baseOffset, config.segmentIndexBytes()),
-                new TimeIndex(dir.resolve(fileName(baseOffset, ".timeindex")), baseOffset),
+                new OffsetIndex(dir.resolve(fileName(baseOffset, ".index" + suffix)), baseOffset,
+                        config.segmentIndexBytes()),
+                new TimeIndex(dir.resolve(fileName(baseOffset, ".timeindex" + suffix)), baseOffset),
                 config.indexIntervalBytes(), nowMs);
     }
 
@@ -85,6 +95,28 @@ final class LogSegment {
 
     boolean indexFull() {
         return offsetIndex.isFull();
+    }
+
+    int offsetIndexSizeInBytes() {
+        return offsetIndex.entries() * OffsetIndex.ENTRY_BYTES;
+    }
+
+    int timeIndexSizeInBytes() {
+        return timeIndex.entries() * TimeIndex.ENTRY_BYTES;
+    }
+
+    /**
+     * The first batch's max timestamp (what max.compaction.lag.ms is measured from, as Kafka does), read from the
+     * file once if the segment was loaded without a scan; NO_TIMESTAMP when the segment is empty.
+     */
+    long firstBatchTimestamp() {
+        if (firstBatchTimestamp < 0) {
+            Iterator<FileChannelRecordBatch> first = records.batches().iterator();
+            if (first.hasNext()) {
+                firstBatchTimestamp = first.next().maxTimestamp();
+            }
+        }
+        return firstBatchTimestamp;
     }
 
     FileRecords records() {
@@ -112,6 +144,40 @@ final class LogSegment {
         if (batchesMaxTimestamp > maxTimestamp) {
             maxTimestamp = batchesMaxTimestamp;
             timeIndex.maybeAppend(batchesMaxTimestamp, lastOffset);
+        }
+    }
+
+    /**
+     * Appends batches the cleaner retained (offsets kept from the source segments, with gaps). Unlike
+     * {@link #append} it looks at every batch, so the offset index gets an entry every index.interval.bytes
+     * even though one call carries a whole read buffer of batches.
+     */
+    void appendRetained(MemoryRecords batches) throws IOException {
+        int position = records.sizeInBytes();
+        for (MutableRecordBatch batch : batches.batches()) {
+            indexBatch(batch, position);
+            position += batch.sizeInBytes();
+            bytesSinceLastIndexEntry += batch.sizeInBytes();
+        }
+        records.append(batches);
+    }
+
+    /**
+     * Indexes one batch written at {@code position}: an offset-index entry every index.interval.bytes, a time-index
+     * entry when it raises the segment's largest timestamp. The caller adds its size to
+     * {@code bytesSinceLastIndexEntry}.
+     */
+    private void indexBatch(RecordBatch batch, int position) throws IOException {
+        if (bytesSinceLastIndexEntry >= indexIntervalBytes) {
+            offsetIndex.append(batch.baseOffset(), position);
+            bytesSinceLastIndexEntry = 0;
+        }
+        if (firstBatchTimestamp < 0) {
+            firstBatchTimestamp = batch.maxTimestamp();
+        }
+        if (batch.maxTimestamp() > maxTimestamp) {
+            maxTimestamp = batch.maxTimestamp();
+            timeIndex.maybeAppend(batch.maxTimestamp(), batch.lastOffset());
         }
     }
 
@@ -189,18 +255,7 @@ final class LogSegment {
                             || batch.lastOffset() < batch.baseOffset()) {
                         break scan;
                     }
-                    int position = validBytes + consumed;
-                    if (bytesSinceLastIndexEntry >= indexIntervalBytes) {
-                        offsetIndex.append(batch.baseOffset(), position);
-                        bytesSinceLastIndexEntry = 0;
-                    }
-                    if (firstBatchTimestamp < 0) {
-                        firstBatchTimestamp = batch.maxTimestamp();
-                    }
-                    if (batch.maxTimestamp() > maxTimestamp) {
-                        maxTimestamp = batch.maxTimestamp();
-                        timeIndex.maybeAppend(batch.maxTimestamp(), batch.lastOffset());
-                    }
+                    indexBatch(batch, validBytes + consumed);
                     batchVisitor.accept(batch);
                     int size = batch.sizeInBytes();
                     consumed += size;
@@ -276,6 +331,15 @@ final class LogSegment {
         return removed;
     }
 
+    /**
+     * Forces the log file only. Enough before a cleaned segment is swapped in: its index files do not exist yet,
+     * and an index that is missing is rebuilt from the log, while one that exists is trusted below the recovery
+     * point. They are written by the next {@link #flush()}, at the latest on a clean shutdown.
+     */
+    void flushLogFile() throws IOException {
+        records.flush();
+    }
+
     void flush() throws IOException {
         records.flush();
         offsetIndex.flush();
@@ -294,22 +358,36 @@ final class LogSegment {
         Files.deleteIfExists(timeIndex.file());
     }
 
-    /** Renames the files to {@code .deleted} so a crash before the delayed delete does not resurrect them. */
+    /**
+     * Renames the files to {@code .deleted} so a crash before the delayed delete does not resurrect them. Open
+     * handles stay valid, so readers holding a slice of this segment finish their read.
+     */
     void markDeleted() throws IOException {
-        records.renameTo(new File(records.file().getPath() + ".deleted"));
-        if (Files.exists(offsetIndex.file())) {
-            Files.move(offsetIndex.file(), offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + ".deleted"));
-        }
-        if (Files.exists(timeIndex.file())) {
-            Files.move(timeIndex.file(), timeIndex.file().resolveSibling(timeIndex.file().getFileName() + ".deleted"));
-        }
+        changeFileSuffixes("", ".deleted");
     }
 
+    /**
+     * Renames the three files from {@code <name><oldSuffix>} to {@code <name><newSuffix>} (the cleaner's
+     * {@code .cleaned} → {@code .swap} → final names). The log file is renamed last: the recovery on open keys on
+     * it. An index file that was never written is skipped.
+     */
+    void changeFileSuffixes(String oldSuffix, String newSuffix) throws IOException {
+        offsetIndex.renameTo(withSuffix(offsetIndex.file(), oldSuffix, newSuffix));
+        timeIndex.renameTo(withSuffix(timeIndex.file(), oldSuffix, newSuffix));
+        records.renameTo(withSuffix(records.file().toPath(), oldSuffix, newSuffix).toFile());
+    }
+
+    private static Path withSuffix(Path file, String oldSuffix, String newSuffix) {
+        String name = file.getFileName().toString();
+        if (!name.endsWith(oldSuffix)) {
+            throw new IllegalStateException("Expected " + file + " to end with '" + oldSuffix + "'");
+        }
+        return file.resolveSibling(name.substring(0, name.length() - oldSuffix.length()) + newSuffix);
+    }
+
+    /** Closes the handles and deletes the files under their current names (after {@link #markDeleted}). */
     void deleteRenamed() throws IOException {
-        records.closeHandlers();
-        Files.deleteIfExists(records.file().toPath());
-        Files.deleteIfExists(offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + ".deleted"));
-        Files.deleteIfExists(timeIndex.file().resolveSibling(timeIndex.file().getFileName() + ".deleted"));
+        delete();
     }
 
     @Override

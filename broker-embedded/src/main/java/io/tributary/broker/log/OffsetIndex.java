@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
@@ -23,7 +24,8 @@ import java.util.Arrays;
 final class OffsetIndex {
     static final int ENTRY_BYTES = 8;
 
-    private final Path file;
+    /** Changes only by {@link #renameTo}; file writes and renames are serialized on this index. */
+    private Path file;
     private final long baseOffset;
     private final int maxEntries;
     private volatile int[] relativeOffsets;
@@ -117,7 +119,7 @@ final class OffsetIndex {
     }
 
     /** Removes every entry whose offset is at or above {@code offset}. */
-    void truncateTo(long offset) throws IOException {
+    synchronized void truncateTo(long offset) throws IOException {
         long relative = offset - baseOffset;
         int n = count;
         while (n > 0 && relativeOffsets[n - 1] >= relative) {
@@ -137,7 +139,7 @@ final class OffsetIndex {
     }
 
     /** Writes the entries added since the last flush to the file and forces it to disk. */
-    void flush() throws IOException {
+    synchronized void flush() throws IOException {
         int n = count;
         if (n == persistedCount && Files.exists(file)) {
             return;
@@ -158,7 +160,15 @@ final class OffsetIndex {
         persistedCount = n;
     }
 
-    Path file() {
+    synchronized Path file() {
         return file;
+    }
+
+    /** Moves the file (if it was ever written) and makes later flushes write to the new name. */
+    synchronized void renameTo(Path target) throws IOException {
+        if (Files.exists(file)) {
+            Files.move(file, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        file = target;
     }
 }

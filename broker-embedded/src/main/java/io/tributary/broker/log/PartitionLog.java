@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -31,17 +32,23 @@ import org.slf4j.LoggerFactory;
  * orders-0/
  *   00000000000000000000.log .index .timeindex    (rolled: full, or older than segment.ms)
  *   00000000000000052311.log .index .timeindex    (active)
+ *   00000000000000000000.log.cleaned / .log.swap  (only while the cleaner swaps a segment in, see SwapRecovery)
  *   leader-epoch-checkpoint
  * </pre>
  *
  * <p>Invariants: {@code logStartOffset <= recoveryPoint <= logEndOffset}; segments' base offsets increase and
  * each segment holds offsets below the next one's base. One lock ({@code lock}) serializes every mutation (append,
- * roll, truncate, retention, flush bookkeeping); reads are lock-free and bounded by a {@link LogOffsetMetadata}
- * the caller took after the bytes were written, so they never see a partial batch.
+ * roll, truncate, retention, the cleaner's segment swap, flush bookkeeping); reads are lock-free and bounded by a
+ * {@link LogOffsetMetadata} the caller took after the bytes were written, so they never see a partial batch.
+ * Compaction leaves gaps between offsets; a read finds the next batch at or after the offset it asks for.
  */
 public final class PartitionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
     static final String EPOCH_CHECKPOINT = "leader-epoch-checkpoint";
+    /** Suffix of a segment the cleaner is still writing. */
+    static final String CLEANED_SUFFIX = ".cleaned";
+    /** Suffix of a complete cleaned segment on its way in; see {@link #replaceSegments}. */
+    static final String SWAP_SUFFIX = ".swap";
 
     private final TopicPartition topicPartition;
     private final Path dir;
@@ -55,6 +62,14 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long recoveryPoint;
     private long unflushedRecords;
     private long lastFlushMs;
+    /** The offset the cleaner stays below: the replica's high watermark; see {@link #updateHighWatermark}. */
+    private volatile long highWatermark = Long.MAX_VALUE;
+    /**
+     * Per producer id, the last offset of its newest batch, guarded by {@code lock}. The cleaner keeps that batch
+     * (emptied if need be) so the producer's sequence and epoch survive compaction and a restart rebuilds the same
+     * idempotence state, as Kafka's cleaner does from its producer state.
+     */
+    private final Map<Long, Long> lastOffsetOfProducer = new HashMap<>();
 
     /**
      * Runs file work off the append path: deleting a segment's files after {@code file.delete.delay.ms} (so
@@ -100,7 +115,10 @@ public final class PartitionLog implements AutoCloseable {
             Files.createDirectories(dir);
             var partitionLog = new PartitionLog(topicPartition, dir, config,
                     new LeaderEpochCache(dir.resolve(EPOCH_CHECKPOINT)), background, nowMs);
-            partitionLog.load(recoveryPoint, logStartOffset, nowMs, batchVisitor);
+            partitionLog.load(recoveryPoint, logStartOffset, nowMs, batch -> {
+                partitionLog.trackProducer(batch);
+                batchVisitor.accept(batch);
+            });
             return partitionLog;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot open the log of " + topicPartition + " in " + dir, e);
@@ -109,13 +127,12 @@ public final class PartitionLog implements AutoCloseable {
 
     private void load(long checkpointedRecoveryPoint, long checkpointedLogStart, long nowMs,
                       Consumer<RecordBatch> batchVisitor) throws IOException {
+        SwapRecovery.run(topicPartition, dir, config, nowMs);
         var baseOffsets = new ArrayList<Long>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 String name = file.getFileName().toString();
-                if (name.endsWith(".deleted") || name.endsWith(".tmp")) {
-                    Files.deleteIfExists(file);
-                } else if (name.endsWith(".log")) {
+                if (name.endsWith(".log")) {
                     baseOffsets.add(Long.parseLong(name.substring(0, name.length() - 4)));
                 }
             }
@@ -226,6 +243,7 @@ public final class PartitionLog implements AutoCloseable {
                 long lastOffset = nextOffset + (batch.lastOffset() - batch.baseOffset());
                 batch.setLastOffset(lastOffset);
                 batch.setPartitionLeaderEpoch(leaderEpoch);
+                trackProducer(batch);
                 if (logAppendTime) {
                     batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, nowMs);
                 }
@@ -235,6 +253,14 @@ public final class PartitionLog implements AutoCloseable {
             appendAssigned(records, firstOffset, nextOffset - 1, maxTimestamp, summary.recordCount(), leaderEpoch, nowMs);
             return new LogAppendInfo(firstOffset, nextOffset - 1, logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP,
                     logStartOffset);
+        }
+    }
+
+    private void trackProducer(RecordBatch batch) {
+        if (batch.hasProducerId()) {
+            synchronized (lock) {
+                lastOffsetOfProducer.put(batch.producerId(), batch.lastOffset());
+            }
         }
     }
 
@@ -484,18 +510,103 @@ public final class PartitionLog implements AutoCloseable {
         logStartOffset = Math.max(logStartOffset, segments.firstKey());
         recoveryPoint = Math.max(recoveryPoint, logStartOffset);
         epochs.truncateFromStart(logStartOffset);
+        long start = logStartOffset;
+        lastOffsetOfProducer.values().removeIf(lastOffset -> lastOffset < start);
+        deleteLater(oldest);
+    }
+
+    /** Renames a segment that left the map to .deleted now and removes its files after file.delete.delay.ms. */
+    private void deleteLater(LogSegment segment) {
         try {
-            oldest.markDeleted();
+            segment.markDeleted();
         } catch (IOException e) {
-            log.warn("{}: cannot rename segment {} for deletion: {}", topicPartition, oldest.baseOffset(), e.toString());
+            log.warn("{}: cannot rename segment {} for deletion: {}", topicPartition, segment.baseOffset(),
+                    e.toString());
         }
+        scheduleDelete(segment);
+    }
+
+    private void scheduleDelete(LogSegment segment) {
         background.schedule(() -> {
             try {
-                oldest.deleteRenamed();
+                segment.deleteRenamed();
             } catch (IOException e) {
-                log.warn("{}: cannot delete segment {}: {}", topicPartition, oldest.baseOffset(), e.toString());
+                log.warn("{}: cannot delete segment {}: {}", topicPartition, segment.baseOffset(), e.toString());
             }
         }, config.fileDeleteDelayMs());
+    }
+
+    /**
+     * Swaps a cleaned segment in for the segments it was built from, under the log's lock; false (nothing
+     * changed) when retention, DeleteRecords or truncation removed any of them meanwhile. Crash safety, step by
+     * step: {@code .cleaned} → {@code .swap} (from here on, opening the log completes the swap), the old segments'
+     * files → {@code .deleted}, {@code .swap} → final names (log file last). Readers holding a slice of an old
+     * segment keep reading it: its files are removed only after file.delete.delay.ms.
+     *
+     * @param cleaned  its files named with {@link #CLEANED_SUFFIX}, flushed; the base offset of {@code replaced}'s
+     *                 first segment
+     */
+    boolean replaceSegments(LogSegment cleaned, List<LogSegment> replaced) throws IOException {
+        synchronized (lock) {
+            for (LogSegment old : replaced) {
+                if (segments.get(old.baseOffset()) != old) {
+                    return false;
+                }
+            }
+            cleaned.changeFileSuffixes(CLEANED_SUFFIX, SWAP_SUFFIX);
+            // Committed: from here on a restart completes the swap from the files, so the swap completes in
+            // memory too, whatever a rename below says.
+            try {
+                for (LogSegment old : replaced) {
+                    old.markDeleted();
+                }
+                cleaned.changeFileSuffixes(SWAP_SUFFIX, "");
+            } catch (IOException | RuntimeException e) {
+                log.warn("{}: a rename of the compaction swap at {} failed ({}); the next start completes it",
+                        topicPartition, cleaned.baseOffset(), e.toString());
+            }
+            // The new segment takes the first old one's key before the others leave, so a concurrent reader
+            // always finds every offset in some segment.
+            segments.put(cleaned.baseOffset(), cleaned);
+            for (LogSegment old : replaced) {
+                if (old.baseOffset() != cleaned.baseOffset()) {
+                    segments.remove(old.baseOffset());
+                }
+                scheduleDelete(old);
+            }
+            return true;
+        }
+    }
+
+    /**
+     * Publishes the high watermark: the cleaner never compacts at or above it (Kafka bounds cleaning by the last
+     * stable offset), so records a new leader could still truncate are never the reason others were removed.
+     * Until an owner publishes one, the active segment is the only bound.
+     */
+    public void updateHighWatermark(long offset) {
+        highWatermark = offset;
+    }
+
+    long highWatermark() {
+        return highWatermark;
+    }
+
+    /** The active segment (never cleaned). */
+    LogSegment activeSegment() {
+        return segments.lastEntry().getValue();
+    }
+
+    /** The segments holding offsets in [{@code from}, {@code to}), oldest first: a snapshot. */
+    List<LogSegment> segmentsBetween(long from, long to) {
+        Long first = segments.floorKey(from);
+        return new ArrayList<>(segments.subMap(first == null ? Long.MIN_VALUE : first, true, to, false).values());
+    }
+
+    /** A snapshot of {@link #lastOffsetOfProducer}. */
+    Map<Long, Long> lastOffsetsOfProducers() {
+        synchronized (lock) {
+            return new HashMap<>(lastOffsetOfProducer);
+        }
     }
 
     /** Removes everything at or after {@code offset} (a follower diverging from its leader). */

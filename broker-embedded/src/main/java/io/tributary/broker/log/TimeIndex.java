@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
@@ -21,7 +22,8 @@ import java.util.Arrays;
 final class TimeIndex {
     static final int ENTRY_BYTES = 12;
 
-    private final Path file;
+    /** Changes only by {@link #renameTo}; file writes and renames are serialized on this index. */
+    private Path file;
     private final long baseOffset;
     private volatile long[] timestamps = new long[16];
     private volatile int[] relativeOffsets = new int[16];
@@ -57,6 +59,10 @@ final class TimeIndex {
         count = entries;
         persistedCount = entries;
         return true;
+    }
+
+    int entries() {
+        return count;
     }
 
     long lastTimestamp() {
@@ -100,7 +106,7 @@ final class TimeIndex {
         return found < 0 ? baseOffset : baseOffset + offsets[found];
     }
 
-    void truncateTo(long offset) throws IOException {
+    synchronized void truncateTo(long offset) throws IOException {
         long relative = offset - baseOffset;
         int n = count;
         while (n > 0 && relativeOffsets[n - 1] >= relative) {
@@ -115,7 +121,7 @@ final class TimeIndex {
         }
     }
 
-    void flush() throws IOException {
+    synchronized void flush() throws IOException {
         int n = count;
         if (n == persistedCount && Files.exists(file)) {
             return;
@@ -136,7 +142,15 @@ final class TimeIndex {
         persistedCount = n;
     }
 
-    Path file() {
+    synchronized Path file() {
         return file;
+    }
+
+    /** Moves the file (if it was ever written) and makes later flushes write to the new name. */
+    synchronized void renameTo(Path target) throws IOException {
+        if (Files.exists(file)) {
+            Files.move(file, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        file = target;
     }
 }

@@ -166,6 +166,7 @@ public final class Partition {
         if (state instanceof PartitionState.Leader leader && leader.isr().equals(java.util.Set.of(localBrokerId))) {
             if (end.offset() >= highWatermark.offset()) {
                 highWatermark = end;
+                log.updateHighWatermark(end.offset());
             }
         }
     }

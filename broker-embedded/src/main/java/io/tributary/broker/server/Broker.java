@@ -90,7 +90,7 @@ public final class Broker implements AutoCloseable {
         ThreadPoolExecutor requestExecutor = null;
         try {
             String clusterId = NodeIdentity.loadOrCreate(config.logDirs(), config.nodeId(), config.clusterId());
-            logManager = new LogManager(config.logDirs(), time, scheduler);
+            logManager = new LogManager(config.logDirs(), time, scheduler, config.cleanerConfig());
             ClusterDefaults defaults = clusterDefaults(config);
             var resolver = new ConfigResolver(defaults);
             var fetchPurgatory = new FetchPurgatory(scheduler);

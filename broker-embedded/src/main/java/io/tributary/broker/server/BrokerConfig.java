@@ -1,6 +1,7 @@
 package io.tributary.broker.server;
 
 import io.tributary.broker.group.GroupConfig;
+import io.tributary.broker.log.CleanerConfig;
 import io.tributary.broker.log.LogConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,6 +64,13 @@ public final class BrokerConfig {
     public static final String LOG_RETENTION_MINUTES = "log.retention.minutes";
     public static final String LOG_RETENTION_HOURS = "log.retention.hours";
     public static final String LOG_ROLL_HOURS = "log.roll.hours";
+    public static final String LOG_CLEANER_ENABLE = "log.cleaner.enable";
+    public static final String LOG_CLEANER_THREADS = "log.cleaner.threads";
+    public static final String LOG_CLEANER_DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
+    public static final String LOG_CLEANER_IO_BUFFER_LOAD_FACTOR = "log.cleaner.io.buffer.load.factor";
+    public static final String LOG_CLEANER_IO_BUFFER_SIZE = "log.cleaner.io.buffer.size";
+    public static final String LOG_CLEANER_IO_MAX_BYTES_PER_SECOND = "log.cleaner.io.max.bytes.per.second";
+    public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
 
     /** Kafka broker properties that are valid in Kafka but have no effect in Tributary yet. */
     private static final Set<String> KNOWN_NOT_IMPLEMENTED = Set.of(
@@ -70,10 +78,10 @@ public final class BrokerConfig {
             "controller.listener.names", "listener.security.protocol.map", "inter.broker.listener.name",
             "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
             "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
-            "log.cleaner.enable", "log.cleaner.threads", "metadata.log.dir",
+            "metadata.log.dir",
             "unclean.leader.election.enable", "replica.lag.time.max.ms", "num.replica.fetchers",
             "group.coordinator.rebalance.protocols", "share.coordinator.state.topic.replication.factor",
-            "share.coordinator.state.topic.min.isr", "log.cleaner.dedupe.buffer.size");
+            "share.coordinator.state.topic.min.isr");
 
     static final ConfigDef DEFINITION = define();
 
@@ -105,6 +113,11 @@ public final class BrokerConfig {
                 ? null : Listener.parse(ADVERTISED_LISTENERS, advertised.get(0));
         if (nodeId() < 0) {
             throw new ConfigException(NODE_ID, nodeId(), "must be >= 0");
+        }
+        CleanerConfig cleaner = cleanerConfig();
+        if (cleaner.threads() > 0 && cleaner.dedupeBufferBytes() / cleaner.threads() < 1024 * 1024) {
+            throw new ConfigException(LOG_CLEANER_DEDUPE_BUFFER_SIZE, cleaner.dedupeBufferBytes(),
+                    "must be at least 1MB per cleaner thread (Kafka's rule)");
         }
     }
 
@@ -236,6 +249,17 @@ public final class BrokerConfig {
         return (Integer) values.get(OFFSETS_TOPIC_SEGMENT_BYTES);
     }
 
+    /** The log cleaner's settings ({@code log.cleaner.*}). */
+    public CleanerConfig cleanerConfig() {
+        return new CleanerConfig((Boolean) values.get(LOG_CLEANER_ENABLE),
+                (Integer) values.get(LOG_CLEANER_THREADS),
+                (Long) values.get(LOG_CLEANER_DEDUPE_BUFFER_SIZE),
+                (Double) values.get(LOG_CLEANER_IO_BUFFER_LOAD_FACTOR),
+                (Integer) values.get(LOG_CLEANER_IO_BUFFER_SIZE),
+                (Double) values.get(LOG_CLEANER_IO_MAX_BYTES_PER_SECOND),
+                (Long) values.get(LOG_CLEANER_BACKOFF_MS));
+    }
+
     /** The raw value of any defined property, as parsed (Integer, Long, String, List, ...). */
     public Object value(String name) {
         return values.get(name);
@@ -321,6 +345,24 @@ public final class BrokerConfig {
                 .define(LOG_RETENTION_MINUTES, Type.INT, null, Importance.HIGH, "Retention in minutes.")
                 .define(LOG_RETENTION_HOURS, Type.INT, 168, Importance.HIGH, "Retention in hours.")
                 .define(LOG_ROLL_HOURS, Type.INT, 168, Range.atLeast(1), Importance.HIGH, "Roll interval in hours.")
+                .define(LOG_CLEANER_ENABLE, Type.BOOLEAN, CleanerConfig.DEFAULT_ENABLE, Importance.MEDIUM,
+                        "Run the log cleaner, which compacts topics with cleanup.policy=compact.")
+                .define(LOG_CLEANER_THREADS, Type.INT, CleanerConfig.DEFAULT_THREADS, Range.atLeast(0),
+                        Importance.MEDIUM, "Background threads that compact logs.")
+                .define(LOG_CLEANER_DEDUPE_BUFFER_SIZE, Type.LONG, CleanerConfig.DEFAULT_DEDUPE_BUFFER_BYTES,
+                        Importance.MEDIUM, "Memory of the cleaners' key to offset maps, across all cleaner threads "
+                                + "(allocated as needed, at least 1MB per thread).")
+                .define(LOG_CLEANER_IO_BUFFER_LOAD_FACTOR, Type.DOUBLE, CleanerConfig.DEFAULT_LOAD_FACTOR,
+                        Range.between(0, 1), Importance.MEDIUM,
+                        "How full a cleaner's key map may get; a pass stops there and the next one goes on.")
+                .define(LOG_CLEANER_IO_BUFFER_SIZE, Type.INT, CleanerConfig.DEFAULT_IO_BUFFER_BYTES, Range.atLeast(0),
+                        Importance.MEDIUM,
+                        "Memory of the cleaners' read and write buffers, across all cleaner threads.")
+                .define(LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, Type.DOUBLE,
+                        CleanerConfig.DEFAULT_MAX_IO_BYTES_PER_SECOND, Importance.MEDIUM,
+                        "Limit of the cleaners' read plus write I/O, on average.")
+                .define(LOG_CLEANER_BACKOFF_MS, Type.LONG, CleanerConfig.DEFAULT_BACKOFF_MS, Range.atLeast(0),
+                        Importance.MEDIUM, "Pause of a cleaner thread when no log is cleanable.")
                 .define(OFFSETS_TOPIC_NUM_PARTITIONS, Type.INT, 50, Range.atLeast(1), Importance.HIGH,
                         "Partitions of __consumer_offsets.")
                 .define(OFFSETS_TOPIC_REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.atLeast(1),

@@ -1,13 +1,18 @@
 package io.tributary.broker.interop;
 
+import static io.tributary.broker.interop.KafkaCli.CONFIGS;
+import static io.tributary.broker.interop.KafkaCli.CONSOLE_CONSUMER;
+import static io.tributary.broker.interop.KafkaCli.CONSOLE_PRODUCER;
+import static io.tributary.broker.interop.KafkaCli.GET_OFFSETS;
+import static io.tributary.broker.interop.KafkaCli.TOPICS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.broker.testing.Clients;
 import io.tributary.broker.testing.TestBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -23,17 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Apache Kafka 4.3.1's own command-line tools against the broker, each run as its own JVM exactly as the
  * {@code bin/kafka-*.sh} scripts run them: kafka-topics, kafka-console-producer, kafka-console-consumer (by
- * partition; a group needs the group coordinator, which the broker does not serve yet), kafka-configs and
- * kafka-get-offsets. Outputs are asserted as the tools print them.
+ * partition, and in a consumer group that commits and resumes), kafka-configs and kafka-get-offsets. Outputs are
+ * asserted as the tools print them. kafka-consumer-groups has its own class, {@link ConsumerGroupCommandInteropTest}.
  */
 class KafkaCliInteropTest {
-    private static final String TOPICS = "org.apache.kafka.tools.TopicCommand";
-    private static final String CONFIGS = "kafka.admin.ConfigCommand";
-    private static final String CONSOLE_PRODUCER = "org.apache.kafka.tools.ConsoleProducer";
-    private static final String CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer";
-    private static final String GET_OFFSETS = "org.apache.kafka.tools.GetOffsetShell";
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
     @TempDir
     Path dataDir;
 
@@ -119,6 +117,62 @@ class KafkaCliInteropTest {
             assertThat(consume(bootstrap, "cli-console", "earliest", count)).containsExactlyElementsOf(expected);
             assertThat(consume(bootstrap, "cli-console", "4", 2)).containsExactlyElementsOf(expected.subList(4, 6));
         }
+    }
+
+    @Test
+    void consoleConsumerInAGroupCommitsWhatItReadAndResumesThere() throws Exception {
+        try (TestBroker broker = GroupFixture.startBroker(dataDir)) {
+            String bootstrap = broker.bootstrapServers();
+            GroupFixture.createAndFill(bootstrap, "cli-group-topic", 4, 2, 3);
+            var expected = new ArrayList<String>();
+            int[] counts = {4, 2, 3};
+            for (int partition = 0; partition < counts.length; partition++) {
+                for (int i = 0; i < counts[partition]; i++) {
+                    expected.add(groupRecord(partition, i, i));
+                }
+            }
+
+            // Reading every record leaves each partition's position at its log end; auto-commit commits it when
+            // the consumer closes.
+            List<String> first = consumeInGroup(bootstrap, "cli-console-group", 9, "--from-beginning");
+            assertThat(first).containsExactlyInAnyOrderElementsOf(expected);
+            assertInPartitionOrder(first);
+            assertThat(GroupFixture.committed(bootstrap, "cli-console-group"))
+                    .containsExactly("cli-group-topic-0=4", "cli-group-topic-1=2", "cli-group-topic-2=3");
+
+            GroupFixture.append(bootstrap, "cli-group-topic", 10, 1, 2, 1);
+            assertThat(consumeInGroup(bootstrap, "cli-console-group", 4)).containsExactlyInAnyOrder(
+                    groupRecord(0, 4, 10), groupRecord(1, 2, 10), groupRecord(1, 3, 11), groupRecord(2, 3, 10));
+            assertThat(GroupFixture.committed(bootstrap, "cli-console-group"))
+                    .containsExactly("cli-group-topic-0=5", "cli-group-topic-1=4", "cli-group-topic-2=4");
+        }
+    }
+
+    /** A record of cli-group-topic as the group consumer prints it: record i of its partition at that offset. */
+    private static String groupRecord(int partition, long offset, int i) {
+        return "Partition:" + partition + "\tOffset:" + offset + "\t" + GroupFixture.key(partition, i) + "\t"
+                + GroupFixture.value(partition, i);
+    }
+
+    /** Records of one partition arrive in offset order; partitions interleave as the fetches return. */
+    private static void assertInPartitionOrder(List<String> lines) {
+        var lastOffsets = new HashMap<String, Long>();
+        for (String line : lines) {
+            String[] fields = line.split("\t");
+            long offset = Long.parseLong(fields[1].substring("Offset:".length()));
+            Long previous = lastOffsets.put(fields[0], offset);
+            assertThat(previous == null ? -1 : previous).as(line).isLessThan(offset);
+        }
+    }
+
+    private List<String> consumeInGroup(String bootstrap, String group, int maxMessages, String... more)
+            throws Exception {
+        var args = new ArrayList<>(List.of("--bootstrap-server", bootstrap, "--topic", "cli-group-topic", "--group",
+                group, "--max-messages", String.valueOf(maxMessages), "--timeout-ms", "20000",
+                "--formatter-property", "print.partition=true", "--formatter-property", "print.offset=true",
+                "--formatter-property", "print.key=true"));
+        args.addAll(List.of(more));
+        return tool(CONSOLE_CONSUMER, args.toArray(String[]::new));
     }
 
     @Test
@@ -208,27 +262,16 @@ class KafkaCliInteropTest {
         return all.toArray(String[]::new);
     }
 
-    /** Runs a tool that must succeed and returns its stdout lines. */
     private static List<String> tool(String mainClass, String... args) throws Exception {
-        ExternalProcess.Result result = toolResult(mainClass, args);
-        assertThat(result.exitCode()).as(result.describe()).isZero();
-        return result.stdoutLines();
+        return KafkaCli.run(mainClass, args);
     }
 
     private static ExternalProcess.Result toolResult(String mainClass, String... args) throws Exception {
-        return toolWithInput(null, mainClass, args);
+        return KafkaCli.result(mainClass, args);
     }
 
     private static ExternalProcess.Result toolWithInput(String stdin, String mainClass, String... args)
             throws Exception {
-        var command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // Short-lived tools: the C1 compiler alone starts them noticeably faster.
-                "-XX:TieredStopAtLevel=1", "-Xmx256m",
-                "-Dlog4j2.configurationFile=" + InteropTools.kafkaToolsLog4jConfig(),
-                "-cp", InteropTools.kafkaLibs() + "/*",
-                mainClass));
-        command.addAll(List.of(args));
-        return ExternalProcess.run(command, Map.of(), stdin, TIMEOUT);
+        return KafkaCli.resultWithInput(stdin, mainClass, args);
     }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -25,12 +26,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * kafkajs 2.2.4 (pure JavaScript, its own protocol codec) against the broker, through
  * {@code interop/kafkajs/interop.js}: the admin client (create/describe/alter/delete topics, partitions, configs,
- * cluster, offsets), the producer (plain, gzip, idempotent), and partition reads.
+ * cluster, offsets, and groups: list, describe, fetch offsets), the producer (plain, gzip, idempotent), partition
+ * reads, and kafkajs' consumer in a consumer group (join, sync, heartbeat, auto-commit, leave, resume from the
+ * committed offsets).
  *
- * <p>Not covered: kafkajs' consumer. It always joins a consumer group (kafkajs has no assign()), and the broker does
- * not serve FindCoordinator/JoinGroup/SyncGroup/Heartbeat/OffsetCommit yet. Reads instead go through kafkajs' own
- * Cluster and Broker classes, which its consumer uses underneath: the same Fetch encoding and record-batch decoding,
- * without group membership. Records kafkajs produces are also read back by the Java consumer.
+ * <p>Partition reads go through kafkajs' own Cluster and Broker classes, which its consumer uses underneath, since
+ * kafkajs' consumer always joins a group (it has no assign()). Records kafkajs produces are also read back by the
+ * Java consumer.
  */
 class KafkaJsInteropTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -163,6 +165,81 @@ class KafkaJsInteropTest {
             assertThat(records(kafkajs(bootstrap, "fetch", "js-to-js", "1", "0", "5")))
                     .containsExactlyElementsOf(expected);
         }
+    }
+
+    @Test
+    void consumerGroupReadsEveryRecordThenResumesFromItsCommittedOffsets() throws Exception {
+        try (TestBroker broker = GroupFixture.startBroker(dataDir)) {
+            String bootstrap = broker.bootstrapServers();
+            GroupFixture.createAndFill(bootstrap, "js-group-topic", 5, 3, 4);
+
+            List<String> first = kafkajs(bootstrap, "consume-group", "js-group-topic", "js-group", "12", "describe");
+            // Described while kafkajs is still the group's only member, before it leaves.
+            assertThat(first.get(0)).isEqualTo(
+                    "group js-group state Stable protocolType consumer protocol RoundRobinAssigner members 1");
+            assertThat(first.get(1))
+                    .matches("member tributary-interop-[0-9a-f-]{36} tributary-interop /127\\.0\\.0\\.1 "
+                            + "js-group-topic:0,1,2");
+            assertThat(first.subList(2, first.size())).containsExactlyElementsOf(
+                    groupRecords(new int[] {0, 0, 0}, new int[] {5, 3, 4}, "consumed 12"));
+            assertThat(kafkajs(bootstrap, "fetch-offsets", "js-group", "js-group-topic")).containsExactly(
+                    "committed js-group-topic 0 5", "committed js-group-topic 1 3", "committed js-group-topic 2 4");
+            assertThat(GroupFixture.committed(bootstrap, "js-group"))
+                    .containsExactly("js-group-topic-0=5", "js-group-topic-1=3", "js-group-topic-2=4");
+
+            // A second run of the same group starts at the committed offsets: only the records appended since.
+            GroupFixture.append(bootstrap, "js-group-topic", 20, 1, 2, 0);
+            assertThat(kafkajs(bootstrap, "consume-group", "js-group-topic", "js-group", "3")).containsExactly(
+                    "record 0 5 key-0-20 value-0-20",
+                    "record 1 3 key-1-20 value-1-20",
+                    "record 1 4 key-1-21 value-1-21",
+                    "consumed 3");
+            assertThat(GroupFixture.committed(bootstrap, "js-group"))
+                    .containsExactly("js-group-topic-0=6", "js-group-topic-1=5", "js-group-topic-2=4");
+
+            assertThat(kafkajs(bootstrap, "describe-group", "js-group"))
+                    .containsExactly("group js-group state Empty protocolType consumer protocol  members 0");
+            assertThat(kafkajs(bootstrap, "list-groups")).containsExactly("group js-group consumer");
+        }
+    }
+
+    @Test
+    void adminDescribesAJavaConsumersGroupAndFetchesItsOffsets() throws Exception {
+        try (TestBroker broker = GroupFixture.startBroker(dataDir)) {
+            String bootstrap = broker.bootstrapServers();
+            GroupFixture.createAndFill(bootstrap, "js-java-group-topic", 3, 3);
+            try (KafkaConsumer<String, String> consumer = GroupFixture.joinedConsumer(bootstrap, "java-group",
+                    "java-client", "js-java-group-topic", 2)) {
+                consumer.commitSync(GroupFixture.offsets("js-java-group-topic", 1, 3));
+
+                // kafkajs decodes the assignment the Java consumer's leader (RangeAssignor) sent in SyncGroup.
+                assertThat(kafkajs(bootstrap, "describe-group", "java-group")).containsExactly(
+                        "group java-group state Stable protocolType consumer protocol range members 1",
+                        "member " + consumer.groupMetadata().memberId() + " java-client /127.0.0.1 "
+                                + "js-java-group-topic:0,1");
+                assertThat(kafkajs(bootstrap, "fetch-offsets", "java-group", "js-java-group-topic")).containsExactly(
+                        "committed js-java-group-topic 0 1", "committed js-java-group-topic 1 3");
+                assertThat(kafkajs(bootstrap, "list-groups")).containsExactly("group java-group consumer");
+            }
+            assertThat(kafkajs(bootstrap, "describe-group", "java-group"))
+                    .containsExactly("group java-group state Empty protocolType consumer protocol  members 0");
+            // A group the broker never saw: kafkajs asks for every partition and gets -1, "no committed offset".
+            assertThat(kafkajs(bootstrap, "fetch-offsets", "no-such-group", "js-java-group-topic")).containsExactly(
+                    "committed js-java-group-topic 0 -1", "committed js-java-group-topic 1 -1");
+        }
+    }
+
+    /** consume-group's lines for GroupFixture's records from[p] up to to[p] of each partition p, then {@code last}. */
+    private static List<String> groupRecords(int[] from, int[] to, String last) {
+        var lines = new ArrayList<String>();
+        for (int partition = 0; partition < from.length; partition++) {
+            for (int i = from[partition]; i < to[partition]; i++) {
+                lines.add("record " + partition + " " + i + " " + GroupFixture.key(partition, i) + " "
+                        + GroupFixture.value(partition, i));
+            }
+        }
+        lines.add(last);
+        return lines;
     }
 
     private static List<String> records(List<String> fetchOutput) {

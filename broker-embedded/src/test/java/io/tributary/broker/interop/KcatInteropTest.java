@@ -1,6 +1,7 @@
 package io.tributary.broker.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.tributary.broker.testing.Clients;
 import io.tributary.broker.testing.TestBroker;
@@ -8,13 +9,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -26,12 +33,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * kcat (librdkafka 2.x, Debian's package) against the broker: metadata, keyed produce with headers in every
- * compression codec, consume from the beginning to the end of a partition, offsets by time, and the records
- * crossing between kcat and the Java client in both directions. librdkafka negotiates older API versions than
- * kafka-clients (ListOffsets v2, Metadata v4, Produce v7...), which is what this test is for.
+ * compression codec, consume from the beginning to the end of a partition, offsets by time, the records crossing
+ * between kcat and the Java client in both directions, and kcat's balanced consumer ({@code -G}) in a consumer
+ * group, alone and as one of two members. librdkafka negotiates older API versions than kafka-clients
+ * (ListOffsets v2, Metadata v4, Produce v7...), which is what this test is for.
  */
 class KcatInteropTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** partition|offset|key|value, one record a line. */
+    private static final String GROUP_FORMAT = "%p|%o|%k|%s\\n";
 
     @TempDir
     Path dataDir;
@@ -143,6 +153,133 @@ class KcatInteropTest {
             assertThat(kcat(bootstrap, null, "-C", "-t", "java-to-kcat", "-p", "0", "-e", "-o", "-2", "-f",
                     "%k\\n").stdoutLines()).containsExactly("jk3", "jk4");
         }
+    }
+
+    @Test
+    void balancedConsumerReadsEveryPartitionCommitsAndResumesFromItsCommittedOffsets() throws Exception {
+        try (TestBroker broker = GroupFixture.startBroker(dataDir)) {
+            String bootstrap = broker.bootstrapServers();
+            GroupFixture.createAndFill(bootstrap, "kcat-group-topic", 4, 6, 2);
+
+            // -G: librdkafka's KafkaConsumer (JoinGroup/SyncGroup/Heartbeat, OffsetFetch, OffsetCommit on close);
+            // -e exits once every assigned partition reached its end.
+            var first = balancedConsumer(bootstrap, "kcat-group", "-e", "kcat-group-topic");
+            assertThat(first.stdoutLines()).containsExactlyInAnyOrderElementsOf(
+                    groupRecords(new int[] {0, 0, 0}, new int[] {4, 6, 2}));
+            assertInPartitionOrder(first.stdoutLines());
+            // The partition that ends last adds ": exiting" to its line.
+            assertThat(first.stderrLines()).as(first.describe()).anyMatch(line -> line.matches(
+                    "% Group kcat-group rebalanced \\(memberid rdkafka-[0-9a-f-]{36}\\): assigned: "
+                            + "kcat-group-topic \\[0\\], kcat-group-topic \\[1\\], kcat-group-topic \\[2\\]"));
+            assertThat(first.stderrLines().stream().filter(line -> line.startsWith("% Reached end"))
+                    .map(line -> line.replace(": exiting", ""))).as(first.describe()).containsExactlyInAnyOrder(
+                    "% Reached end of topic kcat-group-topic [0] at offset 4",
+                    "% Reached end of topic kcat-group-topic [1] at offset 6",
+                    "% Reached end of topic kcat-group-topic [2] at offset 2");
+            assertThat(GroupFixture.committed(bootstrap, "kcat-group"))
+                    .containsExactly("kcat-group-topic-0=4", "kcat-group-topic-1=6", "kcat-group-topic-2=2");
+
+            GroupFixture.append(bootstrap, "kcat-group-topic", 100, 2, 0, 1);
+            var second = balancedConsumer(bootstrap, "kcat-group", "-e", "kcat-group-topic");
+            assertThat(second.stdoutLines()).containsExactlyInAnyOrder(
+                    groupRecord(0, 4, 100), groupRecord(0, 5, 101), groupRecord(2, 2, 100));
+            assertThat(GroupFixture.committed(bootstrap, "kcat-group"))
+                    .containsExactly("kcat-group-topic-0=6", "kcat-group-topic-1=6", "kcat-group-topic-2=3");
+        }
+    }
+
+    /**
+     * librdkafka's default assignors (eager: every member gives up its partitions on each rebalance) and
+     * cooperative-sticky (incremental: a second rebalance hands over only the partitions that move).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"range,roundrobin", "cooperative-sticky"})
+    void twoBalancedConsumersInOneGroupSplitThePartitions(String assignors) throws Exception {
+        try (TestBroker broker = GroupFixture.startBroker(dataDir)) {
+            String bootstrap = broker.bootstrapServers();
+            Clients.createTopic(bootstrap, "kcat-split", 4, Map.of());
+            String[] memberArgs = {"-X", "partition.assignment.strategy=" + assignors, "-c", "10", "kcat-split"};
+
+            // Both members start on the empty topic; each stops after the 10 records of its two partitions.
+            try (var memberA = startBalancedConsumer(bootstrap, "kcat-split-group", memberArgs);
+                 var memberB = startBalancedConsumer(bootstrap, "kcat-split-group", memberArgs);
+                 Admin admin = Clients.admin(bootstrap)) {
+                // Until the first member joins, the group does not exist (GroupIdNotFoundException).
+                await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(ExecutionException.class)
+                        .untilAsserted(() -> {
+                            ConsumerGroupDescription group = admin.describeConsumerGroups(
+                                    List.of("kcat-split-group")).describedGroups().get("kcat-split-group").get();
+                            assertThat(group.groupState()).isEqualTo(GroupState.STABLE);
+                            assertThat(group.members()).hasSize(2).allSatisfy(member ->
+                                    assertThat(member.assignment().topicPartitions()).hasSize(2));
+                        });
+                GroupFixture.append(bootstrap, "kcat-split", 0, 5, 5, 5, 5);
+
+                List<String> linesA = memberA.await(TIMEOUT).stdoutLines();
+                List<String> linesB = memberB.await(TIMEOUT).stdoutLines();
+                assertThat(linesA).hasSize(10);
+                assertThat(linesB).hasSize(10);
+                assertInPartitionOrder(linesA);
+                assertInPartitionOrder(linesB);
+                assertThat(partitionsOf(linesA)).hasSize(2).doesNotContainAnyElementsOf(partitionsOf(linesB));
+                var all = new ArrayList<>(linesA);
+                all.addAll(linesB);
+                assertThat(all).containsExactlyInAnyOrderElementsOf(
+                        groupRecords(new int[] {0, 0, 0, 0}, new int[] {5, 5, 5, 5}));
+            }
+            assertThat(GroupFixture.committed(bootstrap, "kcat-split-group")).containsExactly(
+                    "kcat-split-0=5", "kcat-split-1=5", "kcat-split-2=5", "kcat-split-3=5");
+        }
+    }
+
+    /** Records written by GroupFixture, as {@link #GROUP_FORMAT} prints them: from[p] up to to[p] of partition p. */
+    private static List<String> groupRecords(int[] from, int[] to) {
+        var lines = new ArrayList<String>();
+        for (int partition = 0; partition < from.length; partition++) {
+            for (int i = from[partition]; i < to[partition]; i++) {
+                lines.add(groupRecord(partition, i, i));
+            }
+        }
+        return lines;
+    }
+
+    private static String groupRecord(int partition, long offset, int i) {
+        return partition + "|" + offset + "|" + GroupFixture.key(partition, i) + "|" + GroupFixture.value(partition, i);
+    }
+
+    /** Records of one partition arrive in offset order; partitions interleave as the fetches return. */
+    private static void assertInPartitionOrder(List<String> lines) {
+        var lastOffsets = new HashMap<String, Long>();
+        for (String line : lines) {
+            String[] fields = line.split("\\|");
+            Long previous = lastOffsets.put(fields[0], Long.parseLong(fields[1]));
+            assertThat(previous == null ? -1 : previous).as(line).isLessThan(Long.parseLong(fields[1]));
+        }
+    }
+
+    private static Set<String> partitionsOf(List<String> lines) {
+        return lines.stream().map(line -> line.substring(0, line.indexOf('|'))).collect(Collectors.toSet());
+    }
+
+    /**
+     * kcat as a member of {@code group}, starting where the group committed (earliest where it has not), auto-commit
+     * on: librdkafka commits the consumed offsets when it leaves.
+     */
+    private static ExternalProcess.Result balancedConsumer(String bootstrap, String group, String... args)
+            throws Exception {
+        try (var running = startBalancedConsumer(bootstrap, group, args)) {
+            var result = running.await(TIMEOUT);
+            assertThat(result.exitCode()).as(result.describe()).isZero();
+            return result;
+        }
+    }
+
+    private static ExternalProcess.Running startBalancedConsumer(String bootstrap, String group, String... args)
+            throws Exception {
+        var command = new ArrayList<String>(List.of(InteropTools.kcat().toString(), "-b", bootstrap, "-G", group,
+                "-X", "auto.offset.reset=earliest", "-f", GROUP_FORMAT));
+        command.addAll(List.of(args));
+        return ExternalProcess.start(command, Map.of(), null);
     }
 
     private static ExternalProcess.Result kcat(String bootstrap, String stdin, String... args) throws Exception {

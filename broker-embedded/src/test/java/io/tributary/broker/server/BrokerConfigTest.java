@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.tributary.broker.log.CleanerConfig;
 import io.tributary.broker.testing.BrokerProcess;
 import io.tributary.broker.testing.TestBroker;
 import java.nio.file.Path;
@@ -35,11 +36,23 @@ class BrokerConfigTest {
         "node.id | -1",
         "auto.create.topics.enable | maybe",
         "log.retention.ms | soon",
+        "log.cleaner.threads | -1",
+        "log.cleaner.io.buffer.load.factor | 1.5",
+        "log.cleaner.dedupe.buffer.size | 1048575",
     })
     void invalidValueFailsWithAMessageNamingTheProperty(String name, String value) {
         assertThatThrownBy(() -> BrokerConfig.fromMap(Map.of(name, value)))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(name);
+    }
+
+    @Test
+    void logCleanerPropertiesMakeTheCleanerConfig() {
+        CleanerConfig cleaner = BrokerConfig.fromMap(Map.of("log.cleaner.enable", "false", "log.cleaner.threads", "2",
+                "log.cleaner.dedupe.buffer.size", "4194304", "log.cleaner.backoff.ms", "100")).cleanerConfig();
+
+        assertThat(cleaner).isEqualTo(new CleanerConfig(false, 2, 4_194_304L, 0.9, 512 * 1024, Double.MAX_VALUE, 100));
+        assertThat(BrokerConfig.defaults().cleanerConfig()).isEqualTo(CleanerConfig.defaults());
     }
 
     @Test
