@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.tributary.broker.testing.BrokerProcess;
 import io.tributary.broker.testing.Clients;
+import io.tributary.broker.testing.GroupMember;
+import io.tributary.broker.testing.PartitionLedger;
+import io.tributary.broker.testing.RecordFlow;
 import io.tributary.broker.testing.TestBroker;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -142,6 +146,43 @@ class CommittedOffsetsTest {
             }
             write(broker.bootstrapServers(), 90, 120);
             assertResumesAt(broker.bootstrapServers(), "resume", committed);
+        }
+    }
+
+    @Test
+    void runningGroupKeepsConsumingAcrossABrokerRestartOnTheSamePort() throws Exception {
+        try (TestBroker broker = TestBroker.start(tempDir.resolve("data"), TestBroker.FAST_GROUPS)) {
+            String bootstrap = broker.bootstrapServers();
+            String topic = "restarted";
+            Clients.createTopic(bootstrap, topic, 6, Map.of());
+            var ledger = new PartitionLedger();
+            var members = new ArrayList<GroupMember>();
+            try (RecordFlow flow = RecordFlow.start(bootstrap, topic)) {
+                members.add(GroupMember.start("r0", bootstrap, "restarted", topic, Map.of(), ledger));
+                members.add(GroupMember.start("r1", bootstrap, "restarted", topic, Map.of(), ledger));
+                GroupMember.awaitBalanced(members, 6, List.of(3, 3));
+                int before = ledger.processedCount();
+                await().atMost(Duration.ofSeconds(20)).until(() -> ledger.processedCount() >= before + 300);
+
+                broker.restartOnSamePort();
+
+                int restarted = ledger.processedCount();
+                await().atMost(Duration.ofSeconds(30)).until(() -> ledger.processedCount() >= restarted + 500);
+                GroupMember.awaitBalanced(members, 6, List.of(3, 3));
+                Map<TopicPartition, NavigableMap<Long, String>> written = flow.stop();
+                int writtenCount = written.values().stream().mapToInt(Map::size).sum();
+                await().atMost(Duration.ofSeconds(30)).until(() -> ledger.processedCount() >= writtenCount);
+
+                // Whatever the restart did to the group, every record is processed and each partition's next owner
+                // started at its committed offset.
+                assertThat(ledger.violations()).isEmpty();
+                assertThat(ledger.differencesFrom(written)).isEmpty();
+                for (GroupMember member : members) {
+                    assertThat(member.failure()).isNull();
+                }
+            } finally {
+                GroupMember.closeAll(members);
+            }
         }
     }
 
