@@ -54,7 +54,6 @@ public final class GroupMember implements AutoCloseable {
     private volatile Set<TopicPartition> owned = Set.of();
     private volatile boolean awaitingAssignment = true;
     private volatile Throwable failure;
-    private volatile CloseOptions closeOptions = CloseOptions.timeout(CLOSE_TIMEOUT);
 
     private GroupMember(String name, String bootstrapServers, String groupId, String topic,
                         Map<String, Object> overrides, PartitionLedger ledger) {
@@ -94,7 +93,7 @@ public final class GroupMember implements AutoCloseable {
             failure = e;
         } finally {
             try {
-                consumer.close(closeOptions);
+                consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
             } catch (RuntimeException e) {
                 if (failure == null) {
                     failure = e;
@@ -194,12 +193,6 @@ public final class GroupMember implements AutoCloseable {
     /** Asks the member's thread to stop polling and close the consumer, without waiting. */
     public void stop() {
         running.set(false);
-    }
-
-    /** Closes the consumer with {@code options} instead of the default ({@code close(CloseOptions)}). */
-    public void closeWith(CloseOptions options) {
-        closeOptions = options;
-        close();
     }
 
     /** Stops the loop, closes the consumer and waits (bounded) for the member's thread to end. */
