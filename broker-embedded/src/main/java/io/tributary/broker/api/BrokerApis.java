@@ -1,5 +1,6 @@
 package io.tributary.broker.api;
 
+import io.tributary.broker.group.GroupCoordinator;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.metadata.ConfigControl;
 import io.tributary.broker.metadata.ConfigResolver;
@@ -23,12 +24,15 @@ public final class BrokerApis {
     public record Parts(LocalNode node, Controller controller, TopicControl topicControl, ConfigControl configControl,
                         ConfigResolver configResolver, ReplicaManager replicaManager, LogManager logManager,
                         ProducerIdAllocator producerIds, boolean autoCreateTopicsEnable, int fetchMaxBytes,
-                        int maxFetchSessions, Function<String, ConfigDef.Type> brokerConfigType) {
+                        int maxFetchSessions, Function<String, ConfigDef.Type> brokerConfigType,
+                        GroupCoordinator groupCoordinator, short offsetsTopicReplicationFactor,
+                        int offsetsTopicSegmentBytes) {
     }
 
     public static ApiRouter router(Parts parts) {
         var router = new ApiRouter();
         var alterConfigs = new AlterConfigsHandlers(parts.controller(), parts.configControl());
+        GroupCoordinator groups = parts.groupCoordinator();
         router.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(router))
                 .register(ApiKeys.METADATA, new MetadataHandler(parts.controller(), parts.topicControl(), parts.node(),
                         parts.autoCreateTopicsEnable()))
@@ -49,7 +53,20 @@ public final class BrokerApis {
                 .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(parts.node()))
                 .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(parts.replicaManager()))
                 .register(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(parts.logManager()))
-                .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(parts.producerIds()));
+                .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(parts.producerIds()))
+                .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(parts.controller(),
+                        parts.topicControl(), parts.node(), groups, parts.offsetsTopicReplicationFactor(),
+                        parts.offsetsTopicSegmentBytes()))
+                .register(ApiKeys.JOIN_GROUP, new JoinGroupHandler(groups))
+                .register(ApiKeys.SYNC_GROUP, new SyncGroupHandler(groups))
+                .register(ApiKeys.HEARTBEAT, new HeartbeatHandler(groups))
+                .register(ApiKeys.LEAVE_GROUP, new LeaveGroupHandler(groups))
+                .register(ApiKeys.OFFSET_COMMIT, new OffsetCommitHandler(parts.controller(), groups))
+                .register(ApiKeys.OFFSET_FETCH, new OffsetFetchHandler(parts.controller(), groups))
+                .register(ApiKeys.OFFSET_DELETE, new OffsetDeleteHandler(parts.controller(), groups))
+                .register(ApiKeys.LIST_GROUPS, new ListGroupsHandler(groups))
+                .register(ApiKeys.DESCRIBE_GROUPS, new DescribeGroupsHandler(groups))
+                .register(ApiKeys.DELETE_GROUPS, new DeleteGroupsHandler(groups));
         return router;
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
@@ -51,6 +52,9 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 } else if (topic == null) {
                     responses.put(tip, new PartitionResponse(byId ? Errors.UNKNOWN_TOPIC_ID
                             : Errors.UNKNOWN_TOPIC_OR_PARTITION));
+                } else if (Topic.isInternal(name)) {
+                    // Only the coordinators write to __consumer_offsets and __transaction_state.
+                    responses.put(tip, new PartitionResponse(Errors.INVALID_TOPIC_EXCEPTION));
                 } else if (!(partitionData.records() instanceof MemoryRecords records)) {
                     responses.put(tip, new PartitionResponse(Errors.CORRUPT_MESSAGE));
                 } else if (toAppend.containsKey(tip.topicPartition())) {

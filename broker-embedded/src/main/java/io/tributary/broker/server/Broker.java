@@ -2,6 +2,8 @@ package io.tributary.broker.server;
 
 import io.tributary.broker.api.BrokerApis;
 import io.tributary.broker.api.LocalNode;
+import io.tributary.broker.group.CoordinatorTimer;
+import io.tributary.broker.group.GroupCoordinator;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.metadata.ClusterDefaults;
 import io.tributary.broker.metadata.ConfigControl;
@@ -22,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -54,6 +57,7 @@ public final class Broker implements AutoCloseable {
     private final LogManager logManager;
     private final Controller controller;
     private final FetchPurgatory fetchPurgatory;
+    private final GroupCoordinator groupCoordinator;
     private final ThreadPoolExecutor requestExecutor;
     private final SocketServer socketServer;
     private final LocalNode node;
@@ -61,13 +65,14 @@ public final class Broker implements AutoCloseable {
     private boolean closed;
 
     private Broker(BrokerConfig config, ScheduledThreadPoolExecutor scheduler, LogManager logManager,
-                   Controller controller, FetchPurgatory fetchPurgatory, ThreadPoolExecutor requestExecutor,
-                   SocketServer socketServer, LocalNode node) {
+                   Controller controller, FetchPurgatory fetchPurgatory, GroupCoordinator groupCoordinator,
+                   ThreadPoolExecutor requestExecutor, SocketServer socketServer, LocalNode node) {
         this.config = config;
         this.scheduler = scheduler;
         this.logManager = logManager;
         this.controller = controller;
         this.fetchPurgatory = fetchPurgatory;
+        this.groupCoordinator = groupCoordinator;
         this.requestExecutor = requestExecutor;
         this.socketServer = socketServer;
         this.node = node;
@@ -81,6 +86,7 @@ public final class Broker implements AutoCloseable {
         scheduler.setRemoveOnCancelPolicy(true);
         LogManager logManager = null;
         Controller controller = null;
+        GroupCoordinator groupCoordinator = null;
         ThreadPoolExecutor requestExecutor = null;
         try {
             String clusterId = NodeIdentity.loadOrCreate(config.logDirs(), config.nodeId(), config.clusterId());
@@ -101,9 +107,15 @@ public final class Broker implements AutoCloseable {
             requestExecutor = new ThreadPoolExecutor(config.numIoThreads(), config.numIoThreads(), 60, TimeUnit.SECONDS,
                     new LinkedBlockingQueue<>(), threads("tributary-request-handler"));
             var node = new LocalNode(config.nodeId(), clusterId);
+            groupCoordinator = new GroupCoordinator(config.groupConfig(),
+                    new OffsetsTopicLog(controller, replicaManager, time), timer(scheduler), time);
+            groupCoordinator.startup();
+            // A single node is the only replica __consumer_offsets can have.
+            short offsetsReplicationFactor = (short) Math.min(config.offsetsTopicReplicationFactor(), 1);
             var router = BrokerApis.router(new BrokerApis.Parts(node, controller, new TopicControl(defaults),
                     new ConfigControl(defaults), resolver, replicaManager, logManager, producerIds,
-                    config.autoCreateTopicsEnable(), config.fetchMaxBytes(), 1000, Broker::brokerConfigType));
+                    config.autoCreateTopicsEnable(), config.fetchMaxBytes(), 1000, Broker::brokerConfigType,
+                    groupCoordinator, offsetsReplicationFactor, config.offsetsTopicSegmentBytes()));
             BrokerConfig.Listener listener = config.listener();
             SocketServer socketServer = SocketServer.start(listener.host(), listener.port(),
                     config.numNetworkThreads(), config.socketRequestMaxBytes(), config.queuedMaxRequests(), router,
@@ -114,8 +126,8 @@ public final class Broker implements AutoCloseable {
                     advertised != null && advertised.port() != 0 ? advertised.port() : bound.getPort());
             logManager.startBackgroundTasks(config.logRetentionCheckIntervalMs(), config.logFlushSchedulerIntervalMs(),
                     config.logFlushOffsetCheckpointIntervalMs());
-            var broker = new Broker(config, scheduler, logManager, controller, fetchPurgatory, requestExecutor,
-                    socketServer, node);
+            var broker = new Broker(config, scheduler, logManager, controller, fetchPurgatory, groupCoordinator,
+                    requestExecutor, socketServer, node);
             log.info("Tributary broker {} started in {} ms, listening on {}:{} (cluster {}, log.dirs {})",
                     config.nodeId(), (System.nanoTime() - startNanos) / 1_000_000, node.endpoint().host(),
                     node.endpoint().port(), clusterId, config.logDirs());
@@ -125,6 +137,9 @@ public final class Broker implements AutoCloseable {
             cleanUp(requestExecutor, controller, logManager, scheduler);
             throw new IllegalStateException("Interrupted while starting the broker", e);
         } catch (RuntimeException e) {
+            if (groupCoordinator != null) {
+                groupCoordinator.shutdown();
+            }
             cleanUp(requestExecutor, controller, logManager, scheduler);
             throw e;
         }
@@ -178,6 +193,20 @@ public final class Broker implements AutoCloseable {
                 ? String.join(",", list.stream().map(String::valueOf).toList()) : String.valueOf(value);
     }
 
+    /** The coordinator's deadlines run on the broker's scheduler. */
+    private static CoordinatorTimer timer(ScheduledThreadPoolExecutor scheduler) {
+        return (delayMs, task) -> {
+            ScheduledFuture<?> scheduled = scheduler.schedule(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    log.error("A group coordinator timer failed", e);
+                }
+            }, delayMs, TimeUnit.MILLISECONDS);
+            return () -> scheduled.cancel(false);
+        };
+    }
+
     private static ThreadFactory threads(String prefix) {
         var counter = new AtomicInteger();
         return runnable -> {
@@ -224,6 +253,7 @@ public final class Broker implements AutoCloseable {
         long startNanos = System.nanoTime();
         socketServer.stopAccepting();
         fetchPurgatory.completeAll();
+        groupCoordinator.shutdown();
         requestExecutor.shutdown();
         try {
             if (!requestExecutor.awaitTermination(10, TimeUnit.SECONDS)) {

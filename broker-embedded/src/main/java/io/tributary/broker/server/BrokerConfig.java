@@ -1,5 +1,6 @@
 package io.tributary.broker.server;
 
+import io.tributary.broker.group.GroupConfig;
 import io.tributary.broker.log.LogConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,7 +51,14 @@ public final class BrokerConfig {
     public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
     public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+    public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
+    public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
+    public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
     public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
+    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+    public static final String GROUP_MAX_SIZE = "group.max.size";
     public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
     public static final String LOG_RETENTION_MINUTES = "log.retention.minutes";
     public static final String LOG_RETENTION_HOURS = "log.retention.hours";
@@ -62,7 +70,7 @@ public final class BrokerConfig {
             "controller.listener.names", "listener.security.protocol.map", "inter.broker.listener.name",
             "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
             "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
-            "offsets.topic.segment.bytes", "log.cleaner.enable", "log.cleaner.threads", "metadata.log.dir",
+            "log.cleaner.enable", "log.cleaner.threads", "metadata.log.dir",
             "unclean.leader.election.enable", "replica.lag.time.max.ms", "num.replica.fetchers",
             "group.coordinator.rebalance.protocols", "share.coordinator.state.topic.replication.factor",
             "share.coordinator.state.topic.min.isr", "log.cleaner.dedupe.buffer.size");
@@ -209,6 +217,25 @@ public final class BrokerConfig {
         return (Long) values.get(FILE_DELETE_DELAY_MS);
     }
 
+    /** The group coordinator's settings. */
+    public GroupConfig groupConfig() {
+        return new GroupConfig((Integer) values.get(OFFSETS_TOPIC_NUM_PARTITIONS),
+                (Integer) values.get(GROUP_MIN_SESSION_TIMEOUT_MS), (Integer) values.get(GROUP_MAX_SESSION_TIMEOUT_MS),
+                (Integer) values.get(GROUP_INITIAL_REBALANCE_DELAY_MS), (Integer) values.get(GROUP_MAX_SIZE),
+                GroupConfig.defaults().newMemberJoinTimeoutMs(),
+                (Integer) values.get(OFFSETS_RETENTION_MINUTES) * 60_000L,
+                (Long) values.get(OFFSETS_RETENTION_CHECK_INTERVAL_MS),
+                (Integer) values.get(OFFSET_METADATA_MAX_BYTES));
+    }
+
+    public short offsetsTopicReplicationFactor() {
+        return (Short) values.get(OFFSETS_TOPIC_REPLICATION_FACTOR);
+    }
+
+    public int offsetsTopicSegmentBytes() {
+        return (Integer) values.get(OFFSETS_TOPIC_SEGMENT_BYTES);
+    }
+
     /** The raw value of any defined property, as parsed (Integer, Long, String, List, ...). */
     public Object value(String name) {
         return values.get(name);
@@ -298,8 +325,22 @@ public final class BrokerConfig {
                         "Partitions of __consumer_offsets.")
                 .define(OFFSETS_TOPIC_REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.atLeast(1),
                         Importance.HIGH, "Replication factor of __consumer_offsets.")
+                .define(OFFSETS_TOPIC_SEGMENT_BYTES, Type.INT, 100 * 1024 * 1024, Range.atLeast(1),
+                        Importance.HIGH, "Segment size of __consumer_offsets (kept small so it compacts soon).")
+                .define(OFFSETS_RETENTION_MINUTES, Type.INT, 7 * 24 * 60, Range.atLeast(1), Importance.HIGH,
+                        "How long committed offsets of an empty group are kept.")
+                .define(OFFSETS_RETENTION_CHECK_INTERVAL_MS, Type.LONG, 600_000L, Range.atLeast(1),
+                        Importance.HIGH, "How often expired committed offsets are looked for.")
+                .define(OFFSET_METADATA_MAX_BYTES, Type.INT, 4096, Importance.HIGH,
+                        "The longest metadata string an offset commit may carry.")
                 .define(GROUP_INITIAL_REBALANCE_DELAY_MS, Type.INT, 3000, Range.atLeast(0), Importance.MEDIUM,
                         "Delay of the first rebalance of a new group.")
+                .define(GROUP_MIN_SESSION_TIMEOUT_MS, Type.INT, 6000, Importance.MEDIUM,
+                        "The shortest session timeout a group member may ask for.")
+                .define(GROUP_MAX_SESSION_TIMEOUT_MS, Type.INT, 1_800_000, Importance.MEDIUM,
+                        "The longest session timeout a group member may ask for.")
+                .define(GROUP_MAX_SIZE, Type.INT, Integer.MAX_VALUE, Range.atLeast(1), Importance.MEDIUM,
+                        "The most members a group may have.")
                 .define(TRANSACTION_MAX_TIMEOUT_MS, Type.INT, 900_000, Range.atLeast(1), Importance.HIGH,
                         "The largest transaction.timeout.ms a producer may ask for.");
         for (LogConfig.Key key : LogConfig.keys()) {

@@ -1,0 +1,406 @@
+package io.tributary.broker.group;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
+import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData.MemberIdentity;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The group coordinator of this node: routes each group to its partition of {@code __consumer_offsets} (Kafka's
+ * rule, {@code abs(groupId.hashCode()) % partitions}), serves the group APIs for the partitions this node leads,
+ * and answers NOT_COORDINATOR for the others so clients look the coordinator up again.
+ *
+ * <p>Each partition's groups live in a {@link GroupShard} (one lock each), loaded from the log on first use or
+ * by {@link #loadHostedPartitions()} at start.
+ */
+public final class GroupCoordinator {
+    private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
+    /** The type every group this coordinator manages reports (KIP-848's "consumer" groups are not served). */
+    public static final String CLASSIC_TYPE = "classic";
+
+    private final GroupConfig config;
+    private final CoordinatorLog coordinatorLog;
+    private final CoordinatorTimer timer;
+    private final Time time;
+    private final Map<Integer, Shard> shards = new ConcurrentHashMap<>();
+    private volatile CoordinatorTimer.Cancellable expiryTask;
+
+    /** A partition's state and the two protocols that operate on it. */
+    private record Shard(GroupShard state, ClassicGroupProtocol protocol, GroupOffsets offsets) {
+    }
+
+    public GroupCoordinator(GroupConfig config, CoordinatorLog coordinatorLog, CoordinatorTimer timer, Time time) {
+        this.config = config;
+        this.coordinatorLog = coordinatorLog;
+        this.timer = timer;
+        this.time = time;
+    }
+
+    public GroupConfig config() {
+        return config;
+    }
+
+    /** The partition of {@code __consumer_offsets} that coordinates {@code groupId}. */
+    public int partitionFor(String groupId) {
+        int partitions = coordinatorLog.partitionCount();
+        return Utils.abs(groupId.hashCode()) % (partitions > 0 ? partitions : config.offsetsTopicNumPartitions());
+    }
+
+    /** Loads every partition this node leads and starts the periodic offset expiry. */
+    public void startup() {
+        loadHostedPartitions();
+        scheduleExpiry();
+    }
+
+    public void loadHostedPartitions() {
+        int partitions = coordinatorLog.partitionCount();
+        for (int partition = 0; partition < partitions; partition++) {
+            if (coordinatorLog.isLeader(partition)) {
+                shard(partition);
+            }
+        }
+    }
+
+    private void scheduleExpiry() {
+        expiryTask = timer.schedule(config.offsetsRetentionCheckIntervalMs(), () -> {
+            for (Shard shard : shards.values()) {
+                synchronized (shard.state()) {
+                    shard.offsets().expire();
+                }
+            }
+            scheduleExpiry();
+        });
+    }
+
+    public void shutdown() {
+        CoordinatorTimer.Cancellable task = expiryTask;
+        if (task != null) {
+            task.cancel();
+        }
+        for (Shard shard : shards.values()) {
+            synchronized (shard.state()) {
+                for (ClassicGroup group : shard.state().groups()) {
+                    group.disarmAll();
+                    for (ClassicMember member : group.members()) {
+                        member.completeJoin(ClassicGroupProtocol.joinError(member.memberId(), Errors.NOT_COORDINATOR));
+                        member.completeSync(new SyncGroupResponseData().setErrorCode(Errors.NOT_COORDINATOR.code()));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The shard of {@code groupId}, loaded, or null when this node does not coordinate it; {@code errors} then
+     * says why (NOT_COORDINATOR, or COORDINATOR_NOT_AVAILABLE while the topic does not exist).
+     */
+    private Shard shardFor(String groupId) {
+        return coordinatorLog.partitionCount() <= 0 ? null : shard(partitionFor(groupId));
+    }
+
+    private Errors missingShardError() {
+        return coordinatorLog.partitionCount() <= 0 ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.NOT_COORDINATOR;
+    }
+
+    private Shard shard(int partition) {
+        if (!coordinatorLog.isLeader(partition)) {
+            Shard dropped = shards.remove(partition);
+            if (dropped != null) {
+                log.info("No longer the coordinator of __consumer_offsets-{}", partition);
+            }
+            return null;
+        }
+        Shard shard = shards.computeIfAbsent(partition, p -> {
+            var state = new GroupShard(p, coordinatorLog, timer, time);
+            return new Shard(state, new ClassicGroupProtocol(state, config), new GroupOffsets(state, config));
+        });
+        List<ClassicGroup> restored = shard.state().loadIfNeeded();
+        if (!restored.isEmpty()) {
+            synchronized (shard.state()) {
+                // Restored members get one session timeout to show up before they are evicted.
+                for (ClassicGroup group : restored) {
+                    for (ClassicMember member : group.members()) {
+                        shard.protocol().scheduleHeartbeatExpiry(group, member.memberId(), member.sessionTimeoutMs());
+                    }
+                }
+            }
+        }
+        return shard;
+    }
+
+    // ---- the group APIs --------------------------------------------------------------------------------------
+
+    public CompletableFuture<JoinGroupResponseData> joinGroup(MemberContext context, JoinGroupRequestData request) {
+        var future = new CompletableFuture<JoinGroupResponseData>();
+        Errors invalid = validateGroupId(request.groupId());
+        if (invalid == Errors.NONE && (request.sessionTimeoutMs() < config.minSessionTimeoutMs()
+                || request.sessionTimeoutMs() > config.maxSessionTimeoutMs())) {
+            invalid = Errors.INVALID_SESSION_TIMEOUT;
+        }
+        Shard shard = invalid == Errors.NONE ? shardFor(request.groupId()) : null;
+        if (invalid == Errors.NONE && shard == null) {
+            invalid = missingShardError();
+        }
+        if (invalid != Errors.NONE) {
+            future.complete(ClassicGroupProtocol.joinError(request.memberId(), invalid));
+            return future;
+        }
+        synchronized (shard.state()) {
+            shard.protocol().join(context, request, future);
+        }
+        return future;
+    }
+
+    public CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData request) {
+        var future = new CompletableFuture<SyncGroupResponseData>();
+        Errors invalid = validateGroupId(request.groupId());
+        Shard shard = invalid == Errors.NONE ? shardFor(request.groupId()) : null;
+        if (invalid == Errors.NONE && shard == null) {
+            invalid = missingShardError();
+        }
+        if (invalid != Errors.NONE) {
+            future.complete(new SyncGroupResponseData().setErrorCode(invalid.code()).setAssignment(new byte[0]));
+            return future;
+        }
+        synchronized (shard.state()) {
+            shard.protocol().sync(request, future);
+        }
+        return future;
+    }
+
+    public HeartbeatResponseData heartbeat(HeartbeatRequestData request) {
+        Errors invalid = validateGroupId(request.groupId());
+        Shard shard = invalid == Errors.NONE ? shardFor(request.groupId()) : null;
+        if (invalid == Errors.NONE && shard == null) {
+            invalid = missingShardError();
+        }
+        if (invalid != Errors.NONE) {
+            return new HeartbeatResponseData().setErrorCode(invalid.code());
+        }
+        synchronized (shard.state()) {
+            return shard.protocol().heartbeat(request);
+        }
+    }
+
+    public LeaveGroupResponseData leaveGroup(String groupId, List<MemberIdentity> members) {
+        Errors invalid = validateGroupId(groupId);
+        Shard shard = invalid == Errors.NONE ? shardFor(groupId) : null;
+        if (invalid == Errors.NONE && shard == null) {
+            invalid = missingShardError();
+        }
+        if (invalid != Errors.NONE) {
+            return new LeaveGroupResponseData().setErrorCode(invalid.code());
+        }
+        synchronized (shard.state()) {
+            return shard.protocol().leave(groupId, members);
+        }
+    }
+
+    /** OffsetCommit for partitions whose topics exist; the answer has one error per partition. */
+    public CompletableFuture<Map<TopicPartition, Errors>> commitOffsets(String groupId, String memberId,
+                                                                        String groupInstanceId, int generation,
+                                                                        List<OffsetToCommit> offsets) {
+        var future = new CompletableFuture<Map<TopicPartition, Errors>>();
+        Errors invalid = validateGroupId(groupId);
+        Shard shard = invalid == Errors.NONE ? shardFor(groupId) : null;
+        if (invalid == Errors.NONE && shard == null) {
+            invalid = missingShardError();
+        }
+        if (invalid != Errors.NONE) {
+            Errors error = invalid;
+            future.complete(offsets.stream().collect(Collectors.toMap(OffsetToCommit::partition, o -> error,
+                    (a, b) -> a, java.util.LinkedHashMap::new)));
+            return future;
+        }
+        synchronized (shard.state()) {
+            shard.offsets().commit(groupId, memberId, groupInstanceId, generation, offsets, future::complete);
+        }
+        return future;
+    }
+
+    /** What OffsetFetch returns for one group: a group-level error, or the committed offsets. */
+    public record FetchedOffsets(Errors error, Map<TopicPartition, CommittedOffset> offsets) {
+    }
+
+    /**
+     * The committed offsets of {@code groupId} for {@code partitions}, or all of them when {@code partitions} is
+     * null. Partitions without a commit are absent from the map (the caller answers them with offset -1).
+     */
+    public FetchedOffsets fetchOffsets(String groupId, List<TopicPartition> partitions) {
+        Errors invalid = validateGroupId(groupId);
+        Shard shard = invalid == Errors.NONE ? shardFor(groupId) : null;
+        if (invalid == Errors.NONE && shard == null) {
+            invalid = missingShardError();
+        }
+        if (invalid != Errors.NONE) {
+            return new FetchedOffsets(invalid, Map.of());
+        }
+        synchronized (shard.state()) {
+            ClassicGroup group = shard.state().group(groupId);
+            if (group != null && group.is(GroupState.DEAD)) {
+                return new FetchedOffsets(Errors.GROUP_ID_NOT_FOUND, Map.of());
+            }
+            Map<TopicPartition, CommittedOffset> committed = shard.state().offsets(groupId);
+            var result = new java.util.LinkedHashMap<TopicPartition, CommittedOffset>();
+            if (partitions == null) {
+                result.putAll(committed);
+            } else {
+                for (TopicPartition tp : partitions) {
+                    CommittedOffset offset = committed.get(tp);
+                    if (offset != null) {
+                        result.put(tp, offset);
+                    }
+                }
+            }
+            return new FetchedOffsets(Errors.NONE, result);
+        }
+    }
+
+    /** OffsetDelete: a group-level error, or one error per partition. */
+    public record DeletedOffsets(Errors error, Map<TopicPartition, Errors> partitions) {
+    }
+
+    public CompletableFuture<DeletedOffsets> deleteOffsets(String groupId, List<TopicPartition> partitions) {
+        var future = new CompletableFuture<DeletedOffsets>();
+        Errors invalid = validateGroupId(groupId);
+        Shard shard = invalid == Errors.NONE ? shardFor(groupId) : null;
+        if (invalid == Errors.NONE && shard == null) {
+            invalid = missingShardError();
+        }
+        if (invalid != Errors.NONE) {
+            future.complete(new DeletedOffsets(invalid, Map.of()));
+            return future;
+        }
+        synchronized (shard.state()) {
+            shard.offsets().delete(groupId, partitions, error -> future.complete(new DeletedOffsets(error, Map.of())),
+                    results -> future.complete(new DeletedOffsets(Errors.NONE, results)));
+        }
+        return future;
+    }
+
+    /** DeleteGroups: one error per group (NONE when deleted). */
+    public CompletableFuture<Map<String, Errors>> deleteGroups(List<String> groupIds) {
+        var results = new ConcurrentHashMap<String, Errors>();
+        var pending = new ArrayList<CompletableFuture<Void>>();
+        for (String groupId : groupIds) {
+            Errors invalid = validateGroupId(groupId);
+            Shard shard = invalid == Errors.NONE ? shardFor(groupId) : null;
+            if (invalid == Errors.NONE && shard == null) {
+                invalid = missingShardError();
+            }
+            if (invalid != Errors.NONE) {
+                results.put(groupId, invalid);
+                continue;
+            }
+            var done = new CompletableFuture<Void>();
+            pending.add(done);
+            synchronized (shard.state()) {
+                shard.offsets().deleteGroup(groupId, error -> {
+                    results.put(groupId, error);
+                    done.complete(null);
+                });
+            }
+        }
+        return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            var ordered = new java.util.LinkedHashMap<String, Errors>();
+            groupIds.forEach(id -> ordered.put(id, results.get(id)));
+            return ordered;
+        });
+    }
+
+    /** ListGroups, filtered by state (case-insensitive, KIP-518) and type (KIP-848) when the filters are given. */
+    public List<ListedGroup> listGroups(List<String> statesFilter, List<String> typesFilter) {
+        Set<String> states = statesFilter.stream().map(s -> s.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+        Set<String> types = typesFilter.stream().map(s -> s.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+        var listed = new ArrayList<ListedGroup>();
+        if (!types.isEmpty() && !types.contains(CLASSIC_TYPE)) {
+            return listed;
+        }
+        for (Shard shard : List.copyOf(shards.values())) {
+            if (shard(shard.state().partition()) == null) {
+                continue;
+            }
+            synchronized (shard.state()) {
+                for (ClassicGroup group : shard.state().groups()) {
+                    String state = group.state().kafkaName();
+                    if (states.isEmpty() || states.contains(state.toLowerCase(Locale.ROOT))) {
+                        listed.add(new ListedGroup().setGroupId(group.groupId())
+                                .setProtocolType(group.protocolType() == null ? "" : group.protocolType())
+                                .setGroupState(state).setGroupType(CLASSIC_TYPE));
+                    }
+                }
+            }
+        }
+        return listed;
+    }
+
+    /**
+     * DescribeGroups for one group. Members carry their metadata and assignment only while the group is Stable,
+     * as in Kafka; an unknown group is Dead, with GROUP_ID_NOT_FOUND when {@code notFoundIsError} (v6+).
+     */
+    public DescribedGroup describeGroup(String groupId, boolean notFoundIsError) {
+        Errors invalid = validateGroupId(groupId);
+        Shard shard = invalid == Errors.NONE ? shardFor(groupId) : null;
+        if (invalid == Errors.NONE && shard == null) {
+            invalid = missingShardError();
+        }
+        if (invalid != Errors.NONE) {
+            return new DescribedGroup().setGroupId(groupId).setErrorCode(invalid.code()).setGroupState("");
+        }
+        synchronized (shard.state()) {
+            ClassicGroup group = shard.state().group(groupId);
+            if (group == null || group.is(GroupState.DEAD)) {
+                var dead = new DescribedGroup().setGroupId(groupId).setGroupState(GroupState.DEAD.kafkaName())
+                        .setProtocolType("").setProtocolData("");
+                if (notFoundIsError) {
+                    dead.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
+                            .setErrorMessage("Group " + groupId + " not found.");
+                }
+                return dead;
+            }
+            boolean stable = group.is(GroupState.STABLE);
+            var described = new DescribedGroup().setGroupId(groupId).setGroupState(group.state().kafkaName())
+                    .setProtocolType(group.protocolType() == null ? "" : group.protocolType())
+                    .setProtocolData(stable && group.protocolName() != null ? group.protocolName() : "");
+            for (ClassicMember member : group.members()) {
+                described.members().add(new DescribedGroupMember().setMemberId(member.memberId())
+                        .setGroupInstanceId(member.groupInstanceId()).setClientId(member.clientId())
+                        .setClientHost(member.clientHost())
+                        .setMemberMetadata(stable ? member.metadata(group.protocolName()) : new byte[0])
+                        .setMemberAssignment(stable ? member.assignment() : new byte[0]));
+            }
+            return described;
+        }
+    }
+
+    private static Errors validateGroupId(String groupId) {
+        return groupId == null || groupId.isEmpty() ? Errors.INVALID_GROUP_ID : Errors.NONE;
+    }
+
+    /** Whether {@code topic} is the internal topic this coordinator writes to. */
+    public static boolean isOffsetsTopic(String topic) {
+        return Topic.GROUP_METADATA_TOPIC_NAME.equals(topic);
+    }
+}

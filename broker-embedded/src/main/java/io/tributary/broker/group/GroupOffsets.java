@@ -1,0 +1,217 @@
+package io.tributary.broker.group;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Committed offsets of one {@link GroupShard}'s groups: OffsetCommit, OffsetDelete, DeleteGroups and the expiry of
+ * offsets of empty groups ({@code offsets.retention.minutes}). Every method runs under the shard's lock.
+ */
+final class GroupOffsets {
+    private static final Logger log = LoggerFactory.getLogger(GroupOffsets.class);
+
+    private final GroupShard shard;
+    private final GroupConfig config;
+
+    GroupOffsets(GroupShard shard, GroupConfig config) {
+        this.shard = shard;
+        this.config = config;
+    }
+
+    /**
+     * Validates and stores a commit; {@code respond} gets one error per partition. A commit without a generation
+     * (-1: the admin client, or a consumer using assign()) is accepted only while the group has no members.
+     */
+    void commit(String groupId, String memberId, String groupInstanceId, int generation,
+                List<OffsetToCommit> toCommit, Consumer<Map<TopicPartition, Errors>> respond) {
+        ClassicGroup group = shard.group(groupId);
+        Errors invalid = Errors.NONE;
+        if (group == null) {
+            if (generation >= 0) {
+                invalid = Errors.ILLEGAL_GENERATION;
+            } else {
+                group = shard.getOrCreate(groupId);
+            }
+        }
+        if (invalid == Errors.NONE) {
+            invalid = validateCommit(group, memberId, groupInstanceId, generation);
+        }
+        var results = new LinkedHashMap<TopicPartition, Errors>();
+        var records = new ArrayList<CoordinatorLog.Entry>();
+        long nowMs = shard.nowMs();
+        for (OffsetToCommit offset : toCommit) {
+            if (invalid != Errors.NONE) {
+                results.put(offset.partition(), invalid);
+            } else if (offset.metadata() != null && offset.metadata().length() > config.offsetMetadataMaxBytes()) {
+                results.put(offset.partition(), Errors.OFFSET_METADATA_TOO_LARGE);
+            } else {
+                results.put(offset.partition(), Errors.NONE);
+                var committed = new CommittedOffset(offset.offset(), offset.leaderEpoch(),
+                        offset.metadata() == null ? "" : offset.metadata(), nowMs);
+                records.add(new CoordinatorLog.Entry(GroupRecords.offsetKey(groupId, offset.partition()),
+                        GroupRecords.offsetValue(committed)));
+            }
+        }
+        if (group != null && records.isEmpty()) {
+            shard.discardIfUnused(group);
+        }
+        shard.write(records, error -> {
+            if (error != Errors.NONE) {
+                Errors mapped = appendErrorForCommit(error);
+                results.replaceAll((tp, result) -> result == Errors.NONE ? mapped : result);
+            }
+            respond.accept(results);
+        });
+    }
+
+    private static Errors validateCommit(ClassicGroup group, String memberId, String groupInstanceId,
+                                         int generation) {
+        if (group.is(GroupState.DEAD)) {
+            return Errors.COORDINATOR_NOT_AVAILABLE;
+        }
+        if (generation < 0 && group.is(GroupState.EMPTY)) {
+            return Errors.NONE;
+        }
+        if (generation >= 0 || !memberId.isEmpty() || groupInstanceId != null) {
+            Errors invalid = ClassicGroupProtocol.validateMember(group, memberId, groupInstanceId);
+            if (invalid != Errors.NONE) {
+                return invalid;
+            }
+            if (generation != group.generation()) {
+                return Errors.ILLEGAL_GENERATION;
+            }
+        } else {
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        // The member has the new generation from JoinGroup but not yet its assignment: it must not commit for
+        // partitions it may be about to lose. Commits while PreparingRebalance are allowed (the revocation
+        // callback commits before rejoining).
+        return group.is(GroupState.COMPLETING_REBALANCE) ? Errors.REBALANCE_IN_PROGRESS : Errors.NONE;
+    }
+
+    /** Kafka's mapping of a failed offset write to the error the committer sees. */
+    private static Errors appendErrorForCommit(Errors appendError) {
+        return switch (appendError) {
+            case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_FETCH_SIZE -> Errors.INVALID_COMMIT_OFFSET_SIZE;
+            default -> ClassicGroupProtocol.appendErrorForGroup(appendError);
+        };
+    }
+
+    /**
+     * OffsetDelete: removes the group's offsets of {@code partitions}, except for topics a member of a non-empty
+     * group is subscribed to. Returns null with the group-level error in {@code groupError} when it fails whole.
+     */
+    void delete(String groupId, List<TopicPartition> partitions, Consumer<Errors> groupError,
+                Consumer<Map<TopicPartition, Errors>> respond) {
+        ClassicGroup group = shard.group(groupId);
+        if (group == null || group.is(GroupState.DEAD)) {
+            groupError.accept(Errors.GROUP_ID_NOT_FOUND);
+            return;
+        }
+        boolean active = !group.is(GroupState.EMPTY);
+        if (active && !ConsumerProtocol.PROTOCOL_TYPE.equals(group.protocolType())) {
+            groupError.accept(Errors.NON_EMPTY_GROUP);
+            return;
+        }
+        Set<String> subscribed = active ? subscribedTopics(group) : Set.of();
+        Map<TopicPartition, CommittedOffset> committed = shard.offsets(groupId);
+        var results = new LinkedHashMap<TopicPartition, Errors>();
+        var records = new ArrayList<CoordinatorLog.Entry>();
+        for (TopicPartition tp : partitions) {
+            if (subscribed.contains(tp.topic())) {
+                results.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
+            } else {
+                results.put(tp, Errors.NONE);
+                if (committed.containsKey(tp)) {
+                    records.add(new CoordinatorLog.Entry(GroupRecords.offsetKey(groupId, tp), null));
+                }
+            }
+        }
+        shard.write(records, error -> {
+            if (error != Errors.NONE) {
+                groupError.accept(ClassicGroupProtocol.appendErrorForGroup(error));
+            } else {
+                respond.accept(results);
+            }
+        });
+    }
+
+    /** The topics the members of a consumer group subscribe to, from their JoinGroup metadata. */
+    private static Set<String> subscribedTopics(ClassicGroup group) {
+        var topics = new java.util.HashSet<String>();
+        if (group.protocolName() == null) {
+            return topics;
+        }
+        for (ClassicMember member : group.members()) {
+            try {
+                topics.addAll(ConsumerProtocol.deserializeSubscription(
+                        java.nio.ByteBuffer.wrap(member.metadata(group.protocolName()))).topics());
+            } catch (RuntimeException e) {
+                log.warn("Group {}: member {} has unreadable subscription metadata: {}", group.groupId(),
+                        member.memberId(), e.toString());
+            }
+        }
+        return topics;
+    }
+
+    /** DeleteGroups for one group: only a group without members can be deleted, offsets and all. */
+    void deleteGroup(String groupId, Consumer<Errors> respond) {
+        ClassicGroup group = shard.group(groupId);
+        if (group == null || group.is(GroupState.DEAD)) {
+            respond.accept(Errors.GROUP_ID_NOT_FOUND);
+            return;
+        }
+        if (!group.is(GroupState.EMPTY)) {
+            respond.accept(Errors.NON_EMPTY_GROUP);
+            return;
+        }
+        shard.write(shard.groupTombstones(groupId),
+                error -> respond.accept(error == Errors.NONE ? Errors.NONE
+                        : ClassicGroupProtocol.appendErrorForGroup(error)));
+    }
+
+    /**
+     * Expires the offsets of empty groups older than the retention (counted from when the group became empty, or
+     * from the commit for groups that never had members), and deletes empty groups left with no offsets.
+     */
+    void expire() {
+        long nowMs = shard.nowMs();
+        var records = new ArrayList<CoordinatorLog.Entry>();
+        for (ClassicGroup group : List.copyOf(shard.groups())) {
+            if (!group.is(GroupState.EMPTY)) {
+                continue;
+            }
+            Map<TopicPartition, CommittedOffset> committed = shard.offsets(group.groupId());
+            int expired = 0;
+            for (var entry : committed.entrySet()) {
+                long baseMs = group.stateTimestampMs() >= 0 ? group.stateTimestampMs()
+                        : entry.getValue().commitTimestampMs();
+                if (nowMs - baseMs >= config.offsetsRetentionMs()) {
+                    records.add(new CoordinatorLog.Entry(GroupRecords.offsetKey(group.groupId(), entry.getKey()),
+                            null));
+                    expired++;
+                }
+            }
+            if (expired == committed.size() && !group.isPendingAny()) {
+                records.add(new CoordinatorLog.Entry(GroupRecords.groupKey(group.groupId()), null));
+            }
+            if (expired > 0) {
+                log.info("Group {}: {} committed offset(s) expired", group.groupId(), expired);
+            }
+        }
+        shard.write(records, error -> {
+            if (error != Errors.NONE) {
+                log.warn("__consumer_offsets-{}: cannot write expired offsets: {}", shard.partition(), error);
+            }
+        });
+    }
+}

@@ -1,0 +1,98 @@
+package io.tributary.broker.server;
+
+import io.tributary.broker.group.CoordinatorLog;
+import io.tributary.broker.log.LogOffsetMetadata;
+import io.tributary.broker.log.PartitionLog;
+import io.tributary.broker.metadata.Controller;
+import io.tributary.broker.metadata.TopicImage;
+import io.tributary.broker.replication.Partition;
+import io.tributary.broker.replication.ReplicaManager;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.Record;
+import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.Records;
+import org.apache.kafka.common.record.SimpleRecord;
+import org.apache.kafka.common.utils.Time;
+
+/**
+ * {@code __consumer_offsets} for the group coordinator: appends go through the replica manager like any produce
+ * (acks=all), loading reads the partition's log from its start.
+ */
+final class OffsetsTopicLog implements CoordinatorLog {
+    private static final int READ_CHUNK_BYTES = 1024 * 1024;
+
+    private final Controller controller;
+    private final ReplicaManager replicaManager;
+    private final Time time;
+
+    OffsetsTopicLog(Controller controller, ReplicaManager replicaManager, Time time) {
+        this.controller = controller;
+        this.replicaManager = replicaManager;
+        this.time = time;
+    }
+
+    private static TopicPartition topicPartition(int partition) {
+        return new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, partition);
+    }
+
+    @Override
+    public int partitionCount() {
+        TopicImage topic = controller.image().topic(Topic.GROUP_METADATA_TOPIC_NAME);
+        return topic == null ? -1 : topic.partitions().size();
+    }
+
+    @Override
+    public boolean isLeader(int partition) {
+        Partition hosted = replicaManager.partition(topicPartition(partition));
+        return hosted != null && hosted.isLeader();
+    }
+
+    @Override
+    public CompletableFuture<Errors> append(int partition, List<Entry> entries) {
+        long nowMs = time.milliseconds();
+        var records = new SimpleRecord[entries.size()];
+        for (int i = 0; i < records.length; i++) {
+            records[i] = new SimpleRecord(nowMs, entries.get(i).key(), entries.get(i).value());
+        }
+        TopicPartition tp = topicPartition(partition);
+        return replicaManager.appendRecords((short) -1, Map.of(tp, MemoryRecords.withRecords(Compression.NONE,
+                records))).thenApply(responses -> responses.get(tp).error);
+    }
+
+    @Override
+    public void read(int partition, Visitor visitor) {
+        Partition hosted = replicaManager.partition(topicPartition(partition));
+        if (hosted == null) {
+            return;
+        }
+        PartitionLog log = hosted.log();
+        LogOffsetMetadata end = log.logEndMetadata();
+        long offset = log.logStartOffset();
+        while (offset < end.offset()) {
+            Records chunk = log.read(offset, READ_CHUNK_BYTES, end, true);
+            if (chunk.sizeInBytes() == 0) {
+                break;
+            }
+            for (RecordBatch batch : chunk.batches()) {
+                if (batch.lastOffset() < offset) {
+                    continue;
+                }
+                if (!batch.isControlBatch()) {
+                    for (Record record : batch) {
+                        if (record.offset() >= offset && record.hasKey()) {
+                            visitor.accept(record.key(), record.hasValue() ? record.value() : null);
+                        }
+                    }
+                }
+                offset = batch.lastOffset() + 1;
+            }
+        }
+    }
+}
