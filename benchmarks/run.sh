@@ -29,7 +29,7 @@
 #   PARTITIONS=6           partitions of the throughput topics (the latency topic has 1)
 #   CASES="throughput group restart"  what runs after startup and the idle RSS sample (always measured):
 #            throughput = the nine tests below, group = the three group_* tests, restart = the kill -9 phase;
-#            e.g. CASES=group for the consumer-group case alone (~1.5 min per round at the defaults)
+#            e.g. CASES=group for the consumer-group case alone (~2-3 min per round at the defaults)
 #   TESTS=(the tests of CASES)  explicit list of tests, overrides what CASES selects (restart still follows CASES):
 #          produce_100B_acks1 produce_100B_acksall produce_1KiB_acks1 produce_1KiB_acksall consume_100B
 #          consume_1KiB consume_100B_assign consume_1KiB_assign e2e_100B_acks1
