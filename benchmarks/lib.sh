@@ -11,7 +11,8 @@ REPO_ROOT="$(cd "$BENCH_SCRIPTS/.." && pwd)"
 BENCH_DIR="${BENCH_DIR:-${TMPDIR:-/tmp}/tributary-bench}"
 KAFKA_VERSION="${KAFKA_VERSION:-4.3.1}"
 KAFKA_DIR="$BENCH_DIR/kafka-$KAFKA_VERSION"
-PROBE_DIR="$BENCH_DIR/probe-classes"
+# keyed by the probes' sources, so checkouts with different probes can share BENCH_DIR (even at the same time)
+PROBE_DIR="$BENCH_DIR/probe-classes-$(cat "$BENCH_SCRIPTS"/probe/*.java | cksum | cut -d' ' -f1)"
 TRIBUTARY_JAR="${TRIBUTARY_JAR:-$REPO_ROOT/broker-embedded/target/tributary-broker.jar}"
 case "$TRIBUTARY_JAR" in /*) ;; *) TRIBUTARY_JAR="$REPO_ROOT/$TRIBUTARY_JAR" ;; esac
 

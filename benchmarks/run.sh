@@ -11,6 +11,9 @@
 #   TESTS      Kafka's stock perf tools (ProducerPerformance, ConsumerPerformance, EndToEndLatency) and a
 #              group-less consumer of ours, one after the other for each target; the broker's CPU time
 #              (utime+stime from /proc/<pid>/stat) is sampled around every test
+#   group      (tests group_*) consumer-group rebalance times of GROUP_MEMBERS members over GROUP_PARTITIONS
+#              partitions (benchmarks/probe/GroupRebalance, classic protocol, range and cooperative-sticky), and
+#              ConsumerPerformance with --group over GROUP_PARTITIONS partitions
 #   restart    RESTART_RECORDS more records written, broker killed with SIGKILL, relaunched on the same
 #              data -> first record consumed; also checks how many records survived
 # then stops both. The report (median, min..max over the rounds, ratio Tributary/Kafka and which is better)
@@ -24,10 +27,26 @@
 #   RESTART_RECORDS=3000000  100 B records written just before the kill -9 (on top of the tests' records)
 #   WARMUP_RECORDS=500000  unmeasured 100 B acks=1 records per target and round before the tests (0: none)
 #   PARTITIONS=6           partitions of the throughput topics (the latency topic has 1)
-#   TESTS="produce_100B_acks1 produce_100B_acksall produce_1KiB_acks1 produce_1KiB_acksall consume_100B
-#          consume_1KiB consume_100B_assign consume_1KiB_assign e2e_100B_acks1"
+#   CASES="throughput group restart"  what runs after startup and the idle RSS sample (always measured):
+#            throughput = the nine tests below, group = the three group_* tests, restart = the kill -9 phase;
+#            e.g. CASES=group for the consumer-group case alone (~2-3 min per round at the defaults)
+#   TESTS=(the tests of CASES)  explicit list of tests, overrides what CASES selects (restart still follows CASES):
+#          produce_100B_acks1 produce_100B_acksall produce_1KiB_acks1 produce_1KiB_acksall consume_100B
+#          consume_1KiB consume_100B_assign consume_1KiB_assign e2e_100B_acks1
+#          group_rebalance_range group_rebalance_coop group_consume_100B
 #            consume_* read the topic of the matching produce_*_acks1 test (written first if it is not in TESTS);
-#            consume_*_assign use benchmarks/probe/AssignedConsumer (no consumer group) instead of the stock tool
+#            consume_*_assign use benchmarks/probe/AssignedConsumer (no consumer group) instead of the stock tool;
+#            group_consume_100B reads RECORDS 100 B records from a GROUP_PARTITIONS topic with ConsumerPerformance
+#            (--group), group_rebalance_* run benchmarks/probe/GroupRebalance with the range / cooperative-sticky
+#            assignor on an empty GROUP_PARTITIONS topic
+#   GROUP_MEMBERS=4 GROUP_PARTITIONS=12  members of the rebalance probe's group (N), partitions of the group
+#                          tests' topics (M >= N)
+#   GROUP_CYCLES=3         leave + join cycles per probe run (the round's figure is the median over them)
+#   GROUP_HEARTBEAT_MS=500 the members' heartbeat.interval.ms (client default 3000): the members still polling
+#                          learn of a rebalance from a heartbeat, so this bounds the wait the broker has no part in
+#   GROUP_POLL_MS=100      the members' poll() timeout;  GROUP_SETTLE_MS=1000  quiet time checked after each settle
+#   GROUP_TIMEOUT_S=60     longest wait for one settle;  GROUP_CLIENT_PROPS  extra consumer properties of the
+#                          rebalance probe, "name=value name=value" (same for both brokers)
 #   TARGETS="kafka tributary"  which brokers (ratios need both)
 #   KAFKA_PORT=19092 KAFKA_CONTROLLER_PORT=19093 TRIBUTARY_PORT=19192   (127.0.0.1 only; must be free, and
 #                          should lie below the ephemeral range, /proc/sys/net/ipv4/ip_local_port_range: a port in
@@ -57,7 +76,26 @@ E2E_RECORDS="${E2E_RECORDS:-10000}"
 RESTART_RECORDS="${RESTART_RECORDS:-3000000}"
 WARMUP_RECORDS="${WARMUP_RECORDS:-500000}"
 PARTITIONS="${PARTITIONS:-6}"
-TESTS="${TESTS:-produce_100B_acks1 produce_100B_acksall produce_1KiB_acks1 produce_1KiB_acksall consume_100B consume_1KiB consume_100B_assign consume_1KiB_assign e2e_100B_acks1}"
+CASES="${CASES:-throughput group restart}"
+THROUGHPUT_TESTS="produce_100B_acks1 produce_100B_acksall produce_1KiB_acks1 produce_1KiB_acksall consume_100B consume_1KiB consume_100B_assign consume_1KiB_assign e2e_100B_acks1"
+GROUP_TESTS="group_rebalance_range group_rebalance_coop group_consume_100B"
+CASE_TESTS=""; RESTART_PHASE=0
+for c in $CASES; do
+  case "$c" in
+    throughput) CASE_TESTS="$CASE_TESTS $THROUGHPUT_TESTS" ;;
+    group) CASE_TESTS="$CASE_TESTS $GROUP_TESTS" ;;
+    restart) RESTART_PHASE=1 ;;
+    *) fail "unknown case '$c' (throughput, group, restart)" ;;
+  esac
+done
+TESTS="${TESTS:-${CASE_TESTS# }}"
+GROUP_MEMBERS="${GROUP_MEMBERS:-4}"
+GROUP_PARTITIONS="${GROUP_PARTITIONS:-12}"
+GROUP_CYCLES="${GROUP_CYCLES:-5}"
+GROUP_HEARTBEAT_MS="${GROUP_HEARTBEAT_MS:-100}"
+GROUP_POLL_MS="${GROUP_POLL_MS:-100}"
+GROUP_SETTLE_MS="${GROUP_SETTLE_MS:-500}"
+GROUP_TIMEOUT_S="${GROUP_TIMEOUT_S:-60}"
 TARGETS="${TARGETS:-kafka tributary}"
 TRIBUTARY_LAUNCH="${TRIBUTARY_LAUNCH:-launcher}"
 KAFKA_PORT="${KAFKA_PORT:-19092}"
@@ -74,15 +112,18 @@ WORK="${WORK:-$BENCH_DIR/runs/$RUN_ID}"
 RESULTS_FILE="${RESULTS_FILE:-$BENCH_SCRIPTS/results/$RUN_ID.txt}"
 MARK="-Dtributary.bench.run=$RUN_ID" # on every JVM we launch: cleanup only signals pids that still carry it
 
-for v in RUNS RECORDS RECORDS_1KIB E2E_RECORDS RESTART_RECORDS WARMUP_RECORDS PARTITIONS TEST_TIMEOUT_S; do
+for v in RUNS RECORDS RECORDS_1KIB E2E_RECORDS RESTART_RECORDS WARMUP_RECORDS PARTITIONS TEST_TIMEOUT_S \
+    GROUP_MEMBERS GROUP_PARTITIONS GROUP_CYCLES GROUP_HEARTBEAT_MS GROUP_POLL_MS GROUP_SETTLE_MS GROUP_TIMEOUT_S; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || fail "$v must be a number, not '${!v}'"
 done
 [ "$RUNS" -ge 1 ] || fail "RUNS must be >= 1"
+[ "$GROUP_MEMBERS" -ge 2 ] && [ "$GROUP_PARTITIONS" -ge "$GROUP_MEMBERS" ] && [ "$GROUP_CYCLES" -ge 1 ] \
+  || fail "need GROUP_MEMBERS >= 2, GROUP_PARTITIONS >= GROUP_MEMBERS and GROUP_CYCLES >= 1"
 for t in $TARGETS; do case "$t" in kafka|tributary) ;; *) fail "unknown target '$t' (kafka, tributary)" ;; esac; done
 for t in $TESTS; do
   case "$t" in
     produce_100B_acks1|produce_100B_acksall|produce_1KiB_acks1|produce_1KiB_acksall|consume_100B|consume_1KiB|\
-    consume_100B_assign|consume_1KiB_assign|e2e_100B_acks1) ;;
+    consume_100B_assign|consume_1KiB_assign|e2e_100B_acks1|group_rebalance_range|group_rebalance_coop|group_consume_100B) ;;
     *) fail "unknown test '$t'" ;;
   esac
 done
@@ -325,29 +366,33 @@ test_produce() { # test records size acks
 }
 
 SRC_TOPIC=""
-consume_source() { # size -> SRC_TOPIC: a topic holding the test's records of that size (written now if needed)
-  local size="$1" n topic
-  if [ -z "${TOPIC_FOR["$CUR $size"]:-}" ]; then
+consume_source() { # size partitions -> SRC_TOPIC: a topic holding the test's records of that size (written now if needed)
+  local size="$1" parts="$2" n topic key
+  key="$CUR $size"; [ "$parts" = "$PARTITIONS" ] || key="$key p$parts"
+  if [ -z "${TOPIC_FOR["$key"]:-}" ]; then
     [ "$size" = 100 ] && n="$RECORDS" || n="$RECORDS_1KIB"
-    topic="bench-fill-$size-r$ROUND"
-    say "  (writing $n records of $size B to read back, not measured)"
-    create_topic "$topic" "$PARTITIONS" && producer_perf "$WORK/raw/$CUR-fill-$size-r$ROUND.log" "$topic" "$n" "$size" 1 \
-      && TOPIC_FOR["$CUR $size"]="$topic" || true
+    topic="bench-fill-$size-p$parts-r$ROUND"
+    say "  (writing $n records of $size B to $parts partitions to read back, not measured)"
+    create_topic "$topic" "$parts" && producer_perf "$WORK/raw/$CUR-fill-$size-p$parts-r$ROUND.log" "$topic" "$n" "$size" 1 \
+      && [ "$(parse_producer "$WORK/raw/$CUR-fill-$size-p$parts-r$ROUND.log" | sed -E 's/^records=([0-9]+).*/\1/')" = "$n" ] \
+      && TOPIC_FOR["$key"]="$topic" || true
   fi
-  SRC_TOPIC="${TOPIC_FOR["$CUR $size"]:-}"
+  SRC_TOPIC="${TOPIC_FOR["$key"]:-}"
 }
 
-test_consume() { # test records size stock|assign
-  local name="$1" n="$2" size="$3" kind="$4" topic out rc=0 cpu line m
-  consume_source "$size"; topic="$SRC_TOPIC"
-  [ -n "$topic" ] || { failure "$name" "no topic with $size B records to read (its producer test failed)"; record "$name" error; return; }
+test_consume() { # test records size stock|group|assign [partitions]
+  local name="$1" n="$2" size="$3" kind="$4" parts="${5:-$PARTITIONS}" topic out rc=0 cpu line m extra=()
+  consume_source "$size" "$parts"; topic="$SRC_TOPIC"
+  # group = stock, stating the (default) classic protocol, so both brokers surely see the same client settings
+  if [ "$kind" = group ]; then extra=(--command-property group.protocol=classic); kind=stock; fi
+  [ -n "$topic" ] || { failure "$name" "no topic with $size B records in $parts partitions to read (its producer test failed)"; record "$name" error; return; }
   out="$WORK/raw/$CUR-$name-r$ROUND.log"
   sample_begin
   if [ "$kind" = stock ]; then
     bounded "$TEST_TIMEOUT_S" "$out" "$JAVA" $TOOL_HEAP $JVM_PERF_FLAGS "$MARK" \
       -Dlog4j2.configurationFile="$KAFKA_DIR/config/tools-log4j2.xml" -cp "$(kafka_classpath)" \
       org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$(bootstrap_of "$CUR")" --topic "$topic" \
-      --num-records "$n" --group "bench-$name-$CUR-r$ROUND" --timeout 30000 || rc=$?
+      --num-records "$n" --group "bench-$name-$CUR-r$ROUND" --timeout 30000 "${extra[@]+"${extra[@]}"}" || rc=$?
   else
     bounded "$TEST_TIMEOUT_S" "$out" "$JAVA" $TOOL_HEAP $JVM_PERF_FLAGS "$MARK" \
       -Dlog4j2.configurationFile="$KAFKA_DIR/config/tools-log4j2.xml" -cp "$PROBE_DIR:$(kafka_classpath)" \
@@ -396,6 +441,32 @@ test_e2e() { # test
   fi
 }
 
+# The rebalance probe on an empty GROUP_PARTITIONS topic: form, then GROUP_CYCLES x (oldest member leaves, a new
+# one joins); the figures are medians over the cycles. The broker's CPU over the whole probe run is kept per round.
+test_group_rebalance() { # test assignor
+  local name="$1" assignor="$2" topic out rc=0 cpu m w
+  topic="bench-$name-r$ROUND"; out="$WORK/raw/$CUR-$name-r$ROUND.log"
+  create_topic "$topic" "$GROUP_PARTITIONS" || { failure "$name" "topic creation failed: $(tool_error "$WORK/raw/create-$CUR-$topic.log")"; record "$name" error; return; }
+  sample_begin
+  # shellcheck disable=SC2086
+  bounded "$TEST_TIMEOUT_S" "$out" "$JAVA" $TOOL_HEAP $JVM_PERF_FLAGS "$MARK" \
+    -Dlog4j2.configurationFile="$KAFKA_DIR/config/tools-log4j2.xml" -cp "$PROBE_DIR:$(kafka_classpath)" \
+    GroupRebalance "$(bootstrap_of "$CUR")" "$topic" "bench-$name-$CUR-r$ROUND" "$GROUP_MEMBERS" "$GROUP_PARTITIONS" \
+    "$assignor" "$GROUP_CYCLES" "$GROUP_POLL_MS" "$GROUP_SETTLE_MS" "$GROUP_TIMEOUT_S" \
+    heartbeat.interval.ms="$GROUP_HEARTBEAT_MS" ${GROUP_CLIENT_PROPS:-} || rc=$?
+  cpu="$(sample_end 0 | sed -E 's/ cpu_s_per_mrec=[^ ]+//')"
+  m="$(sed -nE 's/^result (.*)$/\1/p' "$out")"
+  if [ -n "$m" ] && [ "$rc" = 0 ]; then
+    record "$name" ok "$m $cpu"
+    w="$(grep -E '^warning' "$out" | head -2 | tr '\n' ' ' || true)"
+    [ -z "$w" ] || failure "$name" "(figures kept) ${w:0:400} (raw: $out)"
+  else
+    [ "$rc" = 124 ] && failure "$name" "timed out after ${TEST_TIMEOUT_S}s; thread dump: $(dump_broker "$name")"
+    [ "$rc" != 124 ] && failure "$name" "exit $rc: $(tool_error "$out") (raw: $out)"
+    record "$name" error "$cpu"
+  fi
+}
+
 run_test() {
   case "$1" in
     produce_100B_acks1)   test_produce "$1" "$RECORDS" 100 1 ;;
@@ -407,6 +478,9 @@ run_test() {
     consume_100B_assign)  test_consume "$1" "$RECORDS" 100 assign ;;
     consume_1KiB_assign)  test_consume "$1" "$RECORDS_1KIB" 1024 assign ;;
     e2e_100B_acks1)       test_e2e "$1" ;;
+    group_rebalance_range) test_group_rebalance "$1" range ;;
+    group_rebalance_coop) test_group_rebalance "$1" cooperative-sticky ;;
+    group_consume_100B)   test_consume "$1" "$RECORDS" 100 group "$GROUP_PARTITIONS" ;;
   esac
 }
 
@@ -512,24 +586,32 @@ for ((ROUND = 1; ROUND <= RUNS; ROUND++)); do
     m="$(rss_line load)" && record rss_load ok "$m" || record rss_load error
   done
   for CUR in "${order[@]}"; do
-    if [ "${UP[$CUR]}" = 1 ] && alive "${PID[$CUR]}"; then say " $CUR: restart after kill -9"; phase_restart; fi
+    if [ "$RESTART_PHASE" = 1 ] && [ "${UP[$CUR]}" = 1 ] && alive "${PID[$CUR]}"; then say " $CUR: restart after kill -9"; phase_restart; fi
   done
   for CUR in "${order[@]}"; do stop_pid "${PID[$CUR]}"; UP[$CUR]=0; done
   if [ "$KEEP_DATA" != 1 ] || [ "$ROUND" -lt "$RUNS" ]; then for CUR in "${order[@]}"; do rm -rf "$WORK/$CUR/data"; done; fi
 done
 
 # ---- report ----------------------------------------------------------------------------------------------
+initial_delay() { # target -> the broker's group.initial.rebalance.delay.ms as configured (the last line wins)
+  local f="$WORK/$1/server.properties"; [ "$1" = kafka ] || f="$WORK/$1/broker.properties"
+  { grep -E '^group\.initial\.rebalance\.delay\.ms=' "$f" 2>/dev/null || echo "=not run"; } | tail -1 | cut -d= -f2
+}
 LOAD1="$(cut -d' ' -f1-3 /proc/loadavg)"
 {
   echo "# Tributary vs Apache Kafka $KAFKA_VERSION — benchmarks/run.sh, run $RUN_ID"
   echo "#   started $START_TS; tributary commit $GIT_REV; jar $TRIBUTARY_JAR (built $(date -r "$TRIBUTARY_JAR" '+%Y-%m-%d %H:%M:%S'))"
   echo "#   java: $("$JAVA" -version 2>&1 | head -1); broker JVM flags: $BROKER_HEAP $JVM_PERF_FLAGS"
   echo "#   machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM; load average at start $LOAD0, at end $LOAD1"
-  echo "#   RUNS=$RUNS RECORDS=$RECORDS RECORDS_1KIB=$RECORDS_1KIB E2E_RECORDS=$E2E_RECORDS RESTART_RECORDS=$RESTART_RECORDS WARMUP_RECORDS=$WARMUP_RECORDS PARTITIONS=$PARTITIONS"
+  echo "#   RUNS=$RUNS RECORDS=$RECORDS RECORDS_1KIB=$RECORDS_1KIB E2E_RECORDS=$E2E_RECORDS RESTART_RECORDS=$RESTART_RECORDS WARMUP_RECORDS=$WARMUP_RECORDS PARTITIONS=$PARTITIONS CASES=\"$CASES\""
+  if [[ " $TESTS " == *" group_"* ]]; then
+    echo "#   group tests: GROUP_MEMBERS=$GROUP_MEMBERS GROUP_PARTITIONS=$GROUP_PARTITIONS GROUP_CYCLES=$GROUP_CYCLES; classic protocol; members: heartbeat.interval.ms=$GROUP_HEARTBEAT_MS, poll($GROUP_POLL_MS ms), auto commit off${GROUP_CLIENT_PROPS:+, $GROUP_CLIENT_PROPS}; group.initial.rebalance.delay.ms: kafka $(initial_delay kafka), tributary $(initial_delay tributary)"
+  fi
   echo "#   cells: median [min..max] over the rounds; ratio = tributary / kafka of the medians; 'better' says which"
   echo "#   direction wins for that metric; '~' = within 5% (not a significance test: see benchmarks/README.md)"
   echo
-  awk -v targets="$TARGETS" -f "$BENCH_SCRIPTS/report.awk" "$RUNS_LOG"
+  awk -v targets="$TARGETS" -v group_members="$GROUP_MEMBERS" -v group_partitions="$GROUP_PARTITIONS" \
+    -f "$BENCH_SCRIPTS/report.awk" "$RUNS_LOG"
   echo
   if [ ${#ERRORS[@]} -gt 0 ]; then
     echo "## Failures and warnings"

@@ -3,7 +3,8 @@
 #   1. Apache Kafka $KAFKA_VERSION (server, storage tool, perf tools, log4j2) resolved from Maven Central with
 #      the project's Maven wrapper into $BENCH_DIR/kafka-$KAFKA_VERSION/libs
 #   2. log4j2 configs for the Kafka broker and the tools
-#   3. the probes in benchmarks/probe/ (first-record timer, group-less consumer) compiled against those client jars
+#   3. the probes in benchmarks/probe/ (first-record timer, group-less consumer, group rebalance timer) compiled
+#      against those client jars into $PROBE_DIR (one folder per version of the probes' sources)
 #   4. our broker jar ($TRIBUTARY_JAR), built with ./mvnw -DskipTests package if it is missing
 #      into the folder the jar path names (TRIBUTARY_JAR=broker-embedded/target-x/tributary-broker.jar builds with
 #      -Dbuild.dir.name=target-x, so parallel builds do not clash; BUILD_DIR_NAME overrides)
@@ -94,12 +95,14 @@ cat > "$KAFKA_DIR/config/tools-log4j2.xml" <<'EOF'
 EOF
 
 # --- 3. probes ----------------------------------------------------------------------------------
+# PROBE_DIR's name carries a checksum of the sources (lib.sh): a changed probe compiles into a new folder.
 stamp="$PROBE_DIR/.compiled"
-if [ ! -f "$stamp" ] || [ -n "$(find "$BENCH_SCRIPTS/probe" -name '*.java' -newer "$stamp")" ]; then
-  say "compiling the probes (benchmarks/probe/*.java)"
-  rm -rf "$PROBE_DIR" && mkdir -p "$PROBE_DIR"
-  "$JDK_BIN/javac" -Xlint:all -Werror --release 17 -cp "$(kafka_classpath)" -d "$PROBE_DIR" "$BENCH_SCRIPTS"/probe/*.java
-  touch "$stamp"
+if [ ! -f "$stamp" ]; then
+  say "compiling the probes (benchmarks/probe/*.java) into $PROBE_DIR"
+  rm -rf "$PROBE_DIR.partial" && mkdir -p "$PROBE_DIR.partial"
+  "$JDK_BIN/javac" -Xlint:all -Werror --release 17 -cp "$(kafka_classpath)" -d "$PROBE_DIR.partial" "$BENCH_SCRIPTS"/probe/*.java
+  touch "$PROBE_DIR.partial/.compiled"
+  rm -rf "$PROBE_DIR" && mv "$PROBE_DIR.partial" "$PROBE_DIR"
 fi
 
 # --- 4. our broker -------------------------------------------------------------------------------
