@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
@@ -121,7 +122,14 @@ final class GroupShard {
             then.accept(Errors.NONE);
             return;
         }
-        coordinatorLog.append(partition, records).whenComplete((error, failure) -> {
+        CompletableFuture<Errors> appended;
+        try {
+            appended = coordinatorLog.append(partition, records);
+        } catch (RuntimeException e) {
+            log.error("__consumer_offsets-{}: append failed", partition, e);
+            appended = CompletableFuture.completedFuture(Errors.UNKNOWN_SERVER_ERROR);
+        }
+        appended.whenComplete((error, failure) -> {
             synchronized (this) {
                 Errors result = failure != null ? Errors.forException(failure) : error;
                 if (result == Errors.NONE) {
