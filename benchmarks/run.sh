@@ -600,7 +600,7 @@ initial_delay() { # target -> the broker's group.initial.rebalance.delay.ms as c
 LOAD1="$(cut -d' ' -f1-3 /proc/loadavg)"
 {
   echo "# Tributary vs Apache Kafka $KAFKA_VERSION — benchmarks/run.sh, run $RUN_ID"
-  echo "#   started $START_TS; tributary commit $GIT_REV; jar $TRIBUTARY_JAR (built $(date -r "$TRIBUTARY_JAR" '+%Y-%m-%d %H:%M:%S'))"
+  echo "#   started $START_TS; tributary commit $GIT_REV; jar ${TRIBUTARY_JAR#"$REPO_ROOT/"} (built $(date -r "$TRIBUTARY_JAR" '+%Y-%m-%d %H:%M:%S'))"
   echo "#   java: $("$JAVA" -version 2>&1 | head -1); broker JVM flags: $BROKER_HEAP $JVM_PERF_FLAGS"
   echo "#   machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM; load average at start $LOAD0, at end $LOAD1"
   echo "#   RUNS=$RUNS RECORDS=$RECORDS RECORDS_1KIB=$RECORDS_1KIB E2E_RECORDS=$E2E_RECORDS RESTART_RECORDS=$RESTART_RECORDS WARMUP_RECORDS=$WARMUP_RECORDS PARTITIONS=$PARTITIONS CASES=\"$CASES\""
