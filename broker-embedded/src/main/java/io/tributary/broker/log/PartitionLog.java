@@ -127,54 +127,8 @@ public final class PartitionLog implements AutoCloseable {
 
     private void load(long checkpointedRecoveryPoint, long checkpointedLogStart, long nowMs,
                       Consumer<RecordBatch> batchVisitor) throws IOException {
-        SwapRecovery.run(topicPartition, dir, config, nowMs);
-        var baseOffsets = new ArrayList<Long>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                String name = file.getFileName().toString();
-                if (name.endsWith(".log")) {
-                    baseOffsets.add(Long.parseLong(name.substring(0, name.length() - 4)));
-                }
-            }
-        }
-        baseOffsets.sort(Long::compare);
-        long nextOffset = -1;
-        boolean truncatedTail = false;
-        for (long baseOffset : baseOffsets) {
-            LogSegment segment = LogSegment.open(dir, baseOffset, config, nowMs);
-            if (truncatedTail) {
-                log.warn("{}: deleting segment {} after a torn write in an earlier segment", topicPartition, baseOffset);
-                segment.delete();
-                continue;
-            }
-            Long nextBase = baseOffsets.stream().filter(b -> b > baseOffset).findFirst().orElse(null);
-            // Long.MAX_VALUE means the directory was shut down cleanly: every segment, the active one too, is
-            // flushed and its indexes were written, so nothing needs a CRC scan.
-            boolean cleanShutdown = checkpointedRecoveryPoint == Long.MAX_VALUE;
-            boolean belowRecoveryPoint = nextBase != null && nextBase <= checkpointedRecoveryPoint;
-            long segmentNext;
-            if ((belowRecoveryPoint || cleanShutdown) && segment.loadIndexes()) {
-                segmentNext = nextBase != null ? nextBase : segment.readNextOffset();
-                for (FileChannelRecordBatch batch : segment.records().batches()) {
-                    batchVisitor.accept(batch);
-                }
-            } else {
-                int sizeBefore = segment.sizeInBytes();
-                segmentNext = segment.recover(baseOffset, batchVisitor);
-                if (segment.sizeInBytes() < sizeBefore) {
-                    log.warn("{}: recovery truncated segment {} from {} to {} bytes (torn or corrupt tail)",
-                            topicPartition, baseOffset, sizeBefore, segment.sizeInBytes());
-                    truncatedTail = true;
-                }
-            }
-            segments.put(baseOffset, segment);
-            nextOffset = segmentNext >= 0 ? segmentNext : Math.max(nextOffset, baseOffset);
-        }
-        if (segments.isEmpty()) {
-            long base = Math.max(0, checkpointedLogStart);
-            segments.put(base, LogSegment.open(dir, base, config, nowMs));
-            nextOffset = base;
-        }
+        long nextOffset = LogLoader.load(topicPartition, dir, config, checkpointedRecoveryPoint, checkpointedLogStart,
+                nowMs, batchVisitor, segments);
         LogSegment active = segments.lastEntry().getValue();
         logEnd = new LogOffsetMetadata(nextOffset, active.baseOffset(), active.sizeInBytes());
         logStartOffset = Math.max(segments.firstKey(), Math.min(checkpointedLogStart, nextOffset));
