@@ -13,13 +13,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.internals.Topic;
-import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.FindCoordinatorRequest;
 import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
+import org.apache.kafka.common.requests.FindCoordinatorRequest;
 import org.apache.kafka.common.requests.FindCoordinatorResponse;
 import org.apache.kafka.common.requests.RequestContext;
 import org.slf4j.Logger;
@@ -115,7 +116,7 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
     }
 
     private static FindCoordinatorResponse respond(short version, List<String> keys,
-                                                   java.util.function.Function<String, Coordinator> locate) {
+                                                   Function<String, Coordinator> locate) {
         if (version < 4) {
             Coordinator answer = locate.apply(keys.get(0));
             return new FindCoordinatorResponse(new FindCoordinatorResponseData().setErrorCode(answer.errorCode())

@@ -1,6 +1,7 @@
 package io.tributary.broker.group;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -224,7 +225,7 @@ public final class GroupCoordinator {
         if (invalid != Errors.NONE) {
             Errors error = invalid;
             future.complete(offsets.stream().collect(Collectors.toMap(OffsetToCommit::partition, o -> error,
-                    (a, b) -> a, java.util.LinkedHashMap::new)));
+                    (a, b) -> a, LinkedHashMap::new)));
             return future;
         }
         synchronized (shard.state()) {
@@ -254,7 +255,7 @@ public final class GroupCoordinator {
                 return new FetchedOffsets(Errors.GROUP_ID_NOT_FOUND, Map.of());
             }
             Map<TopicPartition, CommittedOffset> committed = shard.state().offsets(groupId);
-            var result = new java.util.LinkedHashMap<TopicPartition, CommittedOffset>();
+            var result = new LinkedHashMap<TopicPartition, CommittedOffset>();
             if (partitions == null) {
                 result.putAll(committed);
             } else {
@@ -311,7 +312,7 @@ public final class GroupCoordinator {
             }
         }
         return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
-            var ordered = new java.util.LinkedHashMap<String, Errors>();
+            var ordered = new LinkedHashMap<String, Errors>();
             groupIds.forEach(id -> ordered.put(id, results.get(id)));
             return ordered;
         });

@@ -1,6 +1,8 @@
 package io.tributary.broker.group;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,7 +110,8 @@ final class GroupOffsets {
 
     /**
      * OffsetDelete: removes the group's offsets of {@code partitions}, except for topics a member of a non-empty
-     * group is subscribed to. Returns null with the group-level error in {@code groupError} when it fails whole.
+     * group is subscribed to. {@code respond} gets one error per partition, or {@code groupError} one error for the
+     * whole request.
      */
     void delete(String groupId, List<TopicPartition> partitions, Consumer<Errors> groupError,
                 Consumer<Map<TopicPartition, Errors>> respond) {
@@ -147,14 +150,14 @@ final class GroupOffsets {
 
     /** The topics the members of a consumer group subscribe to, from their JoinGroup metadata. */
     private static Set<String> subscribedTopics(ClassicGroup group) {
-        var topics = new java.util.HashSet<String>();
+        var topics = new HashSet<String>();
         if (group.protocolName() == null) {
             return topics;
         }
         for (ClassicMember member : group.members()) {
             try {
                 topics.addAll(ConsumerProtocol.deserializeSubscription(
-                        java.nio.ByteBuffer.wrap(member.metadata(group.protocolName()))).topics());
+                        ByteBuffer.wrap(member.metadata(group.protocolName()))).topics());
             } catch (RuntimeException e) {
                 log.warn("Group {}: member {} has unreadable subscription metadata: {}", group.groupId(),
                         member.memberId(), e.toString());

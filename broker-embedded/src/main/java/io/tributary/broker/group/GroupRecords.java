@@ -7,6 +7,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.types.ArrayOf;
 import org.apache.kafka.common.protocol.types.Field;
 import org.apache.kafka.common.protocol.types.Schema;
+import org.apache.kafka.common.protocol.types.SchemaException;
 import org.apache.kafka.common.protocol.types.Struct;
 import org.apache.kafka.common.protocol.types.Type;
 
@@ -112,7 +113,7 @@ public final class GroupRecords {
      * Decodes a record of {@code __consumer_offsets}; null for key versions this broker does not read (Kafka's
      * newer group types), which loading skips as Kafka skips unknown record types.
      *
-     * @throws org.apache.kafka.common.protocol.types.SchemaException for a malformed key or value
+     * @throws SchemaException for a malformed key or value
      */
     public static GroupRecord parse(ByteBuffer key, ByteBuffer value) {
         short keyVersion = key.getShort();
@@ -129,23 +130,13 @@ public final class GroupRecords {
     }
 
     private static CommittedOffset parseOffset(ByteBuffer value) {
-        short version = value.getShort();
-        if (version != OFFSET_VALUE_VERSION) {
-            throw new org.apache.kafka.common.protocol.types.SchemaException(
-                    "Unsupported offset commit value version " + version);
-        }
-        Struct v = OFFSET_VALUE_V3.read(value);
+        Struct v = read(value, OFFSET_VALUE_VERSION, OFFSET_VALUE_V3, "offset commit");
         return new CommittedOffset(v.getLong("offset"), v.getInt("leader_epoch"), v.getString("metadata"),
                 v.getLong("commit_timestamp"));
     }
 
     private static StoredGroup parseGroup(ByteBuffer value) {
-        short version = value.getShort();
-        if (version != GROUP_VALUE_VERSION) {
-            throw new org.apache.kafka.common.protocol.types.SchemaException(
-                    "Unsupported group metadata value version " + version);
-        }
-        Struct v = GROUP_VALUE_V3.read(value);
+        Struct v = read(value, GROUP_VALUE_VERSION, GROUP_VALUE_V3, "group metadata");
         var members = new ArrayList<StoredMember>();
         for (Object element : v.getArray("members")) {
             Struct m = (Struct) element;
@@ -156,6 +147,15 @@ public final class GroupRecords {
         }
         return new StoredGroup(v.getString("protocol_type"), v.getInt("generation"), v.getString("protocol"),
                 v.getString("leader"), v.getLong("current_state_timestamp"), members);
+    }
+
+    /** Reads a value written at {@code version}, the only value version this broker writes and reads. */
+    private static Struct read(ByteBuffer value, short version, Schema schema, String what) {
+        short found = value.getShort();
+        if (found != version) {
+            throw new SchemaException("Unsupported " + what + " value version " + found);
+        }
+        return schema.read(value);
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

@@ -3,6 +3,7 @@ package io.tributary.broker.group;
 import io.tributary.broker.group.GroupRecords.GroupMetadata;
 import io.tributary.broker.group.GroupRecords.GroupRecord;
 import io.tributary.broker.group.GroupRecords.OffsetCommit;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -68,7 +69,7 @@ final class GroupShard {
             GroupRecord record;
             try {
                 record = GroupRecords.parse(key, value);
-            } catch (SchemaException | java.nio.BufferUnderflowException e) {
+            } catch (SchemaException | BufferUnderflowException e) {
                 log.warn("__consumer_offsets-{}: skipping an unreadable record: {}", partition, e.toString());
                 return;
             }

@@ -5,11 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
@@ -65,11 +65,11 @@ public final class PartitionLog implements AutoCloseable {
     /** The offset the cleaner stays below: the replica's high watermark; see {@link #updateHighWatermark}. */
     private volatile long highWatermark = Long.MAX_VALUE;
     /**
-     * Per producer id, the last offset of its newest batch, guarded by {@code lock}. The cleaner keeps that batch
-     * (emptied if need be) so the producer's sequence and epoch survive compaction and a restart rebuilds the same
-     * idempotence state, as Kafka's cleaner does from its producer state.
+     * Per producer id, the last offset of its newest batch, from whoever owns the producer state (the partition);
+     * the cleaner keeps that batch, emptied if need be, so the producer's sequence and epoch survive compaction and
+     * a restart rebuilds the same idempotence state, as Kafka's cleaner does from its producer state.
      */
-    private final Map<Long, Long> lastOffsetOfProducer = new HashMap<>();
+    private volatile Supplier<Map<Long, Long>> producerLastOffsets = Map::of;
 
     /**
      * Runs file work off the append path: deleting a segment's files after {@code file.delete.delay.ms} (so
@@ -115,10 +115,7 @@ public final class PartitionLog implements AutoCloseable {
             Files.createDirectories(dir);
             var partitionLog = new PartitionLog(topicPartition, dir, config,
                     new LeaderEpochCache(dir.resolve(EPOCH_CHECKPOINT)), background, nowMs);
-            partitionLog.load(recoveryPoint, logStartOffset, nowMs, batch -> {
-                partitionLog.trackProducer(batch);
-                batchVisitor.accept(batch);
-            });
+            partitionLog.load(recoveryPoint, logStartOffset, nowMs, batchVisitor);
             return partitionLog;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot open the log of " + topicPartition + " in " + dir, e);
@@ -197,7 +194,6 @@ public final class PartitionLog implements AutoCloseable {
                 long lastOffset = nextOffset + (batch.lastOffset() - batch.baseOffset());
                 batch.setLastOffset(lastOffset);
                 batch.setPartitionLeaderEpoch(leaderEpoch);
-                trackProducer(batch);
                 if (logAppendTime) {
                     batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, nowMs);
                 }
@@ -207,14 +203,6 @@ public final class PartitionLog implements AutoCloseable {
             appendAssigned(records, firstOffset, nextOffset - 1, maxTimestamp, summary.recordCount(), leaderEpoch, nowMs);
             return new LogAppendInfo(firstOffset, nextOffset - 1, logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP,
                     logStartOffset);
-        }
-    }
-
-    private void trackProducer(RecordBatch batch) {
-        if (batch.hasProducerId()) {
-            synchronized (lock) {
-                lastOffsetOfProducer.put(batch.producerId(), batch.lastOffset());
-            }
         }
     }
 
@@ -464,8 +452,6 @@ public final class PartitionLog implements AutoCloseable {
         logStartOffset = Math.max(logStartOffset, segments.firstKey());
         recoveryPoint = Math.max(recoveryPoint, logStartOffset);
         epochs.truncateFromStart(logStartOffset);
-        long start = logStartOffset;
-        lastOffsetOfProducer.values().removeIf(lastOffset -> lastOffset < start);
         deleteLater(oldest);
     }
 
@@ -556,11 +542,17 @@ public final class PartitionLog implements AutoCloseable {
         return new ArrayList<>(segments.subMap(first == null ? Long.MIN_VALUE : first, true, to, false).values());
     }
 
-    /** A snapshot of {@link #lastOffsetOfProducer}. */
+    /**
+     * Where the cleaner learns each idempotent producer's newest batch: a snapshot, per producer id, of that batch's
+     * last offset. Set by the owner of the producer state; none by default.
+     */
+    public void producerLastOffsets(Supplier<Map<Long, Long>> snapshot) {
+        this.producerLastOffsets = snapshot;
+    }
+
+    /** Each idempotent producer's newest batch: producer id to its last offset. */
     Map<Long, Long> lastOffsetsOfProducers() {
-        synchronized (lock) {
-            return new HashMap<>(lastOffsetOfProducer);
-        }
+        return producerLastOffsets.get();
     }
 
     /** Removes everything at or after {@code offset} (a follower diverging from its leader). */

@@ -51,6 +51,11 @@ public final class Partition {
         this.log = log;
         this.producers = producers;
         this.highWatermark = LogOffsetMetadata.unknown(log.logStartOffset());
+        log.producerLastOffsets(() -> {
+            synchronized (appendLock) {
+                return producers.lastOffsets();
+            }
+        });
     }
 
     public TopicPartition topicPartition() {

@@ -93,6 +93,18 @@ public final class ProducerStateTable {
                 batch.lastOffset(), batch.maxTimestamp()));
     }
 
+    /** Per producer id, the last offset of its newest appended batch (what the log cleaner must keep). */
+    public Map<Long, Long> lastOffsets() {
+        var lastOffsets = new HashMap<Long, Long>();
+        producers.forEach((id, entry) -> {
+            BatchMetadata last = entry.batches.peekLast();
+            if (last != null) {
+                lastOffsets.put(id, last.lastOffset());
+            }
+        });
+        return lastOffsets;
+    }
+
     /** Forgets everything (the log was truncated; the caller rebuilds from what is left). */
     public void clear() {
         producers.clear();

@@ -280,6 +280,8 @@ class LogCleanerTest {
         put(log, "a", "2", T);                                                                  // 1
         put(log, "b", "1", T);                                                                  // 2
         put(log, "c", "1", T);                                                                  // 3 active
+        // What the partition's producer state reports: the producer's newest batch ends at offset 0.
+        log.producerLastOffsets(() -> Map.of(producerId, 0L));
 
         assertThat(cleaner().cleanOnce()).isTrue();
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
@@ -35,6 +36,14 @@ class ProducerStateTableTest {
             table.update(batch);
         }
         return duplicate;
+    }
+
+    @Test
+    void lastOffsetsNameEachProducersNewestBatch() {
+        table.update(batch(PID, (short) 0, 0, 0, 3));
+        table.update(batch(PID, (short) 0, 3, 10, 2));
+        table.update(batch(PID + 1, (short) 0, 0, 5, 1));
+        assertThat(table.lastOffsets()).containsOnly(Map.entry(PID, 11L), Map.entry(PID + 1, 5L));
     }
 
     @Test
