@@ -8,8 +8,11 @@ import io.tributary.broker.metadata.Controller;
 import io.tributary.broker.metadata.TopicControl;
 import io.tributary.broker.replication.ReplicaManager;
 import io.tributary.broker.txn.ProducerIdAllocator;
+import io.tributary.broker.txn.TransactionCoordinator;
+import io.tributary.broker.txn.TransactionMarkers;
 import java.util.function.Function;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
@@ -26,17 +29,27 @@ public final class BrokerApis {
                         ProducerIdAllocator producerIds, boolean autoCreateTopicsEnable, int fetchMaxBytes,
                         int maxFetchSessions, Function<String, ConfigDef.Type> brokerConfigType,
                         GroupCoordinator groupCoordinator, short offsetsTopicReplicationFactor,
-                        int offsetsTopicSegmentBytes) {
+                        int offsetsTopicSegmentBytes, TransactionCoordinator transactionCoordinator,
+                        TransactionMarkers transactionMarkers, short transactionStateReplicationFactor,
+                        int transactionStateSegmentBytes) {
     }
 
     public static ApiRouter router(Parts parts) {
         var router = new ApiRouter();
         var alterConfigs = new AlterConfigsHandlers(parts.controller(), parts.configControl());
         GroupCoordinator groups = parts.groupCoordinator();
+        TransactionCoordinator transactions = parts.transactionCoordinator();
+        var offsetsTopic = new FindCoordinatorHandler.InternalTopic(Topic.GROUP_METADATA_TOPIC_NAME,
+                groups.config().offsetsTopicNumPartitions(), parts.offsetsTopicReplicationFactor(),
+                parts.offsetsTopicSegmentBytes(), "producer", groups::partitionFor, groups::loadHostedPartitions);
+        var transactionStateTopic = new FindCoordinatorHandler.InternalTopic(Topic.TRANSACTION_STATE_TOPIC_NAME,
+                transactions.config().stateLogNumPartitions(), parts.transactionStateReplicationFactor(),
+                parts.transactionStateSegmentBytes(), "producer", transactions::partitionFor,
+                transactions::loadHostedPartitions);
         router.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(router))
                 .register(ApiKeys.METADATA, new MetadataHandler(parts.controller(), parts.topicControl(), parts.node(),
                         parts.autoCreateTopicsEnable()))
-                .register(ApiKeys.PRODUCE, new ProduceHandler(parts.controller(), parts.replicaManager()))
+                .register(ApiKeys.PRODUCE, new ProduceHandler(parts.controller(), parts.replicaManager(), transactions))
                 .register(ApiKeys.FETCH, new FetchHandler(parts.controller(), parts.replicaManager(),
                         new FetchSessions(parts.maxFetchSessions()), parts.fetchMaxBytes()))
                 .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(parts.replicaManager()))
@@ -53,10 +66,9 @@ public final class BrokerApis {
                 .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(parts.node()))
                 .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(parts.replicaManager()))
                 .register(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(parts.logManager()))
-                .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(parts.producerIds()))
+                .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(parts.producerIds(), transactions))
                 .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(parts.controller(),
-                        parts.topicControl(), parts.node(), groups, parts.offsetsTopicReplicationFactor(),
-                        parts.offsetsTopicSegmentBytes()))
+                        parts.topicControl(), parts.node(), offsetsTopic, transactionStateTopic))
                 .register(ApiKeys.JOIN_GROUP, new JoinGroupHandler(groups))
                 .register(ApiKeys.SYNC_GROUP, new SyncGroupHandler(groups))
                 .register(ApiKeys.HEARTBEAT, new HeartbeatHandler(groups))
@@ -66,7 +78,14 @@ public final class BrokerApis {
                 .register(ApiKeys.OFFSET_DELETE, new OffsetDeleteHandler(parts.controller(), groups))
                 .register(ApiKeys.LIST_GROUPS, new ListGroupsHandler(groups))
                 .register(ApiKeys.DESCRIBE_GROUPS, new DescribeGroupsHandler(groups))
-                .register(ApiKeys.DELETE_GROUPS, new DeleteGroupsHandler(groups));
+                .register(ApiKeys.DELETE_GROUPS, new DeleteGroupsHandler(groups))
+                .register(ApiKeys.ADD_PARTITIONS_TO_TXN, new AddPartitionsToTxnHandler(parts.controller(), transactions))
+                .register(ApiKeys.ADD_OFFSETS_TO_TXN, new AddOffsetsToTxnHandler(transactions, groups))
+                .register(ApiKeys.END_TXN, new EndTxnHandler(transactions))
+                .register(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(parts.transactionMarkers()))
+                .register(ApiKeys.DESCRIBE_TRANSACTIONS, new DescribeTransactionsHandler(transactions))
+                .register(ApiKeys.LIST_TRANSACTIONS, new ListTransactionsHandler(transactions))
+                .register(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(parts.replicaManager()));
         return router;
     }
 }

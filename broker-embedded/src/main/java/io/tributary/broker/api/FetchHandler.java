@@ -7,6 +7,7 @@ import io.tributary.broker.replication.FetchParams;
 import io.tributary.broker.replication.FetchPartition;
 import io.tributary.broker.replication.FetchResult;
 import io.tributary.broker.replication.ReplicaManager;
+import io.tributary.broker.txn.AbortedTransactions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,11 +86,24 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                         .setHighWatermark(result.highWatermark())
                         .setLastStableOffset(result.lastStableOffset())
                         .setLogStartOffset(result.logStartOffset())
-                        .setAbortedTransactions(null)
+                        .setAbortedTransactions(abortedTransactions(result))
                         .setRecords(result.records() == null ? MemoryRecords.EMPTY : result.records());
                 data.put(usesTopicIds ? tip : new TopicIdPartition(Uuid.ZERO_UUID, tip.topicPartition()), partitionData);
             }
             return FetchResponse.of(Errors.NONE, 0, session.responseSessionId(), data, List.of());
         });
+    }
+
+    /** KIP-98: what a read_committed consumer must skip in the records; null under read_uncommitted. */
+    private static List<FetchResponseData.AbortedTransaction> abortedTransactions(FetchResult result) {
+        if (result.abortedTransactions() == null) {
+            return null;
+        }
+        var aborted = new ArrayList<FetchResponseData.AbortedTransaction>(result.abortedTransactions().size());
+        for (AbortedTransactions.AbortedTxn txn : result.abortedTransactions()) {
+            aborted.add(new FetchResponseData.AbortedTransaction().setProducerId(txn.producerId())
+                    .setFirstOffset(txn.firstOffset()));
+        }
+        return aborted;
     }
 }

@@ -1,6 +1,5 @@
 package io.tributary.broker.api;
 
-import io.tributary.broker.group.GroupCoordinator;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.metadata.Controller;
 import io.tributary.broker.metadata.MetadataImage;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
@@ -27,9 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * FindCoordinator: the node leading the group's partition of {@code __consumer_offsets}. The first group lookup
- * creates that topic (compacted, {@code offsets.topic.num.partitions} partitions) as Kafka does. Transaction
- * keys are answered with this node. Batched keys (v4+) get one answer each.
+ * FindCoordinator: the node leading the key's partition of {@code __consumer_offsets} (groups) or
+ * {@code __transaction_state} (transactional ids). The first lookup of each kind creates its topic (compacted,
+ * {@code offsets.topic.num.partitions} or {@code transaction.state.log.num.partitions} partitions) as Kafka does.
+ * Batched keys (v4+) get one answer each.
  */
 final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest> {
     private static final Logger log = LoggerFactory.getLogger(FindCoordinatorHandler.class);
@@ -37,19 +38,27 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
     private final Controller controller;
     private final TopicControl topicControl;
     private final LocalNode node;
-    private final GroupCoordinator groupCoordinator;
-    private final short offsetsTopicReplicationFactor;
-    private final int offsetsTopicSegmentBytes;
+    private final InternalTopic offsets;
+    private final InternalTopic transactionState;
 
-    FindCoordinatorHandler(Controller controller, TopicControl topicControl, LocalNode node,
-                           GroupCoordinator groupCoordinator, short offsetsTopicReplicationFactor,
-                           int offsetsTopicSegmentBytes) {
+    /**
+     * A coordinator's compacted topic: how it is created, which partition coordinates a key, and what to do once it
+     * exists (load the new partitions).
+     */
+    record InternalTopic(String name, int partitions, short replicationFactor, int segmentBytes,
+                         String compressionType, ToIntFunction<String> partitionFor, Runnable onCreated) {
+        int partitionFor(String key) {
+            return partitionFor.applyAsInt(key);
+        }
+    }
+
+    FindCoordinatorHandler(Controller controller, TopicControl topicControl, LocalNode node, InternalTopic offsets,
+                           InternalTopic transactionState) {
         this.controller = controller;
         this.topicControl = topicControl;
         this.node = node;
-        this.groupCoordinator = groupCoordinator;
-        this.offsetsTopicReplicationFactor = offsetsTopicReplicationFactor;
-        this.offsetsTopicSegmentBytes = offsetsTopicSegmentBytes;
+        this.offsets = offsets;
+        this.transactionState = transactionState;
     }
 
     @Override
@@ -66,51 +75,45 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
         if (type != CoordinatorType.GROUP && type != CoordinatorType.TRANSACTION) {
             return CompletableFuture.completedFuture(respond(version, keys, key -> error(key, Errors.INVALID_REQUEST)));
         }
-        if (type == CoordinatorType.TRANSACTION) {
-            return CompletableFuture.completedFuture(respond(version, keys, key -> key == null || key.isEmpty()
-                    ? error(key, Errors.INVALID_REQUEST) : found(key, node.endpoint())));
-        }
-        return ensureOffsetsTopic().thenApply(created -> respond(version, keys, key -> locateGroup(key, created)));
+        InternalTopic internal = type == CoordinatorType.TRANSACTION ? transactionState : offsets;
+        return ensure(internal).thenApply(created -> respond(version, keys, key -> locate(internal, key, created)));
     }
 
-    private Coordinator locateGroup(String key, Errors topicError) {
+    private Coordinator locate(InternalTopic internal, String key, Errors topicError) {
         if (key == null || key.isEmpty()) {
             return error(key, Errors.INVALID_REQUEST);
         }
         if (topicError != Errors.NONE) {
             return error(key, topicError);
         }
-        TopicImage topic = controller.image().topic(Topic.GROUP_METADATA_TOPIC_NAME);
-        PartitionRegistration partition = topic == null ? null
-                : topic.partitions().get(groupCoordinator.partitionFor(key));
+        TopicImage topic = controller.image().topic(internal.name());
+        PartitionRegistration partition = topic == null ? null : topic.partitions().get(internal.partitionFor(key));
         if (partition == null || partition.leader() != node.nodeId()) {
             return error(key, Errors.COORDINATOR_NOT_AVAILABLE);
         }
         return found(key, node.endpoint());
     }
 
-    /** Creates {@code __consumer_offsets} on first use; completes with NONE or COORDINATOR_NOT_AVAILABLE. */
-    private CompletableFuture<Errors> ensureOffsetsTopic() {
+    /** Creates the coordinator's topic on first use; completes with NONE or COORDINATOR_NOT_AVAILABLE. */
+    private CompletableFuture<Errors> ensure(InternalTopic internal) {
         MetadataImage image = controller.image();
-        if (image.topic(Topic.GROUP_METADATA_TOPIC_NAME) != null) {
+        if (image.topic(internal.name()) != null) {
             return CompletableFuture.completedFuture(Errors.NONE);
         }
-        var topic = new NewTopic(Topic.GROUP_METADATA_TOPIC_NAME, groupCoordinator.config().offsetsTopicNumPartitions(),
-                offsetsTopicReplicationFactor, Map.of(), Map.of(
-                        LogConfig.CLEANUP_POLICY, "compact",
-                        LogConfig.SEGMENT_BYTES, Integer.toString(offsetsTopicSegmentBytes),
-                        LogConfig.COMPRESSION_TYPE, "producer"));
+        var topic = new NewTopic(internal.name(), internal.partitions(), internal.replicationFactor(), Map.of(),
+                Map.of(LogConfig.CLEANUP_POLICY, "compact",
+                        LogConfig.SEGMENT_BYTES, Integer.toString(internal.segmentBytes()),
+                        LogConfig.COMPRESSION_TYPE, internal.compressionType()));
         return controller.write(current -> topicControl.createTopics(current, List.of(topic), false))
                 .thenApply(results -> {
                     for (TopicResult result : results) {
                         if (result.error().isFailure() && result.error().error() != Errors.TOPIC_ALREADY_EXISTS) {
-                            log.warn("Cannot create {}: {}", Topic.GROUP_METADATA_TOPIC_NAME, result.error());
+                            log.warn("Cannot create {}: {}", internal.name(), result.error());
                             return Errors.COORDINATOR_NOT_AVAILABLE;
                         }
                     }
-                    log.info("Created {} with {} partitions", Topic.GROUP_METADATA_TOPIC_NAME,
-                            topic.numPartitions());
-                    groupCoordinator.loadHostedPartitions();
+                    log.info("Created {} with {} partitions", internal.name(), topic.numPartitions());
+                    internal.onCreated().run();
                     return Errors.NONE;
                 });
     }

@@ -1,7 +1,9 @@
 package io.tributary.broker.api;
 
 import io.tributary.broker.txn.ProducerIdAllocator;
+import io.tributary.broker.txn.TransactionCoordinator;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
@@ -9,32 +11,33 @@ import org.apache.kafka.common.requests.InitProducerIdResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 /**
- * InitProducerId for idempotent producers (no transactional id): a fresh producer id at epoch 0. An idempotent
- * producer that asks to bump its epoch (KIP-360, after an error) also gets a fresh id. Transactional producers
- * need the transaction coordinator and get COORDINATOR_NOT_AVAILABLE until it exists.
+ * InitProducerId. Without a transactional id (an idempotent producer): a fresh producer id at epoch 0; one that
+ * asks to bump its epoch (KIP-360, after an error) also gets a fresh id. With a transactional id: the
+ * {@link TransactionCoordinator} bumps the id's epoch, fencing older instances.
  */
 final class InitProducerIdHandler implements ApiHandler<InitProducerIdRequest> {
     private final ProducerIdAllocator allocator;
+    private final TransactionCoordinator transactions;
 
-    InitProducerIdHandler(ProducerIdAllocator allocator) {
+    InitProducerIdHandler(ProducerIdAllocator allocator, TransactionCoordinator transactions) {
         this.allocator = allocator;
+        this.transactions = transactions;
     }
 
     @Override
     public CompletableFuture<InitProducerIdResponse> handle(RequestContext context, InitProducerIdRequest request) {
-        if (request.data().transactionalId() != null) {
-            return CompletableFuture.completedFuture(new InitProducerIdResponse(new InitProducerIdResponseData()
-                    .setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setProducerId(-1).setProducerEpoch((short) -1)));
+        InitProducerIdRequestData data = request.data();
+        if (data.transactionalId() != null) {
+            return transactions.initProducerId(data.transactionalId(), data.transactionTimeoutMs(), data.producerId(),
+                    data.producerEpoch()).thenApply(result -> response(result.error(), result.producerId(),
+                    result.producerEpoch()));
         }
-        return allocator.nextProducerId().handle((id, error) -> {
-            var data = new InitProducerIdResponseData();
-            if (error != null) {
-                data.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setProducerId(-1)
-                        .setProducerEpoch((short) -1);
-            } else {
-                data.setErrorCode(Errors.NONE.code()).setProducerId(id).setProducerEpoch((short) 0);
-            }
-            return new InitProducerIdResponse(data);
-        });
+        return allocator.nextProducerId().handle((id, error) -> error != null
+                ? response(Errors.COORDINATOR_NOT_AVAILABLE, -1, (short) -1) : response(Errors.NONE, id, (short) 0));
+    }
+
+    private static InitProducerIdResponse response(Errors error, long producerId, short epoch) {
+        return new InitProducerIdResponse(new InitProducerIdResponseData().setErrorCode(error.code())
+                .setProducerId(producerId).setProducerEpoch(epoch));
     }
 }

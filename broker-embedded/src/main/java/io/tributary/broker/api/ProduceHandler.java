@@ -4,6 +4,8 @@ import io.tributary.broker.metadata.Controller;
 import io.tributary.broker.metadata.MetadataImage;
 import io.tributary.broker.metadata.TopicImage;
 import io.tributary.broker.replication.ReplicaManager;
+import io.tributary.broker.txn.TransactionCoordinator;
+import io.tributary.broker.txn.TransactionVerifier;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,15 +24,19 @@ import org.apache.kafka.common.requests.RequestContext;
 
 /**
  * Produce: resolves topics (by name, or by id from v13), appends each partition's batches through the
- * {@link ReplicaManager} and answers per partition. acks=0 gets no response at all, as in Kafka.
+ * {@link ReplicaManager} and answers per partition. acks=0 gets no response at all, as in Kafka. A producer's first
+ * transactional batch in a partition is verified with its transaction coordinator (KIP-890) under the request's
+ * transactional id.
  */
 final class ProduceHandler implements ApiHandler<ProduceRequest> {
     private final Controller controller;
     private final ReplicaManager replicaManager;
+    private final TransactionCoordinator transactions;
 
-    ProduceHandler(Controller controller, ReplicaManager replicaManager) {
+    ProduceHandler(Controller controller, ReplicaManager replicaManager, TransactionCoordinator transactions) {
         this.controller = controller;
         this.replicaManager = replicaManager;
+        this.transactions = transactions;
     }
 
     @Override
@@ -66,7 +72,10 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 }
             }
         }
-        return replicaManager.appendRecords(acks, toAppend).thenApply(appended -> {
+        String transactionalId = request.transactionalId();
+        TransactionVerifier verifier = (producerId, epoch, tp) -> transactions.verify(transactionalId, producerId,
+                epoch, tp);
+        return replicaManager.appendRecords(acks, toAppend, verifier).thenApply(appended -> {
             appended.forEach((tp, response) -> responses.put(ids.get(tp), response));
             if (acks == 0) {
                 for (var entry : responses.entrySet()) {

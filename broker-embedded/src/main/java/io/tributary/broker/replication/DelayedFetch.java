@@ -8,12 +8,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * A fetch that did not yet have {@code fetch.min.bytes} to return. It completes when, counting from the position
- * each partition's fetch offset had when it was parked, the bytes below the high watermark reach the minimum, or
+ * each partition's fetch offset had when it was parked, the bytes below the high watermark (the last stable offset
+ * under read_committed) reach the minimum, or
  * when a partition's situation changes (segment rolled, leadership lost, log truncated), or on timeout. On
  * completion it reads again and answers.
  */
@@ -60,7 +62,8 @@ final class DelayedFetch {
                 return;
             }
             LogOffsetMetadata start = entry.getValue();
-            LogOffsetMetadata end = partition.highWatermarkMetadata();
+            LogOffsetMetadata end = params.isolation() == IsolationLevel.READ_COMMITTED
+                    ? partition.lastStableOffsetMetadata() : partition.highWatermarkMetadata();
             if (end.offset() < start.offset()) {
                 forceComplete();
                 return;

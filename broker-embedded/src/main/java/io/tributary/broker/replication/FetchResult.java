@@ -1,13 +1,18 @@
 package io.tributary.broker.replication;
 
+import io.tributary.broker.txn.AbortedTransactions.AbortedTxn;
+import java.util.List;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Records;
 
-/** What a fetch returns for one partition: the records (a zero-copy file slice) or an error, plus offsets. */
+/**
+ * What a fetch returns for one partition: the records (a zero-copy file slice) or an error, plus offsets. A
+ * read_committed fetch also carries the aborted transactions its records overlap; null under read_uncommitted.
+ */
 public record FetchResult(Errors error, long highWatermark, long lastStableOffset, long logStartOffset,
-                          Records records) {
+                          Records records, List<AbortedTxn> abortedTransactions) {
     public static FetchResult error(Errors error) {
-        return new FetchResult(error, -1, -1, -1, MemoryRecords.EMPTY);
+        return new FetchResult(error, -1, -1, -1, MemoryRecords.EMPTY, null);
     }
 }

@@ -7,14 +7,22 @@ import io.tributary.broker.log.LogOffsetMetadata;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.log.RecordBatchValidator;
 import io.tributary.broker.metadata.PartitionRegistration;
+import io.tributary.broker.txn.AbortedTransactions;
 import io.tributary.broker.txn.ProducerStateTable;
+import io.tributary.broker.txn.TransactionVerifier;
 import java.util.HashSet;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.UnknownLeaderEpochException;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.ControlRecordType;
+import org.apache.kafka.common.record.EndTransactionMarker;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
 import org.apache.kafka.common.record.RecordBatch;
@@ -22,17 +30,21 @@ import org.apache.kafka.common.record.Records;
 import org.apache.kafka.common.record.TimestampType;
 
 /**
- * One partition replica on this node: its log, its role ({@link PartitionState}), leader epoch, high watermark
- * and idempotent-producer state.
+ * One partition replica on this node: its log, its role ({@link PartitionState}), leader epoch, high watermark,
+ * last stable offset and producer state.
  *
  * <p>The high watermark is the offset below which every in-sync replica has the data; reads for consumers stop
  * there. With an ISR of just this node (a single-node cluster) it follows the log end after every append, through
- * the same {@link #maybeIncrementHighWatermark} a replicated partition uses.
+ * the same {@link #maybeIncrementHighWatermark} a replicated partition uses. The last stable offset (KIP-98) is the
+ * high watermark, or the first offset of the oldest open transaction when that is lower: {@code read_committed}
+ * consumers read below it, together with the partition's aborted transactions.
  *
  * <p>Thread-safety: {@code appendLock} serializes producer-state checks with the log append so a duplicate check
- * and the append it guards are atomic. Role, epoch and high watermark are volatile and published after change.
+ * and the append it guards are atomic; transaction markers go through it too. Role, epoch, high watermark and last
+ * stable offset are volatile and published after change.
  */
 public final class Partition {
+    private static final int LOAD_CHUNK_BYTES = 1024 * 1024;
     private final TopicPartition topicPartition;
     private final Uuid topicId;
     private final int localBrokerId;
@@ -41,6 +53,7 @@ public final class Partition {
     private final Object appendLock = new Object();
     private volatile PartitionState state = new PartitionState.Offline(-1);
     private volatile LogOffsetMetadata highWatermark;
+    private volatile LogOffsetMetadata lastStableOffset;
 
     /** @param producers the producer state already rebuilt from every batch of {@code log} */
     Partition(TopicPartition topicPartition, Uuid topicId, int localBrokerId, PartitionLog log,
@@ -51,6 +64,7 @@ public final class Partition {
         this.log = log;
         this.producers = producers;
         this.highWatermark = LogOffsetMetadata.unknown(log.logStartOffset());
+        this.lastStableOffset = highWatermark;
         log.producerLastOffsets(() -> {
             synchronized (appendLock) {
                 return producers.lastOffsets();
@@ -90,9 +104,13 @@ public final class Partition {
         return highWatermark;
     }
 
-    /** Last stable offset: the high watermark until transactions keep it lower. */
+    /** Last stable offset: the high watermark, or the first offset of the oldest open transaction if lower. */
     public long lastStableOffset() {
-        return highWatermark.offset();
+        return lastStableOffset.offset();
+    }
+
+    public LogOffsetMetadata lastStableOffsetMetadata() {
+        return lastStableOffset;
     }
 
     public long logStartOffset() {
@@ -121,9 +139,12 @@ public final class Partition {
 
     /**
      * Validates and appends a producer's batches as leader. A retried batch of an idempotent producer that is
-     * already in the log is not appended again: its original offsets are returned.
+     * already in the log is not appended again: its original offsets are returned. A transactional batch that would
+     * open the producer's transaction here is first checked with {@code verifier} (KIP-890), under the append lock
+     * so no marker can slip in between; a null verifier trusts the writer (the coordinators' own appends).
      */
-    public LogAppendInfo appendRecordsToLeader(MemoryRecords records, short requiredAcks, long nowMs) {
+    public LogAppendInfo appendRecordsToLeader(MemoryRecords records, short requiredAcks, long nowMs,
+                                               TransactionVerifier verifier) {
         LogConfig config = log.config();
         RecordBatchValidator.Summary summary = RecordBatchValidator.validate(records, config, nowMs);
         records = BatchRecompressor.toTopicCompression(records, config);
@@ -138,6 +159,14 @@ public final class Partition {
             if (summary.batchCount() == 1) {
                 RecordBatch batch = records.firstBatch();
                 ProducerStateTable.BatchMetadata duplicate = producers.check(batch);
+                if (duplicate == null && batch.isTransactional() && verifier != null
+                        && !producers.inTransaction(batch.producerId())) {
+                    Errors verified = verifier.verify(batch.producerId(), batch.producerEpoch(), topicPartition);
+                    if (verified != Errors.NONE) {
+                        throw verified.exception("Producer " + batch.producerId() + " at epoch "
+                                + batch.producerEpoch() + " has no open transaction with " + topicPartition);
+                    }
+                }
                 if (duplicate != null) {
                     // Under LogAppendTime the batch's timestamp is the append time the first answer carried.
                     long logAppendTime = config.messageTimestampType() == TimestampType.LOG_APPEND_TIME
@@ -147,7 +176,7 @@ public final class Partition {
                 }
             } else {
                 for (MutableRecordBatch batch : records.batches()) {
-                    if (batch.hasProducerId()) {
+                    if (batch.hasProducerId() || batch.isTransactional()) {
                         throw new org.apache.kafka.common.InvalidRecordException(
                                 "Idempotent producers send one batch per partition per request");
                     }
@@ -163,6 +192,29 @@ public final class Partition {
     }
 
     /**
+     * Appends the COMMIT or ABORT marker that ends a producer's transaction here (WriteTxnMarkers), closing it in
+     * the producer state: an abort joins the aborted transactions, and the last stable offset moves up.
+     */
+    public LogAppendInfo appendTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
+                                         long nowMs) {
+        synchronized (appendLock) {
+            if (!(state instanceof PartitionState.Leader leader)) {
+                throw new NotLeaderOrFollowerException("This broker is not the leader of " + topicPartition);
+            }
+            producers.checkMarker(producerId, producerEpoch, coordinatorEpoch);
+            var marker = new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
+                    coordinatorEpoch);
+            MemoryRecords records = MemoryRecords.withEndTransactionMarker(0L, nowMs, leader.leaderEpoch(), producerId,
+                    producerEpoch, marker);
+            var summary = new RecordBatchValidator.Summary(1, 1, nowMs, records.sizeInBytes());
+            LogAppendInfo info = log.appendAsLeader(records, summary, leader.leaderEpoch(), nowMs);
+            producers.update(records.firstBatch());
+            maybeIncrementHighWatermark();
+            return info;
+        }
+    }
+
+    /**
      * Moves the high watermark to the smallest log end among in-sync replicas. This node alone in the ISR means
      * the log end.
      */
@@ -171,9 +223,28 @@ public final class Partition {
         if (state instanceof PartitionState.Leader leader && leader.isr().equals(java.util.Set.of(localBrokerId))) {
             if (end.offset() >= highWatermark.offset()) {
                 highWatermark = end;
-                log.updateHighWatermark(end.offset());
             }
         }
+        updateLastStableOffset();
+    }
+
+    /**
+     * Recomputes the last stable offset after the high watermark or the open transactions changed; the cleaner
+     * never compacts at or above it (Kafka's rule: an open transaction's records may still be aborted).
+     */
+    private void updateLastStableOffset() {
+        LogOffsetMetadata hw = highWatermark;
+        long firstUnstable = producers.firstUnstableOffset();
+        LogOffsetMetadata stable;
+        if (firstUnstable < 0 || firstUnstable >= hw.offset()) {
+            stable = hw;
+        } else if (lastStableOffset.offset() == firstUnstable) {
+            stable = lastStableOffset;
+        } else {
+            stable = log.offsetMetadata(firstUnstable);
+        }
+        lastStableOffset = stable;
+        log.updateHighWatermark(stable.offset());
     }
 
     /** Checks the leader epoch a client sent (-1 means "not given"), per KIP-320. */
@@ -190,12 +261,54 @@ public final class Partition {
         }
     }
 
-    /** Reads for a consumer: up to the high watermark (or the last stable offset under read_committed). */
-    public Records readForConsumer(long offset, int maxBytes, boolean minOneBatch) {
+    /** Reads for a consumer: up to the high watermark, or the last stable offset under read_committed. */
+    public Records readForConsumer(long offset, int maxBytes, boolean minOneBatch, IsolationLevel isolation) {
         if (!isLeader()) {
             throw new NotLeaderOrFollowerException("This broker is not the leader of " + topicPartition);
         }
-        return log.read(offset, maxBytes, highWatermark, minOneBatch);
+        LogOffsetMetadata upperBound = isolation == IsolationLevel.READ_COMMITTED ? lastStableOffset : highWatermark;
+        return log.read(offset, maxBytes, upperBound, minOneBatch);
+    }
+
+    /** The aborted transactions a read_committed fetch of [{@code fromOffset}, {@code toOffset}) must skip. */
+    public List<AbortedTransactions.AbortedTxn> abortedTransactions(long fromOffset, long toOffset) {
+        return producers.abortedTransactions().overlapping(fromOffset, toOffset);
+    }
+
+    /** Forgets idle producers ({@code producer.id.expiration.ms}) and aborted transactions below the log start. */
+    public int expireProducers(long nowMs, long expirationMs) {
+        synchronized (appendLock) {
+            producers.abortedTransactions().removeBelow(log.logStartOffset());
+            return producers.expire(nowMs, expirationMs);
+        }
+    }
+
+    /** The producers with state here, for DescribeProducers. */
+    public List<ProducerStateTable.ProducerView> producers() {
+        synchronized (appendLock) {
+            return producers.describe();
+        }
+    }
+
+    /**
+     * Hands every batch from the log start to the log end to {@code visitor}, in offset order: how a coordinator
+     * loads its partition of an internal topic. A batch is only valid during the call.
+     */
+    public void forEachBatch(Consumer<RecordBatch> visitor) {
+        LogOffsetMetadata end = log.logEndMetadata();
+        long offset = log.logStartOffset();
+        while (offset < end.offset()) {
+            Records chunk = log.read(offset, LOAD_CHUNK_BYTES, end, true);
+            if (chunk.sizeInBytes() == 0) {
+                break;
+            }
+            for (RecordBatch batch : chunk.batches()) {
+                if (batch.lastOffset() >= offset) {
+                    visitor.accept(batch);
+                    offset = batch.lastOffset() + 1;
+                }
+            }
+        }
     }
 
     /** Deletes records below {@code offset} (DeleteRecords); -1 means "up to the high watermark". */

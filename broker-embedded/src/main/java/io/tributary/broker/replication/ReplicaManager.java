@@ -9,7 +9,9 @@ import io.tributary.broker.metadata.ConfigResolver;
 import io.tributary.broker.metadata.MetadataImage;
 import io.tributary.broker.metadata.PartitionRegistration;
 import io.tributary.broker.metadata.TopicImage;
+import io.tributary.broker.txn.AbortedTransactions.AbortedTxn;
 import io.tributary.broker.txn.ProducerStateTable;
+import io.tributary.broker.txn.TransactionVerifier;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -23,6 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -171,12 +174,19 @@ public final class ReplicaManager {
         log.info("Removed partition {}", tp);
     }
 
+    /** Appends the coordinators' own batches: trusted, so transactional ones are not verified. */
+    public CompletableFuture<Map<TopicPartition, PartitionResponse>> appendRecords(
+            short requiredAcks, Map<TopicPartition, MemoryRecords> records) {
+        return appendRecords(requiredAcks, records, null);
+    }
+
     /**
      * Appends each partition's batches as leader. With this node the only in-sync replica, every acks level is
      * satisfied once the batch is in the log; the answer is a future so replicated acks=all plugs in here.
+     * {@code verifier} checks a producer's first transactional batch in a partition (KIP-890); null trusts it.
      */
     public CompletableFuture<Map<TopicPartition, PartitionResponse>> appendRecords(
-            short requiredAcks, Map<TopicPartition, MemoryRecords> records) {
+            short requiredAcks, Map<TopicPartition, MemoryRecords> records, TransactionVerifier verifier) {
         var responses = new LinkedHashMap<TopicPartition, PartitionResponse>();
         long now = time.milliseconds();
         for (var entry : records.entrySet()) {
@@ -187,7 +197,7 @@ public final class ReplicaManager {
                 continue;
             }
             try {
-                LogAppendInfo info = partition.appendRecordsToLeader(entry.getValue(), requiredAcks, now);
+                LogAppendInfo info = partition.appendRecordsToLeader(entry.getValue(), requiredAcks, now, verifier);
                 responses.put(tp, new PartitionResponse(Errors.NONE, info.firstOffset(), info.logAppendTimeMs(),
                         info.logStartOffset()));
                 fetchPurgatory.checkAndComplete(tp);
@@ -201,6 +211,39 @@ public final class ReplicaManager {
             }
         }
         return CompletableFuture.completedFuture(responses);
+    }
+
+    /**
+     * Writes a transaction marker to a partition this node leads and wakes the fetches parked on it (the last
+     * stable offset may have moved). Returns the partition's error, NONE when the marker is in the log.
+     */
+    public Errors appendTxnMarker(TopicPartition tp, long producerId, short producerEpoch, int coordinatorEpoch,
+                                  boolean commit) {
+        Partition partition = partitions.get(tp);
+        if (partition == null) {
+            return Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        try {
+            partition.appendTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, time.milliseconds());
+            fetchPurgatory.checkAndComplete(tp);
+            return Errors.NONE;
+        } catch (ApiException e) {
+            return Errors.forException(e);
+        } catch (RuntimeException e) {
+            log.error("Writing a transaction marker to {} failed", tp, e);
+            return Errors.KAFKA_STORAGE_ERROR;
+        }
+    }
+
+    /** Expires idle producers in every hosted partition ({@code producer.id.expiration.ms}). */
+    public void expireProducers(long expirationMs) {
+        long now = time.milliseconds();
+        for (Partition partition : partitions.values()) {
+            int removed = partition.expireProducers(now, expirationMs);
+            if (removed > 0) {
+                log.debug("{}: {} idle producer(s) expired", partition.topicPartition(), removed);
+            }
+        }
     }
 
     /**
@@ -226,9 +269,10 @@ public final class ReplicaManager {
             if (partition == null) {
                 return CompletableFuture.completedFuture(read(params, fetchPartitions));
             }
-            LogOffsetMetadata hw = partition.highWatermarkMetadata();
-            positions.put(tp, hw.offset() == fetchPartition.fetchOffset()
-                    ? hw : partition.log().offsetMetadata(fetchPartition.fetchOffset()));
+            LogOffsetMetadata end = params.isolation() == IsolationLevel.READ_COMMITTED
+                    ? partition.lastStableOffsetMetadata() : partition.highWatermarkMetadata();
+            positions.put(tp, end.offset() == fetchPartition.fetchOffset()
+                    ? end : partition.log().offsetMetadata(fetchPartition.fetchOffset()));
         }
         var future = new CompletableFuture<Map<TopicIdPartition, FetchResult>>();
         var delayed = new DelayedFetch(params, fetchPartitions, positions, partitions::get,
@@ -257,17 +301,21 @@ public final class ReplicaManager {
             try {
                 partition.checkLeaderEpoch(fetchPartition.currentLeaderEpoch());
                 int maxBytes = Math.min(fetchPartition.maxBytes(), remaining);
+                long lastStable = partition.lastStableOffset();
                 Records records = maxBytes <= 0 && !minOneBatch ? MemoryRecords.EMPTY
-                        : partition.readForConsumer(fetchPartition.fetchOffset(), Math.max(maxBytes, 0), minOneBatch);
-                results.put(tip, new FetchResult(Errors.NONE, partition.highWatermark(), partition.lastStableOffset(),
-                        partition.logStartOffset(), records));
+                        : partition.readForConsumer(fetchPartition.fetchOffset(), Math.max(maxBytes, 0), minOneBatch,
+                                params.isolation());
+                List<AbortedTxn> aborted = params.isolation() == IsolationLevel.READ_COMMITTED
+                        ? partition.abortedTransactions(fetchPartition.fetchOffset(), lastStable) : null;
+                results.put(tip, new FetchResult(Errors.NONE, partition.highWatermark(), lastStable,
+                        partition.logStartOffset(), records, aborted));
                 if (records.sizeInBytes() > 0) {
                     minOneBatch = false;
                     remaining -= records.sizeInBytes();
                 }
             } catch (ApiException e) {
                 results.put(tip, new FetchResult(Errors.forException(e), partition.highWatermark(),
-                        partition.lastStableOffset(), partition.logStartOffset(), MemoryRecords.EMPTY));
+                        partition.lastStableOffset(), partition.logStartOffset(), MemoryRecords.EMPTY, null));
             }
         }
         return results;

@@ -17,6 +17,7 @@ import io.tributary.broker.network.SocketServer;
 import io.tributary.broker.replication.FetchPurgatory;
 import io.tributary.broker.replication.ReplicaManager;
 import io.tributary.broker.txn.ProducerIdAllocator;
+import io.tributary.broker.txn.TransactionCoordinator;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -110,12 +111,20 @@ public final class Broker implements AutoCloseable {
             groupCoordinator = new GroupCoordinator(config.groupConfig(),
                     new OffsetsTopicLog(controller, replicaManager, time), timer(scheduler), time);
             groupCoordinator.startup();
-            // A single node is the only replica __consumer_offsets can have.
+            var markers = new TransactionMarkerWriter(replicaManager, groupCoordinator);
+            var transactionCoordinator = new TransactionCoordinator(config.transactionConfig(),
+                    new TransactionTopicLog(controller, replicaManager, time), markers, producerIds, time);
+            transactionCoordinator.loadHostedPartitions();
+            scheduleTransactionTasks(scheduler, config, transactionCoordinator, replicaManager);
+            // A single node is the only replica the internal topics can have.
             short offsetsReplicationFactor = (short) Math.min(config.offsetsTopicReplicationFactor(), 1);
+            short transactionStateReplicationFactor = (short) Math.min(config.transactionStateLogReplicationFactor(), 1);
             var router = BrokerApis.router(new BrokerApis.Parts(node, controller, new TopicControl(defaults),
                     new ConfigControl(defaults), resolver, replicaManager, logManager, producerIds,
                     config.autoCreateTopicsEnable(), config.fetchMaxBytes(), 1000, Broker::brokerConfigType,
-                    groupCoordinator, offsetsReplicationFactor, config.offsetsTopicSegmentBytes()));
+                    groupCoordinator, offsetsReplicationFactor, config.offsetsTopicSegmentBytes(),
+                    transactionCoordinator, markers, transactionStateReplicationFactor,
+                    config.transactionStateLogSegmentBytes()));
             BrokerConfig.Listener listener = config.listener();
             SocketServer socketServer = SocketServer.start(listener.host(), listener.port(),
                     config.numNetworkThreads(), config.socketRequestMaxBytes(), config.queuedMaxRequests(), router,
@@ -191,6 +200,29 @@ public final class Broker implements AutoCloseable {
     private static String render(Object value) {
         return value == null ? null : value instanceof List<?> list
                 ? String.join(",", list.stream().map(String::valueOf).toList()) : String.valueOf(value);
+    }
+
+    /**
+     * The periodic transaction work: aborting transactions open past their timeout, forgetting expired
+     * transactional ids, and expiring idle producers' state in the partitions.
+     */
+    private static void scheduleTransactionTasks(ScheduledThreadPoolExecutor scheduler, BrokerConfig config,
+                                                 TransactionCoordinator transactions, ReplicaManager replicaManager) {
+        var txnConfig = config.transactionConfig();
+        every(scheduler, txnConfig.abortTimedOutCheckIntervalMs(), transactions::abortTimedOutTransactions);
+        every(scheduler, txnConfig.removeExpiredCheckIntervalMs(), transactions::expireTransactionalIds);
+        every(scheduler, config.producerIdExpirationCheckIntervalMs(),
+                () -> replicaManager.expireProducers(config.producerIdExpirationMs()));
+    }
+
+    private static void every(ScheduledThreadPoolExecutor scheduler, long intervalMs, Runnable task) {
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("A periodic transaction task failed", e);
+            }
+        }, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
     }
 
     /** The coordinator's deadlines run on the broker's scheduler. */

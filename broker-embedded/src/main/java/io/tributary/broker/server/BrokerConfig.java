@@ -3,6 +3,7 @@ package io.tributary.broker.server;
 import io.tributary.broker.group.GroupConfig;
 import io.tributary.broker.log.CleanerConfig;
 import io.tributary.broker.log.LogConfig;
+import io.tributary.broker.txn.TransactionConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,6 +62,16 @@ public final class BrokerConfig {
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
     public static final String GROUP_MAX_SIZE = "group.max.size";
     public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
+    public static final String TRANSACTION_STATE_LOG_NUM_PARTITIONS = "transaction.state.log.num.partitions";
+    public static final String TRANSACTION_STATE_LOG_REPLICATION_FACTOR = "transaction.state.log.replication.factor";
+    public static final String TRANSACTION_STATE_LOG_SEGMENT_BYTES = "transaction.state.log.segment.bytes";
+    public static final String TRANSACTIONAL_ID_EXPIRATION_MS = "transactional.id.expiration.ms";
+    public static final String TRANSACTION_ABORT_TIMED_OUT_INTERVAL_MS =
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms";
+    public static final String TRANSACTION_REMOVE_EXPIRED_INTERVAL_MS =
+            "transaction.remove.expired.transaction.cleanup.interval.ms";
+    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+    public static final String PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = "producer.id.expiration.check.interval.ms";
     public static final String LOG_RETENTION_MINUTES = "log.retention.minutes";
     public static final String LOG_RETENTION_HOURS = "log.retention.hours";
     public static final String LOG_ROLL_HOURS = "log.roll.hours";
@@ -77,7 +88,7 @@ public final class BrokerConfig {
             "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
             "controller.listener.names", "listener.security.protocol.map", "inter.broker.listener.name",
             "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
-            "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
+            "transaction.state.log.min.isr",
             "metadata.log.dir",
             "unclean.leader.election.enable", "replica.lag.time.max.ms", "num.replica.fetchers",
             "group.coordinator.rebalance.protocols", "share.coordinator.state.topic.replication.factor",
@@ -241,6 +252,31 @@ public final class BrokerConfig {
                 (Integer) values.get(OFFSET_METADATA_MAX_BYTES));
     }
 
+    /** The transaction coordinator's settings. */
+    public TransactionConfig transactionConfig() {
+        return new TransactionConfig((Integer) values.get(TRANSACTION_STATE_LOG_NUM_PARTITIONS),
+                (Integer) values.get(TRANSACTION_MAX_TIMEOUT_MS),
+                ((Integer) values.get(TRANSACTIONAL_ID_EXPIRATION_MS)).longValue(),
+                ((Integer) values.get(TRANSACTION_ABORT_TIMED_OUT_INTERVAL_MS)).longValue(),
+                ((Integer) values.get(TRANSACTION_REMOVE_EXPIRED_INTERVAL_MS)).longValue());
+    }
+
+    public short transactionStateLogReplicationFactor() {
+        return (Short) values.get(TRANSACTION_STATE_LOG_REPLICATION_FACTOR);
+    }
+
+    public int transactionStateLogSegmentBytes() {
+        return (Integer) values.get(TRANSACTION_STATE_LOG_SEGMENT_BYTES);
+    }
+
+    public long producerIdExpirationMs() {
+        return ((Integer) values.get(PRODUCER_ID_EXPIRATION_MS)).longValue();
+    }
+
+    public long producerIdExpirationCheckIntervalMs() {
+        return ((Integer) values.get(PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS)).longValue();
+    }
+
     public short offsetsTopicReplicationFactor() {
         return (Short) values.get(OFFSETS_TOPIC_REPLICATION_FACTOR);
     }
@@ -384,7 +420,23 @@ public final class BrokerConfig {
                 .define(GROUP_MAX_SIZE, Type.INT, Integer.MAX_VALUE, Range.atLeast(1), Importance.MEDIUM,
                         "The most members a group may have.")
                 .define(TRANSACTION_MAX_TIMEOUT_MS, Type.INT, 900_000, Range.atLeast(1), Importance.HIGH,
-                        "The largest transaction.timeout.ms a producer may ask for.");
+                        "The largest transaction.timeout.ms a producer may ask for.")
+                .define(TRANSACTION_STATE_LOG_NUM_PARTITIONS, Type.INT, 50, Range.atLeast(1), Importance.HIGH,
+                        "Partitions of __transaction_state.")
+                .define(TRANSACTION_STATE_LOG_REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.atLeast(1),
+                        Importance.HIGH, "Replication factor of __transaction_state.")
+                .define(TRANSACTION_STATE_LOG_SEGMENT_BYTES, Type.INT, 100 * 1024 * 1024, Range.atLeast(1),
+                        Importance.HIGH, "Segment size of __transaction_state.")
+                .define(TRANSACTIONAL_ID_EXPIRATION_MS, Type.INT, 604_800_000, Range.atLeast(1), Importance.HIGH,
+                        "How long a transactional id without transactions is kept before it is forgotten.")
+                .define(TRANSACTION_ABORT_TIMED_OUT_INTERVAL_MS, Type.INT, 10_000, Range.atLeast(1), Importance.LOW,
+                        "How often transactions open past their timeout are looked for and aborted.")
+                .define(TRANSACTION_REMOVE_EXPIRED_INTERVAL_MS, Type.INT, 3_600_000, Range.atLeast(1),
+                        Importance.LOW, "How often expired transactional ids are looked for.")
+                .define(PRODUCER_ID_EXPIRATION_MS, Type.INT, 86_400_000, Range.atLeast(1), Importance.LOW,
+                        "How long a partition keeps an idle producer's state (its sequence numbers).")
+                .define(PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, Type.INT, 600_000, Range.atLeast(1),
+                        Importance.LOW, "How often idle producers' state is looked for.");
         for (LogConfig.Key key : LogConfig.keys()) {
             if (key.brokerSynonym() != null) {
                 def.define(key.brokerSynonym(), key.type(), key.defaultValue(), key.validator(), Importance.MEDIUM,

@@ -1,20 +1,40 @@
 package io.tributary.broker.txn;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.TransactionCoordinatorFencedException;
+import org.apache.kafka.common.record.ControlRecordType;
+import org.apache.kafka.common.record.EndTransactionMarker;
+import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
 
 /**
- * Idempotent-producer state of one partition: per producer id, its epoch and the metadata of its last five
- * batches (the most a producer has in flight), so that a retried batch is recognised as a duplicate and answered
- * with its original offsets, and a gap in sequence numbers is rejected with OUT_OF_ORDER_SEQUENCE_NUMBER.
+ * Producer state of one partition: per producer id, its epoch, the metadata of its last five batches (the most a
+ * producer has in flight), and the offset where its open transaction began, if any. Built from the batches as they
+ * are appended, and rebuilt from every batch of the log when the partition opens (so idempotence and open
+ * transactions survive a restart or a crash).
  *
- * <p>Rules (KIP-98, KIP-360): an older epoch is fenced; a newer epoch must restart at sequence 0 unless the
- * producer has no known state; within an epoch, each batch's first sequence follows the last one (wrapping at
- * {@code Integer.MAX_VALUE}). Not thread-safe: the owning partition calls it under its append lock.
+ * <p>Idempotence (KIP-98, KIP-360): a retried batch is recognised as a duplicate and answered with its original
+ * offsets; an older epoch is fenced; a newer epoch must restart at sequence 0 unless the producer has no known
+ * state; within an epoch each batch's first sequence follows the last one (wrapping at {@code Integer.MAX_VALUE}).
+ * Batches the coordinators write for a producer ({@link RecordBatch#NO_SEQUENCE}, e.g. transactional offset
+ * commits) carry no sequence and are only checked for their epoch.
+ *
+ * <p>Transactions: a producer's first transactional batch opens its transaction at that batch's offset; the
+ * COMMIT or ABORT marker closes it (an aborted one goes to {@link #abortedTransactions()}). The smallest open
+ * first offset is where the last stable offset stops. A marker may carry a newer epoch (the coordinator fenced the
+ * producer), which then becomes the producer's epoch.
+ *
+ * <p>Not thread-safe: the owning partition calls it under its append lock. {@link #abortedTransactions()} is
+ * thread-safe on its own.
  */
 public final class ProducerStateTable {
     static final int CACHED_BATCHES = 5;
@@ -24,19 +44,31 @@ public final class ProducerStateTable {
                                 long timestamp) {
     }
 
+    /** What DescribeProducers reports of one producer; {@code currentTxnStartOffset} is -1 without a transaction. */
+    public record ProducerView(long producerId, short epoch, int lastSequence, long lastTimestampMs,
+                               int coordinatorEpoch, long currentTxnStartOffset) {
+    }
+
     private static final class ProducerEntry {
         short epoch;
         final ArrayDeque<BatchMetadata> batches = new ArrayDeque<>(CACHED_BATCHES);
+        long lastTimestampMs = RecordBatch.NO_TIMESTAMP;
+        int coordinatorEpoch = -1;
+        long currentTxnFirstOffset = -1;
     }
 
     private final Map<Long, ProducerEntry> producers = new HashMap<>();
+    /** First offset of each open transaction → its producer id. */
+    private final TreeMap<Long, Long> openTransactions = new TreeMap<>();
+    private final AbortedTransactions aborted = new AbortedTransactions();
 
     /**
-     * Checks an incoming batch of an idempotent producer before it is appended.
+     * Checks an incoming data batch of an idempotent or transactional producer before it is appended.
      *
      * @return the original batch's metadata if this batch is a retry that was already appended, else null
      * @throws InvalidProducerEpochException when the epoch is older than the producer's current one
      * @throws OutOfOrderSequenceException   when the sequence does not follow the last appended batch
+     * @throws InvalidTxnStateException      when a producer with an open transaction writes outside it
      */
     public BatchMetadata check(RecordBatch batch) {
         if (!batch.hasProducerId()) {
@@ -50,6 +82,13 @@ public final class ProducerStateTable {
         if (epoch < entry.epoch) {
             throw new InvalidProducerEpochException("Producer " + batch.producerId() + " epoch " + epoch
                     + " is older than the current epoch " + entry.epoch);
+        }
+        if (!batch.isTransactional() && entry.currentTxnFirstOffset >= 0) {
+            throw new InvalidTxnStateException("Producer " + batch.producerId() + " wrote a non-transactional batch"
+                    + " while its transaction from offset " + entry.currentTxnFirstOffset + " is open");
+        }
+        if (batch.baseSequence() == RecordBatch.NO_SEQUENCE) {
+            return null;
         }
         if (epoch > entry.epoch) {
             if (batch.baseSequence() != 0) {
@@ -76,7 +115,32 @@ public final class ProducerStateTable {
         return nextSequence == (lastSequence == Integer.MAX_VALUE ? 0 : lastSequence + 1);
     }
 
-    /** Records a batch that is now in the log, with its assigned offsets. */
+    /**
+     * Checks a transaction marker the coordinator is about to write: its epoch may be newer (a fenced producer)
+     * but not older, and its coordinator epoch not older than the last marker's (a deposed coordinator).
+     */
+    public void checkMarker(long producerId, short producerEpoch, int coordinatorEpoch) {
+        ProducerEntry entry = producers.get(producerId);
+        if (entry == null) {
+            return;
+        }
+        if (producerEpoch < entry.epoch) {
+            throw new InvalidProducerEpochException("Marker for producer " + producerId + " at epoch "
+                    + producerEpoch + " is older than the current epoch " + entry.epoch);
+        }
+        if (coordinatorEpoch < entry.coordinatorEpoch) {
+            throw new TransactionCoordinatorFencedException("Marker for producer " + producerId
+                    + " from coordinator epoch " + coordinatorEpoch + ", older than " + entry.coordinatorEpoch);
+        }
+    }
+
+    /** Whether {@code producerId} has an open transaction in this partition. */
+    public boolean inTransaction(long producerId) {
+        ProducerEntry entry = producers.get(producerId);
+        return entry != null && entry.currentTxnFirstOffset >= 0;
+    }
+
+    /** Records a batch (data or marker) that is now in the log, with its assigned offsets. */
     public void update(RecordBatch batch) {
         if (!batch.hasProducerId()) {
             return;
@@ -86,11 +150,48 @@ public final class ProducerStateTable {
             entry.epoch = batch.producerEpoch();
             entry.batches.clear();
         }
-        if (entry.batches.size() == CACHED_BATCHES) {
-            entry.batches.removeFirst();
+        entry.lastTimestampMs = batch.maxTimestamp();
+        if (batch.isControlBatch()) {
+            completeTransaction(batch, entry);
+            return;
         }
-        entry.batches.addLast(new BatchMetadata(batch.baseSequence(), batch.lastSequence(), batch.baseOffset(),
-                batch.lastOffset(), batch.maxTimestamp()));
+        if (batch.baseSequence() != RecordBatch.NO_SEQUENCE) {
+            if (entry.batches.size() == CACHED_BATCHES) {
+                entry.batches.removeFirst();
+            }
+            entry.batches.addLast(new BatchMetadata(batch.baseSequence(), batch.lastSequence(), batch.baseOffset(),
+                    batch.lastOffset(), batch.maxTimestamp()));
+        }
+        if (batch.isTransactional() && entry.currentTxnFirstOffset < 0) {
+            entry.currentTxnFirstOffset = batch.baseOffset();
+            openTransactions.put(batch.baseOffset(), batch.producerId());
+        }
+    }
+
+    private void completeTransaction(RecordBatch marker, ProducerEntry entry) {
+        Iterator<Record> records = marker.iterator();
+        if (!records.hasNext()) {
+            return;
+        }
+        EndTransactionMarker end = EndTransactionMarker.deserialize(records.next());
+        entry.coordinatorEpoch = Math.max(entry.coordinatorEpoch, end.coordinatorEpoch());
+        if (entry.currentTxnFirstOffset < 0) {
+            return;
+        }
+        openTransactions.remove(entry.currentTxnFirstOffset);
+        if (end.controlType() == ControlRecordType.ABORT) {
+            aborted.add(marker.producerId(), entry.currentTxnFirstOffset, marker.lastOffset());
+        }
+        entry.currentTxnFirstOffset = -1;
+    }
+
+    /** The first offset of the oldest open transaction, or -1 when none is open. */
+    public long firstUnstableOffset() {
+        return openTransactions.isEmpty() ? -1 : openTransactions.firstKey();
+    }
+
+    public AbortedTransactions abortedTransactions() {
+        return aborted;
     }
 
     /** Per producer id, the last offset of its newest appended batch (what the log cleaner must keep). */
@@ -105,9 +206,38 @@ public final class ProducerStateTable {
         return lastOffsets;
     }
 
+    /**
+     * Forgets producers idle for longer than {@code expirationMs} ({@code producer.id.expiration.ms}) that have no
+     * open transaction; their next batch is accepted as from a new producer. Returns how many were removed.
+     */
+    public int expire(long nowMs, long expirationMs) {
+        int removed = 0;
+        for (var it = producers.values().iterator(); it.hasNext(); ) {
+            ProducerEntry entry = it.next();
+            if (entry.currentTxnFirstOffset < 0 && nowMs - entry.lastTimestampMs > expirationMs) {
+                it.remove();
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /** Every known producer, for DescribeProducers. */
+    public List<ProducerView> describe() {
+        var views = new ArrayList<ProducerView>();
+        producers.forEach((id, entry) -> {
+            BatchMetadata last = entry.batches.peekLast();
+            views.add(new ProducerView(id, entry.epoch, last == null ? -1 : last.lastSequence(),
+                    entry.lastTimestampMs, entry.coordinatorEpoch, entry.currentTxnFirstOffset));
+        });
+        return views;
+    }
+
     /** Forgets everything (the log was truncated; the caller rebuilds from what is left). */
     public void clear() {
         producers.clear();
+        openTransactions.clear();
+        aborted.clear();
     }
 
     public int producerCount() {

@@ -1,0 +1,26 @@
+package io.tributary.broker.api;
+
+import io.tributary.broker.txn.TransactionCoordinator;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.EndTxnResponseData;
+import org.apache.kafka.common.requests.EndTxnRequest;
+import org.apache.kafka.common.requests.EndTxnResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/** EndTxn: commits or aborts the producer's open transaction through its coordinator. */
+final class EndTxnHandler implements ApiHandler<EndTxnRequest> {
+    private final TransactionCoordinator coordinator;
+
+    EndTxnHandler(TransactionCoordinator coordinator) {
+        this.coordinator = coordinator;
+    }
+
+    @Override
+    public CompletableFuture<EndTxnResponse> handle(RequestContext context, EndTxnRequest request) {
+        var data = request.data();
+        return coordinator.endTransaction(data.transactionalId(), data.producerId(), data.producerEpoch(),
+                data.committed()).thenApply(result -> new EndTxnResponse(new EndTxnResponseData()
+                .setErrorCode(result.error().code()).setProducerId(result.producerId())
+                .setProducerEpoch(result.producerEpoch())));
+    }
+}

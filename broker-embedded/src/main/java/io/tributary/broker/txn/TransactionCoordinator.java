@@ -1,0 +1,633 @@
+package io.tributary.broker.txn;
+
+import java.nio.BufferUnderflowException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.DescribeTransactionsResponseData;
+import org.apache.kafka.common.message.ListTransactionsResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.protocol.types.SchemaException;
+import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transaction coordinator of this node (KIP-98): owns the transactional ids whose partition of
+ * {@code __transaction_state} ({@code abs(transactionalId.hashCode()) % partitions}) this node leads, and drives
+ * each through {@link TransactionState}: InitProducerId (epoch bump, fencing of a zombie's open transaction),
+ * AddPartitionsToTxn / AddOffsetsToTxn, EndTxn (a durable PrepareCommit/PrepareAbort, the markers through
+ * {@link TransactionMarkers}, then CompleteCommit/CompleteAbort), the abort of transactions open past their
+ * timeout, and the expiry of idle ids.
+ *
+ * <p>Follows Kafka's transaction protocol version 1 (clients send AddPartitionsToTxn; EndTxn keeps the epoch),
+ * with KIP-890's server-side verification: {@link #verify} tells a partition leader whether a producer's first
+ * transactional write there belongs to its open transaction.
+ *
+ * <p>Concurrency: each id's {@link TransactionMetadata} is its own lock, held only to decide a transition; the
+ * append to {@code __transaction_state} and the marker writes run outside it.
+ */
+public final class TransactionCoordinator {
+    private static final Logger log = LoggerFactory.getLogger(TransactionCoordinator.class);
+    /** How long EndTxn waits for the markers before answering; the decision is durable once prepared. */
+    private static final long MARKER_WAIT_MS = 5_000;
+    private static final long MARKER_RETRY_MAX_BACKOFF_MS = 5_000;
+
+    private final TransactionConfig config;
+    private final TransactionLog txnLog;
+    private final TransactionMarkers markers;
+    private final ProducerIdAllocator producerIds;
+    private final Time time;
+    private final Map<Integer, TxnPartition> partitions = new ConcurrentHashMap<>();
+
+    /** The transactional ids of one loaded partition of {@code __transaction_state}. */
+    private record TxnPartition(int partition, Map<String, TransactionMetadata> ids) {
+    }
+
+    /** An answer carrying a producer id and epoch (InitProducerId, EndTxn); -1/-1 with an error. */
+    public record ProducerResult(Errors error, long producerId, short producerEpoch) {
+        static ProducerResult error(Errors error) {
+            return new ProducerResult(error, RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH);
+        }
+    }
+
+    public TransactionCoordinator(TransactionConfig config, TransactionLog txnLog, TransactionMarkers markers,
+                                  ProducerIdAllocator producerIds, Time time) {
+        this.config = config;
+        this.txnLog = txnLog;
+        this.markers = markers;
+        this.producerIds = producerIds;
+        this.time = time;
+    }
+
+    public TransactionConfig config() {
+        return config;
+    }
+
+    /** The partition of {@code __transaction_state} that coordinates {@code transactionalId}. */
+    public int partitionFor(String transactionalId) {
+        int count = txnLog.partitionCount();
+        return Utils.abs(transactionalId.hashCode()) % (count > 0 ? count : config.stateLogNumPartitions());
+    }
+
+    /** Loads every partition this node leads, finishing transactions that were prepared before a restart. */
+    public void loadHostedPartitions() {
+        int count = txnLog.partitionCount();
+        for (int partition = 0; partition < count; partition++) {
+            if (txnLog.isLeader(partition)) {
+                partition(partition);
+            }
+        }
+    }
+
+    private record Routed(TxnPartition partition, Errors error) {
+    }
+
+    private Routed route(String transactionalId) {
+        if (transactionalId == null || transactionalId.isEmpty()) {
+            return new Routed(null, Errors.INVALID_REQUEST);
+        }
+        if (txnLog.partitionCount() <= 0) {
+            return new Routed(null, Errors.COORDINATOR_NOT_AVAILABLE);
+        }
+        TxnPartition partition = partition(partitionFor(transactionalId));
+        return partition == null ? new Routed(null, Errors.NOT_COORDINATOR) : new Routed(partition, Errors.NONE);
+    }
+
+    private TxnPartition partition(int partition) {
+        if (!txnLog.isLeader(partition)) {
+            if (partitions.remove(partition) != null) {
+                log.info("No longer the transaction coordinator of {}-{}", Topic.TRANSACTION_STATE_TOPIC_NAME,
+                        partition);
+            }
+            return null;
+        }
+        TxnPartition loaded = partitions.get(partition);
+        if (loaded != null) {
+            return loaded;
+        }
+        List<TransactionMetadata> prepared;
+        synchronized (this) {
+            loaded = partitions.get(partition);
+            if (loaded != null) {
+                return loaded;
+            }
+            loaded = load(partition);
+            partitions.put(partition, loaded);
+            prepared = loaded.ids().values().stream().filter(md -> md.current().state().isPreparing()).toList();
+        }
+        for (TransactionMetadata md : prepared) {
+            log.info("Transaction {} was {} before this coordinator loaded it: writing its markers",
+                    md.transactionalId(), md.current().state().kafkaName());
+            complete(loaded, md);
+        }
+        return loaded;
+    }
+
+    /** Replays a partition of {@code __transaction_state}: the latest record of each id is its state. */
+    private TxnPartition load(int partition) {
+        long startMs = time.milliseconds();
+        var ids = new ConcurrentHashMap<String, TransactionMetadata>();
+        int[] records = {0};
+        txnLog.read(partition, (key, value) -> {
+            try {
+                String id = TransactionRecords.parseKey(key);
+                if (value == null) {
+                    ids.remove(id);
+                } else {
+                    ids.computeIfAbsent(id, i -> new TransactionMetadata(i, null))
+                            .replay(TransactionRecords.parseValue(value));
+                }
+                records[0]++;
+            } catch (SchemaException | BufferUnderflowException e) {
+                log.warn("{}-{}: skipping an unreadable record: {}", Topic.TRANSACTION_STATE_TOPIC_NAME, partition,
+                        e.toString());
+            }
+        });
+        if (records[0] > 0) {
+            log.info("Loaded {} transactional id(s) from {} record(s) of {}-{} in {} ms", ids.size(), records[0],
+                    Topic.TRANSACTION_STATE_TOPIC_NAME, partition, time.milliseconds() - startMs);
+        }
+        return new TxnPartition(partition, ids);
+    }
+
+    // ---- InitProducerId ---------------------------------------------------------------------------------------
+
+    /**
+     * InitProducerId with a transactional id: the id's producer id at the next epoch, which fences every older
+     * instance (KIP-98). An open transaction is aborted first and the caller told CONCURRENT_TRANSACTIONS, so it
+     * retries and gets an epoch above the one the abort used. {@code expectedProducerId}/{@code expectedEpoch}
+     * (KIP-360, -1 when absent) let a producer re-initialise itself after an error without being fenced.
+     */
+    public CompletableFuture<ProducerResult> initProducerId(String transactionalId, int timeoutMs,
+                                                            long expectedProducerId, short expectedEpoch) {
+        if (timeoutMs <= 0 || timeoutMs > config.maxTimeoutMs()) {
+            return done(ProducerResult.error(Errors.INVALID_TRANSACTION_TIMEOUT));
+        }
+        Routed routed = route(transactionalId);
+        if (routed.error() != Errors.NONE) {
+            return done(ProducerResult.error(routed.error()));
+        }
+        TxnPartition partition = routed.partition();
+        TransactionMetadata md = partition.ids().get(transactionalId);
+        if (md == null) {
+            return producerIds.nextProducerId().thenCompose(producerId -> {
+                TransactionMetadata created = partition.ids().computeIfAbsent(transactionalId,
+                        id -> TransactionMetadata.fresh(id, producerId, timeoutMs, time.milliseconds()));
+                return initExisting(partition, created, timeoutMs, expectedProducerId, expectedEpoch);
+            }).exceptionally(e -> ProducerResult.error(Errors.COORDINATOR_NOT_AVAILABLE));
+        }
+        return initExisting(partition, md, timeoutMs, expectedProducerId, expectedEpoch);
+    }
+
+    private CompletableFuture<ProducerResult> initExisting(TxnPartition partition, TransactionMetadata md,
+                                                           int timeoutMs, long expectedProducerId,
+                                                           short expectedEpoch) {
+        boolean exhausted;
+        synchronized (md) {
+            exhausted = epochExhausted(md.current().producerEpoch());
+        }
+        if (!exhausted) {
+            return initTransition(partition, md, timeoutMs, expectedProducerId, expectedEpoch,
+                    RecordBatch.NO_PRODUCER_ID);
+        }
+        return producerIds.nextProducerId().thenCompose(newProducerId -> initTransition(partition, md, timeoutMs,
+                expectedProducerId, expectedEpoch, newProducerId));
+    }
+
+    private CompletableFuture<ProducerResult> initTransition(TxnPartition partition, TransactionMetadata md,
+                                                             int timeoutMs, long expectedProducerId,
+                                                             short expectedEpoch, long newProducerId) {
+        boolean expected = expectedProducerId != RecordBatch.NO_PRODUCER_ID;
+        long nowMs = time.milliseconds();
+        StoredTransaction target;
+        synchronized (md) {
+            StoredTransaction current = md.current();
+            boolean initialised = current.producerEpoch() != RecordBatch.NO_PRODUCER_EPOCH;
+            if (md.hasPending() || current.state().isPreparing()) {
+                return done(ProducerResult.error(Errors.CONCURRENT_TRANSACTIONS));
+            }
+            if (expected && initialised && (expectedProducerId != current.producerId()
+                    || expectedEpoch != current.producerEpoch())) {
+                return done(ProducerResult.error(Errors.PRODUCER_FENCED));
+            }
+            if (current.state() == TransactionState.ONGOING) {
+                target = fencedAbort(current, nowMs);
+                md.begin(target);
+            } else if (epochExhausted(current.producerEpoch())) {
+                if (newProducerId == RecordBatch.NO_PRODUCER_ID) {
+                    return done(ProducerResult.error(Errors.CONCURRENT_TRANSACTIONS));
+                }
+                target = new StoredTransaction(newProducerId, (short) 0, timeoutMs, TransactionState.EMPTY, Set.of(),
+                        nowMs, -1);
+                md.begin(target);
+            } else {
+                target = new StoredTransaction(current.producerId(), (short) (current.producerEpoch() + 1), timeoutMs,
+                        TransactionState.EMPTY, Set.of(), nowMs, -1);
+                md.begin(target);
+            }
+        }
+        if (target.state() == TransactionState.PREPARE_ABORT) {
+            log.info("Transactional id {} re-initialised while its transaction was open: aborting it at epoch {}",
+                    md.transactionalId(), target.producerEpoch());
+            return persist(partition, md).thenCompose(error -> error != Errors.NONE ? done(error)
+                    : complete(partition, md)).thenApply(error -> ProducerResult.error(
+                            error == Errors.NONE ? Errors.CONCURRENT_TRANSACTIONS : error));
+        }
+        return persist(partition, md).thenApply(error -> {
+            if (error != Errors.NONE) {
+                return ProducerResult.error(error);
+            }
+            log.info("Initialized transactional id {} with producer id {} and epoch {}", md.transactionalId(),
+                    target.producerId(), target.producerEpoch());
+            return new ProducerResult(Errors.NONE, target.producerId(), target.producerEpoch());
+        });
+    }
+
+    private static boolean epochExhausted(short epoch) {
+        return epoch >= Short.MAX_VALUE - 1;
+    }
+
+    /** The open transaction aborted at a bumped epoch, so the producer that owned it is fenced. */
+    private static StoredTransaction fencedAbort(StoredTransaction open, long nowMs) {
+        short epoch = epochExhausted(open.producerEpoch()) ? open.producerEpoch() : (short) (open.producerEpoch() + 1);
+        return new StoredTransaction(open.producerId(), epoch, open.timeoutMs(), TransactionState.PREPARE_ABORT,
+                open.partitions(), nowMs, open.startMs());
+    }
+
+    // ---- AddPartitionsToTxn, AddOffsetsToTxn, verification -----------------------------------------------------
+
+    /** Adds partitions to the producer's transaction, opening it if none is open. */
+    public CompletableFuture<Errors> addPartitions(String transactionalId, long producerId, short producerEpoch,
+                                                   Set<TopicPartition> added) {
+        Routed routed = route(transactionalId);
+        if (routed.error() != Errors.NONE) {
+            return done(routed.error());
+        }
+        TransactionMetadata md = routed.partition().ids().get(transactionalId);
+        if (md == null) {
+            return done(Errors.INVALID_PRODUCER_ID_MAPPING);
+        }
+        long nowMs = time.milliseconds();
+        synchronized (md) {
+            StoredTransaction current = md.current();
+            Errors invalid = checkProducer(md, producerId, producerEpoch);
+            if (invalid != Errors.NONE) {
+                return done(invalid);
+            }
+            if (current.state() == TransactionState.ONGOING && current.partitions().containsAll(added)) {
+                return done(Errors.NONE);
+            }
+            var partitions = new HashSet<>(current.partitions());
+            partitions.addAll(added);
+            long startMs = current.state() == TransactionState.ONGOING ? current.startMs() : nowMs;
+            md.begin(new StoredTransaction(producerId, producerEpoch, current.timeoutMs(), TransactionState.ONGOING,
+                    partitions, nowMs, startMs));
+        }
+        return persist(routed.partition(), md);
+    }
+
+    /** The checks every request of a producer's transaction passes; NONE when they pass. Under md's lock. */
+    private static Errors checkProducer(TransactionMetadata md, long producerId, short producerEpoch) {
+        StoredTransaction current = md.current();
+        if (current.producerId() != producerId) {
+            return Errors.INVALID_PRODUCER_ID_MAPPING;
+        }
+        if (current.producerEpoch() != producerEpoch) {
+            return Errors.PRODUCER_FENCED;
+        }
+        if (md.hasPending() || current.state().isPreparing()) {
+            return Errors.CONCURRENT_TRANSACTIONS;
+        }
+        return Errors.NONE;
+    }
+
+    /**
+     * KIP-890 verification: whether {@code partition} is in the open transaction of this producer id and epoch,
+     * asked by a partition leader before it appends the producer's first transactional batch there. A late or
+     * stray write (its transaction already ended, or the partition was never added) gets INVALID_TXN_STATE
+     * instead of opening a transaction no marker will ever close.
+     */
+    public Errors verify(String transactionalId, long producerId, short producerEpoch, TopicPartition partition) {
+        if (transactionalId == null || transactionalId.isEmpty()) {
+            return Errors.INVALID_TXN_STATE;
+        }
+        Routed routed = route(transactionalId);
+        if (routed.error() != Errors.NONE) {
+            return routed.error();
+        }
+        TransactionMetadata md = routed.partition().ids().get(transactionalId);
+        if (md == null) {
+            return Errors.INVALID_PRODUCER_ID_MAPPING;
+        }
+        synchronized (md) {
+            StoredTransaction current = md.current();
+            if (current.producerId() != producerId) {
+                return Errors.INVALID_PRODUCER_ID_MAPPING;
+            }
+            if (current.producerEpoch() != producerEpoch) {
+                return Errors.PRODUCER_FENCED;
+            }
+            if (current.state().isPreparing()) {
+                return Errors.CONCURRENT_TRANSACTIONS;
+            }
+            return current.state() == TransactionState.ONGOING && current.partitions().contains(partition)
+                    ? Errors.NONE : Errors.INVALID_TXN_STATE;
+        }
+    }
+
+    // ---- EndTxn ----------------------------------------------------------------------------------------------
+
+    /**
+     * EndTxn: records the decision (PrepareCommit or PrepareAbort), writes the markers, then records the outcome.
+     * Answers once the markers are written, or after {@value #MARKER_WAIT_MS} ms if they are still being retried
+     * (the decision is durable; the markers follow). A retry of a finished EndTxn gets NONE.
+     */
+    public CompletableFuture<ProducerResult> endTransaction(String transactionalId, long producerId,
+                                                            short producerEpoch, boolean commit) {
+        Routed routed = route(transactionalId);
+        if (routed.error() != Errors.NONE) {
+            return done(ProducerResult.error(routed.error()));
+        }
+        TransactionMetadata md = routed.partition().ids().get(transactionalId);
+        if (md == null) {
+            return done(ProducerResult.error(Errors.INVALID_PRODUCER_ID_MAPPING));
+        }
+        synchronized (md) {
+            StoredTransaction current = md.current();
+            Errors invalid = checkProducer(md, producerId, producerEpoch);
+            TransactionState state = current.state();
+            if (invalid == Errors.CONCURRENT_TRANSACTIONS && !md.hasPending() && state.isPreparing()) {
+                // A retry of this very EndTxn while its markers are written is CONCURRENT_TRANSACTIONS; the
+                // opposite outcome is not a valid transition.
+                boolean same = (state == TransactionState.PREPARE_COMMIT) == commit;
+                invalid = same ? Errors.CONCURRENT_TRANSACTIONS : Errors.INVALID_TXN_STATE;
+            }
+            if (invalid != Errors.NONE) {
+                return done(ProducerResult.error(invalid));
+            }
+            if (state == TransactionState.COMPLETE_COMMIT || state == TransactionState.COMPLETE_ABORT) {
+                boolean same = (state == TransactionState.COMPLETE_COMMIT) == commit;
+                return done(same ? new ProducerResult(Errors.NONE, producerId, producerEpoch)
+                        : ProducerResult.error(Errors.INVALID_TXN_STATE));
+            }
+            if (state != TransactionState.ONGOING) {
+                return done(ProducerResult.error(Errors.INVALID_TXN_STATE));
+            }
+            md.begin(current.withState(commit ? TransactionState.PREPARE_COMMIT : TransactionState.PREPARE_ABORT,
+                    time.milliseconds()));
+        }
+        TxnPartition partition = routed.partition();
+        return persist(partition, md).thenCompose(error -> {
+            if (error != Errors.NONE) {
+                return done(ProducerResult.error(error));
+            }
+            return complete(partition, md).copy().completeOnTimeout(Errors.NONE, MARKER_WAIT_MS, TimeUnit.MILLISECONDS)
+                    .thenApply(ignored -> new ProducerResult(Errors.NONE, producerId, producerEpoch));
+        });
+    }
+
+    /**
+     * Finishes a prepared transaction: writes its markers (retrying partitions whose leader could not take them),
+     * then records CompleteCommit or CompleteAbort. Completes with the error of that last write.
+     */
+    private CompletableFuture<Errors> complete(TxnPartition partition, TransactionMetadata md) {
+        StoredTransaction prepared;
+        synchronized (md) {
+            prepared = md.current();
+            if (md.hasPending() || !prepared.state().isPreparing()) {
+                return done(Errors.NONE);
+            }
+        }
+        boolean commit = prepared.state() == TransactionState.PREPARE_COMMIT;
+        int coordinatorEpoch = txnLog.leaderEpoch(partition.partition());
+        return writeMarkers(md.transactionalId(), prepared, coordinatorEpoch, commit, prepared.partitions(), 0)
+                .thenCompose(ignored -> {
+                    synchronized (md) {
+                        if (md.hasPending() || !md.current().equals(prepared)) {
+                            return done(Errors.NONE);
+                        }
+                        md.begin(new StoredTransaction(prepared.producerId(), prepared.producerEpoch(),
+                                prepared.timeoutMs(), commit ? TransactionState.COMPLETE_COMMIT
+                                : TransactionState.COMPLETE_ABORT, Set.of(), time.milliseconds(), prepared.startMs()));
+                    }
+                    return persist(partition, md);
+                });
+    }
+
+    private CompletableFuture<Void> writeMarkers(String transactionalId, StoredTransaction txn, int coordinatorEpoch,
+                                                 boolean commit, Set<TopicPartition> remaining, int attempt) {
+        if (remaining.isEmpty()) {
+            return done(null);
+        }
+        CompletableFuture<Map<TopicPartition, Errors>> written;
+        try {
+            written = markers.write(txn.producerId(), txn.producerEpoch(), coordinatorEpoch, commit, remaining);
+        } catch (RuntimeException e) {
+            log.error("Writing the markers of transaction {} failed", transactionalId, e);
+            written = done(Map.of());
+        }
+        return written.exceptionally(e -> Map.of()).thenCompose(results -> {
+            var retry = new HashSet<TopicPartition>();
+            for (TopicPartition tp : remaining) {
+                Errors error = results.getOrDefault(tp, Errors.UNKNOWN_SERVER_ERROR);
+                switch (error) {
+                    case NONE -> { }
+                    case UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID ->
+                        // Kafka's rule: a deleted partition needs no marker.
+                        log.info("Transaction {}: {} no longer exists; no marker written there", transactionalId, tp);
+                    case INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED ->
+                        log.warn("Transaction {}: {} refused the marker ({}); a newer epoch owns the producer",
+                                transactionalId, tp, error);
+                    default -> retry.add(tp);
+                }
+            }
+            if (retry.isEmpty()) {
+                return done(null);
+            }
+            long backoffMs = Math.min(MARKER_RETRY_MAX_BACKOFF_MS, 100L << Math.min(attempt, 6));
+            log.warn("Transaction {}: markers not yet written to {}; retrying in {} ms", transactionalId, retry,
+                    backoffMs);
+            return CompletableFuture.supplyAsync(() -> null,
+                            CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS))
+                    .thenCompose(ignored -> writeMarkers(transactionalId, txn, coordinatorEpoch, commit, retry,
+                            attempt + 1));
+        });
+    }
+
+    /** Appends the transition in flight for {@code md}; applies it (the replay) once it is committed. */
+    private CompletableFuture<Errors> persist(TxnPartition partition, TransactionMetadata md) {
+        StoredTransaction target;
+        synchronized (md) {
+            target = md.pending();
+        }
+        CompletableFuture<Errors> appended;
+        try {
+            appended = txnLog.append(partition.partition(), TransactionRecords.key(md.transactionalId()),
+                    TransactionRecords.value(target));
+        } catch (RuntimeException e) {
+            log.error("{}-{}: append failed", Topic.TRANSACTION_STATE_TOPIC_NAME, partition.partition(), e);
+            appended = done(Errors.UNKNOWN_SERVER_ERROR);
+        }
+        return appended.handle((error, failure) -> {
+            Errors result = failure != null ? Errors.forException(failure) : error;
+            synchronized (md) {
+                md.finish(result == Errors.NONE);
+            }
+            return result == Errors.NONE ? Errors.NONE : appendErrorForCoordinator(result);
+        });
+    }
+
+    /** Kafka's mapping of a failed write to {@code __transaction_state} to what the producer is told. */
+    private static Errors appendErrorForCoordinator(Errors appendError) {
+        return switch (appendError) {
+            case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+                 REQUEST_TIMED_OUT -> Errors.COORDINATOR_NOT_AVAILABLE;
+            case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;
+            default -> Errors.UNKNOWN_SERVER_ERROR;
+        };
+    }
+
+    // ---- timers ----------------------------------------------------------------------------------------------
+
+    /**
+     * Aborts every transaction open for longer than its {@code transaction.timeout.ms}, at a bumped epoch so the
+     * producer that abandoned it is fenced. Run every {@code transaction.abort.timed.out.transaction.cleanup.interval.ms}.
+     */
+    public void abortTimedOutTransactions() {
+        long nowMs = time.milliseconds();
+        for (TxnPartition partition : List.copyOf(partitions.values())) {
+            if (partition(partition.partition()) == null) {
+                continue;
+            }
+            for (TransactionMetadata md : partition.ids().values()) {
+                StoredTransaction target;
+                synchronized (md) {
+                    StoredTransaction current = md.current();
+                    if (md.hasPending() || current.state() != TransactionState.ONGOING
+                            || nowMs - current.startMs() <= current.timeoutMs()) {
+                        continue;
+                    }
+                    target = fencedAbort(current, nowMs);
+                    md.begin(target);
+                }
+                log.info("Aborting transaction {} of producer {}: open for more than its timeout of {} ms",
+                        md.transactionalId(), target.producerId(), target.timeoutMs());
+                persist(partition, md).thenCompose(error -> error == Errors.NONE ? complete(partition, md)
+                        : done(error));
+            }
+        }
+    }
+
+    /**
+     * Forgets transactional ids idle for longer than {@code transactional.id.expiration.ms} (a tombstone in
+     * {@code __transaction_state}). Run every {@code transaction.remove.expired.transaction.cleanup.interval.ms}.
+     */
+    public void expireTransactionalIds() {
+        long nowMs = time.milliseconds();
+        for (TxnPartition partition : List.copyOf(partitions.values())) {
+            if (partition(partition.partition()) == null) {
+                continue;
+            }
+            for (TransactionMetadata md : partition.ids().values()) {
+                synchronized (md) {
+                    StoredTransaction current = md.current();
+                    if (md.hasPending() || !current.state().isIdle()
+                            || nowMs - current.lastUpdateMs() <= config.transactionalIdExpirationMs()) {
+                        continue;
+                    }
+                    md.beginRemoval();
+                }
+                txnLog.append(partition.partition(), TransactionRecords.key(md.transactionalId()), null)
+                        .exceptionally(Errors::forException).thenAccept(error -> {
+                            synchronized (md) {
+                                md.finish(false);
+                                if (error == Errors.NONE) {
+                                    partition.ids().remove(md.transactionalId(), md);
+                                    log.info("Transactional id {} expired", md.transactionalId());
+                                }
+                            }
+                        });
+            }
+        }
+    }
+
+    // ---- admin -----------------------------------------------------------------------------------------------
+
+    /** DescribeTransactions for one id. */
+    public DescribeTransactionsResponseData.TransactionState describe(String transactionalId) {
+        var described = new DescribeTransactionsResponseData.TransactionState().setTransactionalId(transactionalId)
+                .setProducerId(-1).setProducerEpoch((short) -1).setTransactionStartTimeMs(-1);
+        Routed routed = route(transactionalId);
+        if (routed.error() != Errors.NONE) {
+            return described.setErrorCode(routed.error().code());
+        }
+        TransactionMetadata md = routed.partition().ids().get(transactionalId);
+        if (md == null) {
+            return described.setErrorCode(Errors.TRANSACTIONAL_ID_NOT_FOUND.code());
+        }
+        synchronized (md) {
+            StoredTransaction current = md.current();
+            var topics = new DescribeTransactionsResponseData.TopicDataCollection();
+            for (TopicPartition tp : current.partitions()) {
+                var topic = topics.find(tp.topic());
+                if (topic == null) {
+                    topic = new DescribeTransactionsResponseData.TopicData().setTopic(tp.topic());
+                    topics.add(topic);
+                }
+                topic.partitions().add(tp.partition());
+            }
+            return described.setErrorCode(Errors.NONE.code()).setTransactionState(current.state().kafkaName())
+                    .setTransactionTimeoutMs(current.timeoutMs()).setTransactionStartTimeMs(current.startMs())
+                    .setProducerId(current.producerId()).setProducerEpoch(current.producerEpoch())
+                    .setTopics(topics);
+        }
+    }
+
+    /**
+     * ListTransactions: the ids this node coordinates, filtered by state names, producer ids, (KIP-994) a
+     * minimum running time and (KIP-1152) a pattern the id must match; an empty filter matches everything,
+     * {@code minDurationMs < 0} and a null pattern mean no filter.
+     */
+    public List<ListTransactionsResponseData.TransactionState> list(Set<String> states, Set<Long> producerIds,
+                                                                    long minDurationMs, Pattern idPattern) {
+        long nowMs = time.milliseconds();
+        var listed = new ArrayList<ListTransactionsResponseData.TransactionState>();
+        for (TxnPartition partition : List.copyOf(partitions.values())) {
+            if (partition(partition.partition()) == null) {
+                continue;
+            }
+            for (TransactionMetadata md : partition.ids().values()) {
+                synchronized (md) {
+                    StoredTransaction current = md.current();
+                    String state = current.state().kafkaName();
+                    boolean open = current.state() == TransactionState.ONGOING || current.state().isPreparing();
+                    if ((!states.isEmpty() && !states.contains(state))
+                            || (!producerIds.isEmpty() && !producerIds.contains(current.producerId()))
+                            || (idPattern != null && !idPattern.matcher(md.transactionalId()).matches())
+                            || (minDurationMs >= 0 && (!open || nowMs - current.startMs() < minDurationMs))) {
+                        continue;
+                    }
+                    listed.add(new ListTransactionsResponseData.TransactionState()
+                            .setTransactionalId(md.transactionalId()).setProducerId(current.producerId())
+                            .setTransactionState(state));
+                }
+            }
+        }
+        return listed;
+    }
+
+    private static <T> CompletableFuture<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+}
