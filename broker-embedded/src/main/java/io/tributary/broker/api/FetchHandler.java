@@ -7,7 +7,7 @@ import io.tributary.broker.replication.FetchParams;
 import io.tributary.broker.replication.FetchPartition;
 import io.tributary.broker.replication.FetchResult;
 import io.tributary.broker.replication.ReplicaManager;
-import io.tributary.broker.txn.AbortedTransactions;
+import io.tributary.broker.log.AbortedTransactions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

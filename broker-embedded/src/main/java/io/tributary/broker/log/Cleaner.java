@@ -33,8 +33,10 @@ import org.apache.kafka.common.utils.Time;
  *   <li>Swap each group in with {@link PartitionLog#replaceSegments}.
  * </ol>
  *
- * <p>Which emptied batches stay is {@link CompactionFilter}'s call. Control batches are kept (Tributary has no
- * transactions yet). A group whose records all go becomes an empty segment; the next pass merges it away.
+ * <p>Which emptied batches stay is {@link CompactionFilter}'s call. Records of aborted transactions are neither
+ * mapped nor kept ({@link AbortedBatches}); transaction markers are kept (Kafka removes a marker once its
+ * transaction's data is gone; we do not yet). A group whose records all go becomes an empty segment; the next pass
+ * merges it away.
  *
  * <p>Not thread-safe: each cleaner thread owns one, with its map and buffers.
  */
@@ -112,6 +114,7 @@ final class Cleaner {
     private void buildOffsetMap(PartitionLog log, long start, long end) throws IOException {
         int maxEntries = (int) (map.slots() * loadFactor);
         List<LogSegment> dirty = log.segmentsBetween(start, end);
+        AbortedBatches aborted = AbortedBatches.of(log, start, end);
         for (int i = 0; i < dirty.size(); i++) {
             LogSegment segment = dirty.get(i);
             FileRecords records = segment.records();
@@ -123,7 +126,8 @@ final class Cleaner {
                     if (batch.lastOffset() < start) {
                         continue;
                     }
-                    if (!batch.isControlBatch() && !mapBatch(batch, start, maxEntries)) {
+                    boolean skip = batch.isControlBatch() || aborted.isAborted(batch);
+                    if (!skip && !mapBatch(batch, start, maxEntries)) {
                         return;
                     }
                     map.updateLatestOffset(batch.lastOffset());
@@ -161,7 +165,7 @@ final class Cleaner {
         }
         LogSegment cleaned = LogSegment.open(log.dir(), first.baseOffset(), config, nowMs, PartitionLog.CLEANED_SUFFIX);
         var filter = new CompactionFilter(map, nowMs, config.deleteRetentionMs(), lastOffsetOfProducer,
-                firstUncleanableOffset);
+                firstUncleanableOffset, AbortedBatches.of(log, first.baseOffset(), firstUncleanableOffset));
         long before = 0;
         int read = 0;
         int retained = 0;

@@ -15,6 +15,7 @@ import org.apache.kafka.common.record.RecordBatch;
  *   <li>a tombstone that is the latest for its key is kept until its batch's delete horizon (KIP-534: set to
  *       now + delete.retention.ms by the first pass that keeps it) has passed;
  *   <li>a keyless record goes (a compacted topic never accepts one; only a policy change leaves some behind);
+ *   <li>records of aborted transactions go;
  *   <li>control batches are kept whole.
  * </ul>
  */
@@ -22,13 +23,17 @@ final class CompactionFilter extends RecordFilter {
     private final OffsetMap map;
     private final Map<Long, Long> lastOffsetOfProducer;
     private final long firstUncleanableOffset;
+    private final AbortedBatches abortedBatches;
+    /** Whether the batch being filtered is data of an aborted transaction (set per batch, before its records). */
+    private boolean batchAborted;
 
     CompactionFilter(OffsetMap map, long nowMs, long deleteRetentionMs, Map<Long, Long> lastOffsetOfProducer,
-                     long firstUncleanableOffset) {
+                     long firstUncleanableOffset, AbortedBatches abortedBatches) {
         super(nowMs, deleteRetentionMs);
         this.map = map;
         this.lastOffsetOfProducer = lastOffsetOfProducer;
         this.firstUncleanableOffset = firstUncleanableOffset;
+        this.abortedBatches = abortedBatches;
     }
 
     /**
@@ -38,6 +43,7 @@ final class CompactionFilter extends RecordFilter {
      */
     @Override
     protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
+        batchAborted = abortedBatches.isAborted(batch);
         boolean lastOfProducer = batch.hasProducerId()
                 && Long.valueOf(batch.lastOffset()).equals(lastOffsetOfProducer.get(batch.producerId()));
         boolean keepEmpty = lastOfProducer || batch.nextOffset() == firstUncleanableOffset;
@@ -46,7 +52,13 @@ final class CompactionFilter extends RecordFilter {
 
     @Override
     protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
-        if (batch.isControlBatch() || record.offset() > map.latestOffset()) {
+        if (batch.isControlBatch()) {
+            return true;
+        }
+        if (batchAborted) {
+            return false;
+        }
+        if (record.offset() > map.latestOffset()) {
             return true;
         }
         if (!record.hasKey()) {

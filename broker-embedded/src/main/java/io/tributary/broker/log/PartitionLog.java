@@ -70,6 +70,8 @@ public final class PartitionLog implements AutoCloseable {
      * a restart rebuilds the same idempotence state, as Kafka's cleaner does from its producer state.
      */
     private volatile Supplier<Map<Long, Long>> producerLastOffsets = Map::of;
+    /** The partition's aborted transactions, kept by its producer state; none until an owner sets them. */
+    private volatile AbortedTransactions abortedTransactions = new AbortedTransactions();
 
     /**
      * Runs file work off the append path: deleting a segment's files after {@code file.delete.delay.ms} (so
@@ -519,9 +521,9 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Publishes the high watermark: the cleaner never compacts at or above it (Kafka bounds cleaning by the last
-     * stable offset), so records a new leader could still truncate are never the reason others were removed.
-     * Until an owner publishes one, the active segment is the only bound.
+     * Publishes the offset the cleaner stays below: the last stable offset (at most the high watermark), so records
+     * a new leader could still truncate, or an open transaction could still abort, are never the reason others
+     * were removed. Until an owner publishes one, the active segment is the only bound.
      */
     public void updateHighWatermark(long offset) {
         highWatermark = offset;
@@ -548,6 +550,15 @@ public final class PartitionLog implements AutoCloseable {
      */
     public void producerLastOffsets(Supplier<Map<Long, Long>> snapshot) {
         this.producerLastOffsets = snapshot;
+    }
+
+    /** Where the cleaner learns which transactions were aborted: set by the owner of the producer state. */
+    public void abortedTransactions(AbortedTransactions aborted) {
+        this.abortedTransactions = aborted;
+    }
+
+    AbortedTransactions abortedTransactions() {
+        return abortedTransactions;
     }
 
     /** Each idempotent producer's newest batch: producer id to its last offset. */

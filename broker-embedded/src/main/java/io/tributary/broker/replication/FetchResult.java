@@ -1,6 +1,6 @@
 package io.tributary.broker.replication;
 
-import io.tributary.broker.txn.AbortedTransactions.AbortedTxn;
+import io.tributary.broker.log.AbortedTransactions.AbortedTxn;
 import java.util.List;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;

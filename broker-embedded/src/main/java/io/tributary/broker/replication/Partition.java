@@ -7,7 +7,7 @@ import io.tributary.broker.log.LogOffsetMetadata;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.log.RecordBatchValidator;
 import io.tributary.broker.metadata.PartitionRegistration;
-import io.tributary.broker.txn.AbortedTransactions;
+import io.tributary.broker.log.AbortedTransactions;
 import io.tributary.broker.txn.ProducerStateTable;
 import io.tributary.broker.txn.TransactionVerifier;
 import java.util.HashSet;
@@ -65,6 +65,7 @@ public final class Partition {
         this.producers = producers;
         this.highWatermark = LogOffsetMetadata.unknown(log.logStartOffset());
         this.lastStableOffset = highWatermark;
+        log.abortedTransactions(producers.abortedTransactions());
         log.producerLastOffsets(() -> {
             synchronized (appendLock) {
                 return producers.lastOffsets();

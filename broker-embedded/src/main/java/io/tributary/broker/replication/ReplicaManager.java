@@ -9,7 +9,7 @@ import io.tributary.broker.metadata.ConfigResolver;
 import io.tributary.broker.metadata.MetadataImage;
 import io.tributary.broker.metadata.PartitionRegistration;
 import io.tributary.broker.metadata.TopicImage;
-import io.tributary.broker.txn.AbortedTransactions.AbortedTxn;
+import io.tributary.broker.log.AbortedTransactions.AbortedTxn;
 import io.tributary.broker.txn.ProducerStateTable;
 import io.tributary.broker.txn.TransactionVerifier;
 import java.util.ArrayList;

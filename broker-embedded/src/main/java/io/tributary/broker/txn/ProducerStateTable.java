@@ -1,5 +1,6 @@
 package io.tributary.broker.txn;
 
+import io.tributary.broker.log.AbortedTransactions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;

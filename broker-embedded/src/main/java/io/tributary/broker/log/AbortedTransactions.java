@@ -1,4 +1,4 @@
-package io.tributary.broker.txn;
+package io.tributary.broker.log;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
  *
  * <p>Kept in memory and rebuilt from the markers each time the partition's log is replayed on open, where Kafka
  * keeps a {@code .txnindex} file per segment. Entries are keyed by the offset of their ABORT marker, which only
- * grows. Thread-safe: the partition adds under its append lock while fetches read concurrently.
+ * grows. The cleaner reads it too: records of aborted transactions never survive compaction. Thread-safe: the
+ * partition's producer state adds under its append lock while fetches and the cleaner read concurrently.
  */
 public final class AbortedTransactions {
     /** One aborted transaction: its producer, its first record's offset and its ABORT marker's offset. */
@@ -22,7 +23,7 @@ public final class AbortedTransactions {
     /** The longest span (last - first) of any entry: bounds how far past a range a relevant entry can end. */
     private volatile long maxSpan;
 
-    void add(long producerId, long firstOffset, long lastOffset) {
+    public void add(long producerId, long firstOffset, long lastOffset) {
         byLastOffset.put(lastOffset, new AbortedTxn(producerId, firstOffset, lastOffset));
         maxSpan = Math.max(maxSpan, lastOffset - firstOffset);
     }
@@ -45,12 +46,19 @@ public final class AbortedTransactions {
         return found;
     }
 
+    /** The aborted transactions overlapping [{@code fromOffset}, {@code toOffset}), by first offset. */
+    List<AbortedTxn> overlappingByFirstOffset(long fromOffset, long toOffset) {
+        var found = new ArrayList<>(overlapping(fromOffset, toOffset));
+        found.sort(java.util.Comparator.comparingLong(AbortedTxn::firstOffset));
+        return found;
+    }
+
     /** Forgets transactions that ended below {@code logStartOffset} (their records are gone). */
     public void removeBelow(long logStartOffset) {
         byLastOffset.headMap(logStartOffset).clear();
     }
 
-    void clear() {
+    public void clear() {
         byLastOffset.clear();
         maxSpan = 0;
     }
