@@ -142,7 +142,8 @@ public final class Partition {
      * Validates and appends a producer's batches as leader. A retried batch of an idempotent producer that is
      * already in the log is not appended again: its original offsets are returned. A transactional batch that would
      * open the producer's transaction here is first checked with {@code verifier} (KIP-890), under the append lock
-     * so no marker can slip in between; a null verifier trusts the writer (the coordinators' own appends).
+     * so no marker can slip in between. A null verifier marks a coordinator's own append (Kafka's coordinator
+     * origin): trusted, and checked for the producer's epoch only, since such batches carry no real sequence.
      */
     public LogAppendInfo appendRecordsToLeader(MemoryRecords records, short requiredAcks, long nowMs,
                                                TransactionVerifier verifier) {
@@ -157,7 +158,9 @@ public final class Partition {
                 throw new NotEnoughReplicasException("The in-sync replicas of " + topicPartition + " are "
                         + leader.isr() + ", fewer than min.insync.replicas=" + config.minInsyncReplicas());
             }
-            if (summary.batchCount() == 1) {
+            if (summary.batchCount() == 1 && verifier == null) {
+                producers.checkFromCoordinator(records.firstBatch());
+            } else if (summary.batchCount() == 1) {
                 RecordBatch batch = records.firstBatch();
                 ProducerStateTable.BatchMetadata duplicate = producers.check(batch);
                 if (duplicate == null && batch.isTransactional() && verifier != null

@@ -174,7 +174,10 @@ public final class ReplicaManager {
         log.info("Removed partition {}", tp);
     }
 
-    /** Appends the coordinators' own batches: trusted, so transactional ones are not verified. */
+    /**
+     * Appends a coordinator's own batches (offset commits, transaction state): trusted, so transactional ones are
+     * not verified and their sequence numbers are not checked.
+     */
     public CompletableFuture<Map<TopicPartition, PartitionResponse>> appendRecords(
             short requiredAcks, Map<TopicPartition, MemoryRecords> records) {
         return appendRecords(requiredAcks, records, null);
@@ -183,7 +186,8 @@ public final class ReplicaManager {
     /**
      * Appends each partition's batches as leader. With this node the only in-sync replica, every acks level is
      * satisfied once the batch is in the log; the answer is a future so replicated acks=all plugs in here.
-     * {@code verifier} checks a producer's first transactional batch in a partition (KIP-890); null trusts it.
+     * {@code verifier} checks a producer's first transactional batch in a partition (KIP-890); null marks a
+     * coordinator's append.
      */
     public CompletableFuture<Map<TopicPartition, PartitionResponse>> appendRecords(
             short requiredAcks, Map<TopicPartition, MemoryRecords> records, TransactionVerifier verifier) {

@@ -26,8 +26,9 @@ import org.apache.kafka.common.record.RecordBatch;
  * <p>Idempotence (KIP-98, KIP-360): a retried batch is recognised as a duplicate and answered with its original
  * offsets; an older epoch is fenced; a newer epoch must restart at sequence 0 unless the producer has no known
  * state; within an epoch each batch's first sequence follows the last one (wrapping at {@code Integer.MAX_VALUE}).
- * Batches the coordinators write for a producer ({@link RecordBatch#NO_SEQUENCE}, e.g. transactional offset
- * commits) carry no sequence and are only checked for their epoch.
+ * Batches a coordinator writes for a producer (transactional offset commits) carry no meaningful sequence and are
+ * checked with {@link #checkFromCoordinator} instead, epoch and transaction state only, as Kafka does for its
+ * coordinator-origin appends.
  *
  * <p>Transactions: a producer's first transactional batch opens its transaction at that batch's offset; the
  * COMMIT or ABORT marker closes it (an aborted one goes to {@link #abortedTransactions()}). The smallest open
@@ -88,9 +89,6 @@ public final class ProducerStateTable {
             throw new InvalidTxnStateException("Producer " + batch.producerId() + " wrote a non-transactional batch"
                     + " while its transaction from offset " + entry.currentTxnFirstOffset + " is open");
         }
-        if (batch.baseSequence() == RecordBatch.NO_SEQUENCE) {
-            return null;
-        }
         if (epoch > entry.epoch) {
             if (batch.baseSequence() != 0) {
                 throw new OutOfOrderSequenceException("Invalid sequence " + batch.baseSequence()
@@ -110,6 +108,25 @@ public final class ProducerStateTable {
                     + last.lastSequence() + " (current end sequence number)");
         }
         return null;
+    }
+
+    /**
+     * Checks a batch a coordinator writes on a producer's behalf: its epoch, and that it does not mix with an open
+     * transaction; its sequence is not checked (Kafka's coordinator batches all start at 0).
+     */
+    public void checkFromCoordinator(RecordBatch batch) {
+        ProducerEntry entry = batch.hasProducerId() ? producers.get(batch.producerId()) : null;
+        if (entry == null) {
+            return;
+        }
+        if (batch.producerEpoch() < entry.epoch) {
+            throw new InvalidProducerEpochException("Producer " + batch.producerId() + " epoch "
+                    + batch.producerEpoch() + " is older than the current epoch " + entry.epoch);
+        }
+        if (!batch.isTransactional() && entry.currentTxnFirstOffset >= 0) {
+            throw new InvalidTxnStateException("Producer " + batch.producerId() + " wrote a non-transactional batch"
+                    + " while its transaction from offset " + entry.currentTxnFirstOffset + " is open");
+        }
     }
 
     private static boolean follows(int lastSequence, int nextSequence) {
@@ -156,13 +173,11 @@ public final class ProducerStateTable {
             completeTransaction(batch, entry);
             return;
         }
-        if (batch.baseSequence() != RecordBatch.NO_SEQUENCE) {
-            if (entry.batches.size() == CACHED_BATCHES) {
-                entry.batches.removeFirst();
-            }
-            entry.batches.addLast(new BatchMetadata(batch.baseSequence(), batch.lastSequence(), batch.baseOffset(),
-                    batch.lastOffset(), batch.maxTimestamp()));
+        if (entry.batches.size() == CACHED_BATCHES) {
+            entry.batches.removeFirst();
         }
+        entry.batches.addLast(new BatchMetadata(batch.baseSequence(), batch.lastSequence(), batch.baseOffset(),
+                batch.lastOffset(), batch.maxTimestamp()));
         if (batch.isTransactional() && entry.currentTxnFirstOffset < 0) {
             entry.currentTxnFirstOffset = batch.baseOffset();
             openTransactions.put(batch.baseOffset(), batch.producerId());

@@ -3,11 +3,16 @@ package io.tributary.broker.txn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tributary.broker.log.AbortedTransactions;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.TransactionCoordinatorFencedException;
+import org.apache.kafka.common.record.ControlRecordType;
+import org.apache.kafka.common.record.EndTransactionMarker;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.SimpleRecord;
@@ -151,5 +156,89 @@ class ProducerStateTableTest {
 
         assertThat(table.check(batch(PID, (short) 0, 0, 0, 2))).isNull();
         assertThat(table.producerCount()).isZero();
+    }
+
+    /** A transactional batch of one record at {@code offset}. */
+    private static RecordBatch txnBatch(long producerId, short epoch, int sequence, long offset) {
+        return MemoryRecords.withTransactionalRecords(offset, Compression.NONE, producerId, epoch, sequence, 0,
+                new SimpleRecord(T, "t".getBytes(StandardCharsets.UTF_8))).firstBatch();
+    }
+
+    private static RecordBatch marker(long producerId, short epoch, long offset, boolean commit,
+                                      int coordinatorEpoch) {
+        return MemoryRecords.withEndTransactionMarker(offset, T, 0, producerId, epoch,
+                new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
+                        coordinatorEpoch)).firstBatch();
+    }
+
+    @Test
+    void firstTransactionalBatchOpensTheTransactionAndItsMarkerClosesIt() {
+        checkAndAppend(txnBatch(PID, (short) 0, 0, 10));
+        checkAndAppend(txnBatch(PID, (short) 0, 1, 11));
+        assertThat(table.inTransaction(PID)).isTrue();
+        assertThat(table.firstUnstableOffset()).isEqualTo(10);
+
+        table.update(marker(PID, (short) 0, 12, true, 0));
+        assertThat(table.inTransaction(PID)).isFalse();
+        assertThat(table.firstUnstableOffset()).isEqualTo(-1);
+        assertThat(table.abortedTransactions().size()).isZero();
+    }
+
+    @Test
+    void abortMarkerRecordsTheAbortedRangeForReadCommittedFetches() {
+        checkAndAppend(txnBatch(PID, (short) 0, 0, 5));
+        checkAndAppend(txnBatch(PID + 1, (short) 0, 0, 6));
+        assertThat(table.firstUnstableOffset()).isEqualTo(5);
+        table.update(marker(PID, (short) 0, 7, false, 0));
+        // The other producer's open transaction still holds the stable offset at 6.
+        assertThat(table.firstUnstableOffset()).isEqualTo(6);
+        assertThat(table.abortedTransactions().overlapping(0, 100))
+                .containsExactly(new AbortedTransactions.AbortedTxn(PID, 5, 7));
+        assertThat(table.abortedTransactions().overlapping(8, 100)).isEmpty();
+        assertThat(table.abortedTransactions().overlapping(0, 5)).isEmpty();
+    }
+
+    @Test
+    void nonTransactionalWriteWhileATransactionIsOpenIsRefused() {
+        checkAndAppend(txnBatch(PID, (short) 0, 0, 0));
+        assertThatThrownBy(() -> table.check(batch(PID, (short) 0, 1, 1, 1)))
+                .isInstanceOf(InvalidTxnStateException.class);
+    }
+
+    @Test
+    void markerWithANewerEpochFencesTheProducersOlderBatches() {
+        checkAndAppend(txnBatch(PID, (short) 3, 0, 0));
+        table.update(marker(PID, (short) 4, 1, false, 0));
+        assertThatThrownBy(() -> table.check(txnBatch(PID, (short) 3, 1, 2)))
+                .isInstanceOf(InvalidProducerEpochException.class);
+        assertThatThrownBy(() -> table.checkMarker(PID, (short) 3, 0))
+                .isInstanceOf(InvalidProducerEpochException.class);
+        assertThatThrownBy(() -> table.checkMarker(PID, (short) 4, -1))
+                .isInstanceOf(TransactionCoordinatorFencedException.class);
+        // The new epoch starts at sequence 0.
+        assertThat(checkAndAppend(txnBatch(PID, (short) 5, 0, 2))).isNull();
+    }
+
+    @Test
+    void coordinatorBatchesAreOnlyEpochChecked() {
+        // Kafka's coordinators start every batch at sequence 0: the same range twice is not a duplicate.
+        table.checkFromCoordinator(txnBatch(PID, (short) 1, 0, 0));
+        table.update(txnBatch(PID, (short) 1, 0, 0));
+        table.checkFromCoordinator(txnBatch(PID, (short) 1, 0, 1));
+        table.update(txnBatch(PID, (short) 1, 0, 1));
+        assertThat(table.describe()).singleElement().satisfies(view ->
+                assertThat(view.currentTxnStartOffset()).isZero());
+        assertThatThrownBy(() -> table.checkFromCoordinator(txnBatch(PID, (short) 0, 0, 2)))
+                .isInstanceOf(InvalidProducerEpochException.class);
+    }
+
+    @Test
+    void idleProducersExpireButNotWhileTheirTransactionIsOpen() {
+        checkAndAppend(batch(PID, (short) 0, 0, 0, 1));
+        checkAndAppend(txnBatch(PID + 1, (short) 0, 0, 1));
+        assertThat(table.expire(T + 10_000, 1_000)).isEqualTo(1);
+        assertThat(table.describe()).extracting(ProducerStateTable.ProducerView::producerId).containsExactly(PID + 1);
+        // Forgotten: the producer's next batch is accepted as from a new producer, whatever its sequence.
+        assertThat(table.check(batch(PID, (short) 0, 42, 2, 1))).isNull();
     }
 }
