@@ -66,7 +66,8 @@ public final class BrokerApis {
                 .register(ApiKeys.OFFSET_DELETE, new OffsetDeleteHandler(parts.controller(), groups))
                 .register(ApiKeys.LIST_GROUPS, new ListGroupsHandler(groups))
                 .register(ApiKeys.DESCRIBE_GROUPS, new DescribeGroupsHandler(groups))
-                .register(ApiKeys.DELETE_GROUPS, new DeleteGroupsHandler(groups));
+                .register(ApiKeys.DELETE_GROUPS, new DeleteGroupsHandler(groups))
+                .register(ApiKeys.TXN_OFFSET_COMMIT, new TxnOffsetCommitHandler(parts.controller(), groups));
         return router;
     }
 }
