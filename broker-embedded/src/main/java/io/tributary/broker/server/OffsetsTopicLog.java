@@ -15,6 +15,7 @@ import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.ControlRecordType;
+import org.apache.kafka.common.record.DefaultRecordBatch;
 import org.apache.kafka.common.record.EndTransactionMarker;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
@@ -66,8 +67,25 @@ final class OffsetsTopicLog implements CoordinatorLog {
     @Override
     public CompletableFuture<Appended> appendTransactional(int partition, long producerId, short producerEpoch,
                                                            List<Entry> entries) {
-        return append(partition, MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, producerEpoch,
-                RecordBatch.NO_SEQUENCE, simpleRecords(entries)));
+        MemoryRecords records = MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, producerEpoch,
+                0, simpleRecords(entries));
+        return append(partition, withoutSequence(records));
+    }
+
+    /**
+     * Rewrites the header of {@code records}' single batch with base sequence {@link RecordBatch#NO_SEQUENCE} (and
+     * the CRC that goes with it), in place. Coordinator writes carry no sequence, so the partition does not check
+     * or deduplicate them as a producer's; kafka-clients' builder refuses a producer's batch without one, hence
+     * building it with sequence 0 first.
+     */
+    private static MemoryRecords withoutSequence(MemoryRecords records) {
+        var batch = (DefaultRecordBatch) records.batches().iterator().next();
+        DefaultRecordBatch.writeHeader(records.buffer(), batch.baseOffset(),
+                (int) (batch.lastOffset() - batch.baseOffset()), batch.sizeInBytes(), batch.magic(),
+                batch.compressionType(), batch.timestampType(), batch.baseTimestamp(), batch.maxTimestamp(),
+                batch.producerId(), batch.producerEpoch(), RecordBatch.NO_SEQUENCE, batch.isTransactional(),
+                batch.isControlBatch(), false, batch.partitionLeaderEpoch(), batch.countOrNull());
+        return records;
     }
 
     private SimpleRecord[] simpleRecords(List<Entry> entries) {
