@@ -272,6 +272,10 @@ public final class GroupCoordinator {
      * (acks=all, as the coordinator's own writes), and before it reports the marker as written: the producer's next
      * transaction must not be able to commit offsets in between. A partition this node does not lead is ignored
      * (its leader replays the marker when it loads); calling twice for the same marker changes nothing.
+     *
+     * <p>Takes the partition's shard lock, which is held while the coordinator appends to
+     * {@code __consumer_offsets}: the caller must not hold a lock such an append takes (the partition's append
+     * lock), or the two can deadlock.
      */
     public void completeTransaction(int offsetsPartition, long producerId, boolean commit) {
         Shard shard = shard(offsetsPartition);
