@@ -85,7 +85,8 @@ public final class BrokerApis {
                 .register(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(parts.transactionMarkers()))
                 .register(ApiKeys.DESCRIBE_TRANSACTIONS, new DescribeTransactionsHandler(transactions))
                 .register(ApiKeys.LIST_TRANSACTIONS, new ListTransactionsHandler(transactions))
-                .register(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(parts.replicaManager()));
+                .register(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(parts.replicaManager()))
+                .register(ApiKeys.TXN_OFFSET_COMMIT, new TxnOffsetCommitHandler(parts.controller(), groups));
         return router;
     }
 }

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.RecordBatch;
 
 /**
  * The partitions of {@code __consumer_offsets} as the coordinator sees them: it appends its records through the
@@ -15,10 +16,26 @@ public interface CoordinatorLog {
     record Entry(byte[] key, byte[] value) {
     }
 
-    /** A record read back while loading. The buffers are only valid during the call. */
-    @FunctionalInterface
+    /**
+     * The outcome of an append: {@link Errors#NONE} and the log offset of the batch's first record (the i-th entry
+     * is at {@code baseOffset + i}), or the append's error and -1.
+     */
+    record Appended(Errors error, long baseOffset) {
+        public static Appended failed(Errors error) {
+            return new Appended(error, -1L);
+        }
+    }
+
+    /** What loading reads back, in offset order. The buffers are only valid during the call. */
     interface Visitor {
-        void accept(ByteBuffer key, ByteBuffer value);
+        /**
+         * A data record at {@code offset}. {@code producerId} is the producer of the transactional batch holding
+         * it, or {@link RecordBatch#NO_PRODUCER_ID} for a record outside any transaction.
+         */
+        void record(long offset, long producerId, ByteBuffer key, ByteBuffer value);
+
+        /** A COMMIT or ABORT control record at {@code offset}: {@code producerId}'s transaction ended. */
+        void transactionEnd(long offset, long producerId, boolean committed);
     }
 
     /** Partitions of the topic, or -1 while it does not exist. */
@@ -28,11 +45,19 @@ public interface CoordinatorLog {
     boolean isLeader(int partition);
 
     /**
-     * Appends {@code entries} as one batch with acks=all; completes with {@link Errors#NONE} once they are committed,
-     * or with the append's error.
+     * Appends {@code entries} as one non-transactional batch with acks=all; completes once they are committed, or
+     * with the append's error.
      */
-    CompletableFuture<Errors> append(int partition, List<Entry> entries);
+    CompletableFuture<Appended> append(int partition, List<Entry> entries);
 
-    /** Reads every record of {@code partition} in offset order (control records skipped). */
+    /**
+     * Appends {@code entries} as one transactional batch of {@code producerId} at {@code producerEpoch} (base
+     * sequence {@link RecordBatch#NO_SEQUENCE}: coordinator writes carry no sequence numbers) with acks=all, as
+     * {@link #append} does. The records count only once the transaction's COMMIT marker follows them.
+     */
+    CompletableFuture<Appended> appendTransactional(int partition, long producerId, short producerEpoch,
+                                                    List<Entry> entries);
+
+    /** Reads every record of {@code partition} in offset order, data records and transaction markers. */
     void read(int partition, Visitor visitor);
 }

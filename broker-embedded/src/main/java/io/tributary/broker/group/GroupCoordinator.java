@@ -2,6 +2,7 @@ package io.tributary.broker.group;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -220,53 +221,117 @@ public final class GroupCoordinator {
                                                                         List<OffsetToCommit> offsets) {
         var future = new CompletableFuture<Map<TopicPartition, Errors>>();
         Routed routed = route(groupId);
-        Shard shard = routed.shard();
-        Errors invalid = routed.error();
-        if (invalid != Errors.NONE) {
-            Errors error = invalid;
-            future.complete(offsets.stream().collect(Collectors.toMap(OffsetToCommit::partition, o -> error,
-                    (a, b) -> a, LinkedHashMap::new)));
+        if (routed.error() != Errors.NONE) {
+            future.complete(everyPartition(offsets, routed.error()));
             return future;
         }
-        synchronized (shard.state()) {
-            shard.offsets().commit(groupId, memberId, groupInstanceId, generation, offsets, future::complete);
+        synchronized (routed.shard().state()) {
+            routed.shard().offsets().commit(groupId, memberId, groupInstanceId, generation, offsets,
+                    future::complete);
         }
         return future;
     }
 
-    /** What OffsetFetch returns for one group: a group-level error, or the committed offsets. */
-    public record FetchedOffsets(Errors error, Map<TopicPartition, CommittedOffset> offsets) {
+    /**
+     * TxnOffsetCommit (KIP-98, KIP-447) for partitions whose topics exist; the answer has one error per partition.
+     * The offsets are written as a transactional batch of {@code producerId} at {@code producerEpoch} and stay
+     * pending, invisible to OffsetFetch, until {@link #completeTransaction} reports the transaction's end. From v3
+     * the request carries the consumer's generation, member and instance id, fenced as for OffsetCommit; a
+     * generation of -1 with no member is accepted whatever the group's state, and creates a missing group empty.
+     *
+     * @param transactionalId the producer's transactional id; the group side does not check it (the producer's
+     *                        epoch is checked by the partition when the batch is appended)
+     */
+    public CompletableFuture<Map<TopicPartition, Errors>> commitTransactionalOffsets(
+            String transactionalId, String groupId, long producerId, short producerEpoch, String memberId,
+            String groupInstanceId, int generation, List<OffsetToCommit> offsets) {
+        var future = new CompletableFuture<Map<TopicPartition, Errors>>();
+        Routed routed = route(groupId);
+        if (routed.error() != Errors.NONE) {
+            future.complete(everyPartition(offsets, routed.error()));
+            return future;
+        }
+        synchronized (routed.shard().state()) {
+            routed.shard().offsets().commitTransactional(producerId, producerEpoch, groupId, memberId,
+                    groupInstanceId, generation, offsets, future::complete);
+        }
+        return future;
+    }
+
+    private static Map<TopicPartition, Errors> everyPartition(List<OffsetToCommit> offsets, Errors error) {
+        return offsets.stream().collect(Collectors.toMap(OffsetToCommit::partition, o -> error, (a, b) -> a,
+                LinkedHashMap::new));
+    }
+
+    /**
+     * The end of {@code producerId}'s transaction on partition {@code offsetsPartition} of
+     * {@code __consumer_offsets}: on commit its pending offsets there become the group's committed offsets (except
+     * where a plain commit written after them already is), on abort they are dropped.
+     *
+     * <p>The server calls this once the transaction's COMMIT or ABORT marker has been appended to that partition
+     * (acks=all, as the coordinator's own writes), and before it reports the marker as written: the producer's next
+     * transaction must not be able to commit offsets in between. A partition this node does not lead is ignored
+     * (its leader replays the marker when it loads); calling twice for the same marker changes nothing.
+     *
+     * <p>Takes the partition's shard lock, which is held while the coordinator appends to
+     * {@code __consumer_offsets}: the caller must not hold a lock such an append takes (the partition's append
+     * lock), or the two can deadlock.
+     */
+    public void completeTransaction(int offsetsPartition, long producerId, boolean commit) {
+        Shard shard = shard(offsetsPartition);
+        if (shard == null) {
+            return;
+        }
+        shard.state().replayTransactionEnd(producerId, commit);
+    }
+
+    /**
+     * What OffsetFetch returns for one group: a group-level error, or the committed offsets, and the partitions
+     * answered UNSTABLE_OFFSET_COMMIT because an open transaction holds an offset for them (only when the fetch
+     * required stable offsets).
+     */
+    public record FetchedOffsets(Errors error, Map<TopicPartition, CommittedOffset> offsets,
+                                 Set<TopicPartition> unstable) {
+        static FetchedOffsets failed(Errors error) {
+            return new FetchedOffsets(error, Map.of(), Set.of());
+        }
+    }
+
+    /** {@link #fetchOffsets(String, List, boolean)} without {@code requireStable}. */
+    public FetchedOffsets fetchOffsets(String groupId, List<TopicPartition> partitions) {
+        return fetchOffsets(groupId, partitions, false);
     }
 
     /**
      * The committed offsets of {@code groupId} for {@code partitions}, or all of them when {@code partitions} is
-     * null. Partitions without a commit are absent from the map (the caller answers them with offset -1).
+     * null. Partitions without a commit are absent from the map (the caller answers them with offset -1). With
+     * {@code requireStable} (OffsetFetch v7+, KIP-447) a partition with a pending transactional offset is in
+     * {@link FetchedOffsets#unstable()} instead, so the consumer retries until the transaction ended; fetching
+     * all partitions considers those with a committed offset only, as Kafka does.
      */
-    public FetchedOffsets fetchOffsets(String groupId, List<TopicPartition> partitions) {
+    public FetchedOffsets fetchOffsets(String groupId, List<TopicPartition> partitions, boolean requireStable) {
         Routed routed = route(groupId);
         Shard shard = routed.shard();
         Errors invalid = routed.error();
         if (invalid != Errors.NONE) {
-            return new FetchedOffsets(invalid, Map.of());
+            return FetchedOffsets.failed(invalid);
         }
         synchronized (shard.state()) {
             ClassicGroup group = shard.state().group(groupId);
             if (group != null && group.is(GroupState.DEAD)) {
-                return new FetchedOffsets(Errors.GROUP_ID_NOT_FOUND, Map.of());
+                return FetchedOffsets.failed(Errors.GROUP_ID_NOT_FOUND);
             }
             Map<TopicPartition, CommittedOffset> committed = shard.state().offsets(groupId);
             var result = new LinkedHashMap<TopicPartition, CommittedOffset>();
-            if (partitions == null) {
-                result.putAll(committed);
-            } else {
-                for (TopicPartition tp : partitions) {
-                    CommittedOffset offset = committed.get(tp);
-                    if (offset != null) {
-                        result.put(tp, offset);
-                    }
+            var unstable = new LinkedHashSet<TopicPartition>();
+            for (TopicPartition tp : partitions == null ? committed.keySet() : partitions) {
+                if (requireStable && shard.state().hasPendingOffset(groupId, tp)) {
+                    unstable.add(tp);
+                } else if (committed.containsKey(tp)) {
+                    result.put(tp, committed.get(tp));
                 }
             }
-            return new FetchedOffsets(Errors.NONE, result);
+            return new FetchedOffsets(Errors.NONE, result, unstable);
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.TopicPartition;
@@ -15,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Committed offsets of one {@link GroupShard}'s groups: OffsetCommit, OffsetDelete, DeleteGroups and the expiry of
- * offsets of empty groups ({@code offsets.retention.minutes}). Every method runs under the shard's lock.
+ * Committed offsets of one {@link GroupShard}'s groups: OffsetCommit, TxnOffsetCommit, OffsetDelete, DeleteGroups
+ * and the expiry of offsets of empty groups ({@code offsets.retention.minutes}). Every method runs under the shard's
+ * lock.
  */
 final class GroupOffsets {
     private static final Logger log = LoggerFactory.getLogger(GroupOffsets.class);
@@ -30,11 +32,32 @@ final class GroupOffsets {
     }
 
     /**
-     * Validates and stores a commit; {@code respond} gets one error per partition. A commit without a generation
-     * (-1: the admin client, or a consumer using assign()) is accepted only while the group has no members.
+     * OffsetCommit: validates and stores a commit; {@code respond} gets one error per partition. A commit without a
+     * generation (-1: the admin client, or a consumer using assign()) is accepted only while the group has no
+     * members.
      */
     void commit(String groupId, String memberId, String groupInstanceId, int generation,
                 List<OffsetToCommit> toCommit, Consumer<Map<TopicPartition, Errors>> respond) {
+        commit(groupId, memberId, groupInstanceId, generation, toCommit, false, shard::write, respond);
+    }
+
+    /**
+     * TxnOffsetCommit (KIP-98): validates the commit as {@link #commit} does, except that a request without member
+     * and generation (v0-2, or a producer committing for a consumer using assign()) is accepted whatever the
+     * group's state and that a rebalance in progress does not refuse it (KIP-447); then writes the offsets as a
+     * transactional batch of the producer, pending until its transaction ends.
+     */
+    void commitTransactional(long producerId, short producerEpoch, String groupId, String memberId,
+                             String groupInstanceId, int generation, List<OffsetToCommit> toCommit,
+                             Consumer<Map<TopicPartition, Errors>> respond) {
+        commit(groupId, memberId, groupInstanceId, generation, toCommit, true,
+                (records, then) -> shard.writeTransactional(producerId, producerEpoch, records, then), respond);
+    }
+
+    private void commit(String groupId, String memberId, String groupInstanceId, int generation,
+                        List<OffsetToCommit> toCommit, boolean transactional,
+                        BiConsumer<List<CoordinatorLog.Entry>, Consumer<Errors>> write,
+                        Consumer<Map<TopicPartition, Errors>> respond) {
         ClassicGroup group = shard.group(groupId);
         Errors invalid = Errors.NONE;
         if (group == null) {
@@ -45,7 +68,7 @@ final class GroupOffsets {
             }
         }
         if (invalid == Errors.NONE) {
-            invalid = validateCommit(group, memberId, groupInstanceId, generation);
+            invalid = validateCommit(group, memberId, groupInstanceId, generation, transactional);
         }
         var results = new LinkedHashMap<TopicPartition, Errors>();
         var records = new ArrayList<CoordinatorLog.Entry>();
@@ -66,7 +89,7 @@ final class GroupOffsets {
         if (group != null && records.isEmpty()) {
             shard.discardIfUnused(group);
         }
-        shard.write(records, error -> {
+        write.accept(records, error -> {
             if (error != Errors.NONE) {
                 Errors mapped = appendErrorForCommit(error);
                 results.replaceAll((tp, result) -> result == Errors.NONE ? mapped : result);
@@ -75,8 +98,9 @@ final class GroupOffsets {
         });
     }
 
+    /** Kafka's {@code ClassicGroup.validateOffsetCommit}, for OffsetCommit and TxnOffsetCommit. */
     private static Errors validateCommit(ClassicGroup group, String memberId, String groupInstanceId,
-                                         int generation) {
+                                         int generation, boolean transactional) {
         if (group.is(GroupState.DEAD)) {
             return Errors.COORDINATOR_NOT_AVAILABLE;
         }
@@ -91,13 +115,14 @@ final class GroupOffsets {
             if (generation != group.generation()) {
                 return Errors.ILLEGAL_GENERATION;
             }
-        } else {
+        } else if (!transactional) {
             return Errors.UNKNOWN_MEMBER_ID;
         }
         // The member has the new generation from JoinGroup but not yet its assignment: it must not commit for
         // partitions it may be about to lose. Commits while PreparingRebalance are allowed (the revocation
-        // callback commits before rejoining).
-        return group.is(GroupState.COMPLETING_REBALANCE) ? Errors.REBALANCE_IN_PROGRESS : Errors.NONE;
+        // callback commits before rejoining). Transactional commits are not held to the group's state (Kafka).
+        return !transactional && group.is(GroupState.COMPLETING_REBALANCE) ? Errors.REBALANCE_IN_PROGRESS
+                : Errors.NONE;
     }
 
     /** Kafka's mapping of a failed offset write to the error the committer sees. */
@@ -134,7 +159,9 @@ final class GroupOffsets {
                 results.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
             } else {
                 results.put(tp, Errors.NONE);
-                if (committed.containsKey(tp)) {
+                // A pending transactional offset is deleted too (Kafka): its tombstone drops it from the open
+                // transaction, so the transaction's commit cannot bring it back.
+                if (committed.containsKey(tp) || shard.hasPendingOffset(groupId, tp)) {
                     records.add(new CoordinatorLog.Entry(GroupRecords.offsetKey(groupId, tp), null));
                 }
             }
@@ -166,7 +193,10 @@ final class GroupOffsets {
         return topics;
     }
 
-    /** DeleteGroups for one group: only a group without members can be deleted, offsets and all. */
+    /**
+     * DeleteGroups for one group: only a group without members can be deleted, offsets and all, including those
+     * pending in open transactions (as Kafka: an open transaction does not keep a group alive).
+     */
     void deleteGroup(String groupId, Consumer<Errors> respond) {
         ClassicGroup group = shard.group(groupId);
         if (group == null || group.is(GroupState.DEAD)) {
@@ -184,7 +214,9 @@ final class GroupOffsets {
 
     /**
      * Expires the offsets of empty groups older than the retention (counted from when the group became empty, or
-     * from the commit for groups that never had members), and deletes empty groups left with no offsets.
+     * from the commit for groups that never had members), and deletes empty groups left with no offsets. A
+     * partition with a pending transactional offset keeps its committed one, and a group with open transactions is
+     * not deleted (Kafka): the transaction's commit must find them.
      */
     void expire() {
         long nowMs = shard.nowMs();
@@ -198,13 +230,15 @@ final class GroupOffsets {
             for (var entry : committed.entrySet()) {
                 long baseMs = group.stateTimestampMs() >= 0 ? group.stateTimestampMs()
                         : entry.getValue().commitTimestampMs();
-                if (nowMs - baseMs >= config.offsetsRetentionMs()) {
+                if (nowMs - baseMs >= config.offsetsRetentionMs()
+                        && !shard.hasPendingOffset(group.groupId(), entry.getKey())) {
                     records.add(new CoordinatorLog.Entry(GroupRecords.offsetKey(group.groupId(), entry.getKey()),
                             null));
                     expired++;
                 }
             }
-            if (expired == committed.size() && !group.isPendingAny()) {
+            if (expired == committed.size() && !group.isPendingAny()
+                    && !shard.hasOpenTransactions(group.groupId())) {
                 records.add(new CoordinatorLog.Entry(GroupRecords.groupKey(group.groupId()), null));
             }
             if (expired > 0) {

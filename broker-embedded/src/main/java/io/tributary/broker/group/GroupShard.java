@@ -7,15 +7,17 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.types.SchemaException;
+import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Concurrency: one lock, this object's monitor, guards everything here; every request handler and every timer
  * of these groups runs under it, so a group's state has one writer at a time. Durable state (offsets, group
- * metadata) changes only in {@link #replay}, which runs both when a write committed and when the partition is
- * loaded after a restart, so the two paths cannot disagree.
+ * metadata) changes only in {@link #replay} and {@link #replayTransactionEnd}, which run both when a write
+ * committed (or a transaction's marker was appended) and when the partition is loaded after a restart, so the two
+ * paths cannot disagree. Every group with an offset, committed or pending, is in {@link #groups()}.
  */
 final class GroupShard {
     private static final Logger log = LoggerFactory.getLogger(GroupShard.class);
@@ -37,7 +40,7 @@ final class GroupShard {
     private final CoordinatorTimer timer;
     private final Time time;
     private final Map<String, ClassicGroup> groups = new LinkedHashMap<>();
-    private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new HashMap<>();
+    private final OffsetStore offsets = new OffsetStore();
     private boolean loaded;
 
     GroupShard(int partition, CoordinatorLog coordinatorLog, CoordinatorTimer timer, Time time) {
@@ -64,29 +67,46 @@ final class GroupShard {
             return List.of();
         }
         long startMs = time.milliseconds();
-        int[] count = {0};
-        coordinatorLog.read(partition, (key, value) -> {
+        var loader = new Loader();
+        coordinatorLog.read(partition, loader);
+        // A group that only ever committed offsets (a consumer using assign(), a transactional producer) has no
+        // metadata record; it exists, empty, as Kafka's "simple" groups do.
+        for (String groupId : offsets.groupIds()) {
+            groups.computeIfAbsent(groupId, ClassicGroup::new);
+        }
+        loaded = true;
+        if (loader.count > 0) {
+            log.info("Loaded {} group(s) from {} record(s) of __consumer_offsets-{} in {} ms", groups.size(),
+                    loader.count, partition, time.milliseconds() - startMs);
+        }
+        return groups.values().stream().filter(group -> group.size() > 0).toList();
+    }
+
+    /** Replays what the log holds, in order: records as they were written, transaction markers as they ended. */
+    private final class Loader implements CoordinatorLog.Visitor {
+        private int count;
+
+        @Override
+        public void record(long offset, long producerId, ByteBuffer key, ByteBuffer value) {
             GroupRecord record;
             try {
                 record = GroupRecords.parse(key, value);
             } catch (SchemaException | BufferUnderflowException e) {
-                log.warn("__consumer_offsets-{}: skipping an unreadable record: {}", partition, e.toString());
+                log.warn("__consumer_offsets-{}: skipping an unreadable record at offset {}: {}", partition, offset,
+                        e.toString());
                 return;
             }
             if (record != null) {
-                replay(record, true);
-                count[0]++;
+                replay(record, offset, producerId, true);
+                count++;
             }
-        });
-        for (String groupId : offsets.keySet()) {
-            groups.computeIfAbsent(groupId, ClassicGroup::new);
         }
-        loaded = true;
-        if (count[0] > 0) {
-            log.info("Loaded {} group(s) from {} record(s) of __consumer_offsets-{} in {} ms", groups.size(),
-                    count[0], partition, time.milliseconds() - startMs);
+
+        @Override
+        public void transactionEnd(long offset, long producerId, boolean committed) {
+            replayTransactionEnd(producerId, committed);
+            count++;
         }
-        return groups.values().stream().filter(group -> group.size() > 0).toList();
     }
 
     ClassicGroup group(String groupId) {
@@ -100,7 +120,7 @@ final class GroupShard {
     /** Forgets a group that never got past its first request (nothing was written for it). */
     void discardIfUnused(ClassicGroup group) {
         if (group.size() == 0 && group.is(GroupState.EMPTY) && !group.isPendingAny()
-                && !offsets.containsKey(group.groupId())) {
+                && !offsets.hasOffsets(group.groupId())) {
             groups.remove(group.groupId());
         }
     }
@@ -109,8 +129,19 @@ final class GroupShard {
         return groups.values();
     }
 
+    /** The committed (stable) offsets of {@code groupId}; pending transactional ones are not among them. */
     Map<TopicPartition, CommittedOffset> offsets(String groupId) {
-        return offsets.getOrDefault(groupId, Map.of());
+        return offsets.committed(groupId);
+    }
+
+    /** Whether an open transaction wrote an offset of {@code groupId} for {@code partition} (KIP-447). */
+    boolean hasPendingOffset(String groupId, TopicPartition partition) {
+        return offsets.hasPending(groupId, partition);
+    }
+
+    /** Whether an open transaction holds offsets of {@code groupId}; such a group is not expired. */
+    boolean hasOpenTransactions(String groupId) {
+        return offsets.hasOpenTransactions(groupId);
     }
 
     /**
@@ -119,48 +150,63 @@ final class GroupShard {
      * shard's lock.
      */
     void write(List<CoordinatorLog.Entry> records, Consumer<Errors> then) {
+        write(records, RecordBatch.NO_PRODUCER_ID, () -> coordinatorLog.append(partition, records), then);
+    }
+
+    /**
+     * As {@link #write}, as a transactional batch of {@code producerId}: once committed, the offsets in
+     * {@code records} are pending until {@link #replayTransactionEnd} ends the producer's transaction.
+     */
+    void writeTransactional(long producerId, short producerEpoch, List<CoordinatorLog.Entry> records,
+                            Consumer<Errors> then) {
+        write(records, producerId,
+                () -> coordinatorLog.appendTransactional(partition, producerId, producerEpoch, records), then);
+    }
+
+    private void write(List<CoordinatorLog.Entry> records, long producerId,
+                       Supplier<CompletableFuture<CoordinatorLog.Appended>> append, Consumer<Errors> then) {
         if (records.isEmpty()) {
             then.accept(Errors.NONE);
             return;
         }
-        CompletableFuture<Errors> appended;
+        CompletableFuture<CoordinatorLog.Appended> appended;
         try {
-            appended = coordinatorLog.append(partition, records);
+            appended = append.get();
         } catch (RuntimeException e) {
             log.error("__consumer_offsets-{}: append failed", partition, e);
-            appended = CompletableFuture.completedFuture(Errors.UNKNOWN_SERVER_ERROR);
+            appended = CompletableFuture.completedFuture(CoordinatorLog.Appended.failed(Errors.UNKNOWN_SERVER_ERROR));
         }
-        appended.whenComplete((error, failure) -> {
+        appended.whenComplete((result, failure) -> {
             synchronized (this) {
-                Errors result = failure != null ? Errors.forException(failure) : error;
-                if (result == Errors.NONE) {
-                    for (CoordinatorLog.Entry entry : records) {
+                Errors error = failure != null ? Errors.forException(failure) : result.error();
+                if (error == Errors.NONE) {
+                    for (int i = 0; i < records.size(); i++) {
+                        CoordinatorLog.Entry entry = records.get(i);
                         GroupRecord record = GroupRecords.parse(ByteBuffer.wrap(entry.key()),
                                 entry.value() == null ? null : ByteBuffer.wrap(entry.value()));
-                        replay(record, false);
+                        replay(record, result.baseOffset() + i, producerId, false);
                     }
                 }
-                then.accept(result);
+                then.accept(error);
             }
         });
     }
 
     /**
-     * Applies one record. Offsets are set or removed; a group tombstone deletes the group. A group metadata value
-     * rebuilds the group only while loading: live, the group already is what the record describes.
+     * Applies one record written at {@code recordOffset}, by {@code producerId}'s transaction or, for
+     * {@link RecordBatch#NO_PRODUCER_ID}, outside any. An offset value is committed, or pending when
+     * transactional; an offset tombstone removes the committed and pending offsets of its partition. A group
+     * metadata value rebuilds the group only while loading: live, the group already is what the record describes.
+     * A group tombstone deletes the group and all its offsets.
      */
-    private void replay(GroupRecord record, boolean loading) {
+    private void replay(GroupRecord record, long recordOffset, long producerId, boolean loading) {
         if (record instanceof OffsetCommit commit) {
-            if (commit.offset() != null) {
-                offsets.computeIfAbsent(commit.groupId(), id -> new HashMap<>()).put(commit.partition(), commit.offset());
-                return;
-            }
-            Map<TopicPartition, CommittedOffset> groupOffsets = offsets.get(commit.groupId());
-            if (groupOffsets != null) {
-                groupOffsets.remove(commit.partition());
-                if (groupOffsets.isEmpty()) {
-                    offsets.remove(commit.groupId());
-                }
+            if (commit.offset() == null) {
+                offsets.remove(commit.groupId(), commit.partition());
+            } else if (producerId == RecordBatch.NO_PRODUCER_ID) {
+                offsets.commit(commit.groupId(), commit.partition(), commit.offset(), recordOffset);
+            } else {
+                offsets.addPending(producerId, commit.groupId(), commit.partition(), commit.offset(), recordOffset);
             }
         } else if (record instanceof GroupMetadata metadata) {
             if (metadata.group() == null) {
@@ -169,10 +215,23 @@ final class GroupShard {
                     removed.disarmAll();
                     removed.markDead(time.milliseconds());
                 }
-                offsets.remove(metadata.groupId());
+                offsets.removeGroup(metadata.groupId());
             } else if (loading || !groups.containsKey(metadata.groupId())) {
                 groups.put(metadata.groupId(), ClassicGroup.restore(metadata.groupId(), metadata.group()));
             }
+        }
+    }
+
+    /**
+     * Applies the COMMIT or ABORT marker of {@code producerId}'s transaction: its pending offsets become committed
+     * (unless a later plain commit of the same partition is already there) or are dropped. Runs while loading and,
+     * through {@link GroupCoordinator#completeTransaction}, once the server appended the marker.
+     */
+    synchronized void replayTransactionEnd(long producerId, boolean committed) {
+        int materialized = offsets.completeTransaction(producerId, committed);
+        if (materialized > 0) {
+            log.debug("__consumer_offsets-{}: producer {} committed {} transactional offset(s)", partition,
+                    producerId, materialized);
         }
     }
 
@@ -192,10 +251,15 @@ final class GroupShard {
         group.arm(key, new ClassicGroup.ArmedTimer(epoch, handle));
     }
 
-    /** Tombstones for every committed offset of {@code groupId} and for the group itself. */
+    /**
+     * Tombstones for every offset of {@code groupId}, committed or pending in an open transaction (so that the
+     * transaction's commit cannot bring one back, as Kafka's DeleteGroups), and for the group itself.
+     */
     List<CoordinatorLog.Entry> groupTombstones(String groupId) {
+        var partitions = new LinkedHashSet<>(offsets.committed(groupId).keySet());
+        partitions.addAll(offsets.pendingPartitions(groupId));
         var records = new ArrayList<CoordinatorLog.Entry>();
-        for (TopicPartition tp : offsets(groupId).keySet()) {
+        for (TopicPartition tp : partitions) {
             records.add(new CoordinatorLog.Entry(GroupRecords.offsetKey(groupId, tp), null));
         }
         records.add(new CoordinatorLog.Entry(GroupRecords.groupKey(groupId), null));

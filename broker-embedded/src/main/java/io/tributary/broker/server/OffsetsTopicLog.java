@@ -14,16 +14,21 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.ControlRecordType;
+import org.apache.kafka.common.record.DefaultRecordBatch;
+import org.apache.kafka.common.record.EndTransactionMarker;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.Records;
 import org.apache.kafka.common.record.SimpleRecord;
+import org.apache.kafka.common.requests.ProduceResponse.PartitionResponse;
 import org.apache.kafka.common.utils.Time;
 
 /**
  * {@code __consumer_offsets} for the group coordinator: appends go through the replica manager like any produce
- * (acks=all), loading reads the partition's log from its start.
+ * (acks=all), plain or as a transactional producer's batch (TxnOffsetCommit); loading reads the partition's log
+ * from its start, transaction markers included.
  */
 final class OffsetsTopicLog implements CoordinatorLog {
     private static final int READ_CHUNK_BYTES = 1024 * 1024;
@@ -55,17 +60,56 @@ final class OffsetsTopicLog implements CoordinatorLog {
     }
 
     @Override
-    public CompletableFuture<Errors> append(int partition, List<Entry> entries) {
+    public CompletableFuture<Appended> append(int partition, List<Entry> entries) {
+        return append(partition, MemoryRecords.withRecords(Compression.NONE, simpleRecords(entries)));
+    }
+
+    @Override
+    public CompletableFuture<Appended> appendTransactional(int partition, long producerId, short producerEpoch,
+                                                           List<Entry> entries) {
+        MemoryRecords records = MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, producerEpoch,
+                0, simpleRecords(entries));
+        return append(partition, withoutSequence(records));
+    }
+
+    /**
+     * Rewrites the header of {@code records}' single batch with base sequence {@link RecordBatch#NO_SEQUENCE} (and
+     * the CRC that goes with it), in place. Coordinator writes carry no sequence, so the partition does not check
+     * or deduplicate them as a producer's; kafka-clients' builder refuses a producer's batch without one, hence
+     * building it with sequence 0 first.
+     */
+    private static MemoryRecords withoutSequence(MemoryRecords records) {
+        var batch = (DefaultRecordBatch) records.batches().iterator().next();
+        DefaultRecordBatch.writeHeader(records.buffer(), batch.baseOffset(),
+                (int) (batch.lastOffset() - batch.baseOffset()), batch.sizeInBytes(), batch.magic(),
+                batch.compressionType(), batch.timestampType(), batch.baseTimestamp(), batch.maxTimestamp(),
+                batch.producerId(), batch.producerEpoch(), RecordBatch.NO_SEQUENCE, batch.isTransactional(),
+                batch.isControlBatch(), false, batch.partitionLeaderEpoch(), batch.countOrNull());
+        return records;
+    }
+
+    private SimpleRecord[] simpleRecords(List<Entry> entries) {
         long nowMs = time.milliseconds();
         var records = new SimpleRecord[entries.size()];
         for (int i = 0; i < records.length; i++) {
             records[i] = new SimpleRecord(nowMs, entries.get(i).key(), entries.get(i).value());
         }
-        TopicPartition tp = topicPartition(partition);
-        return replicaManager.appendRecords((short) -1, Map.of(tp, MemoryRecords.withRecords(Compression.NONE,
-                records))).thenApply(responses -> responses.get(tp).error);
+        return records;
     }
 
+    private CompletableFuture<Appended> append(int partition, MemoryRecords records) {
+        TopicPartition tp = topicPartition(partition);
+        return replicaManager.appendRecords((short) -1, Map.of(tp, records)).thenApply(responses -> {
+            PartitionResponse response = responses.get(tp);
+            return response.error == Errors.NONE ? new Appended(Errors.NONE, response.baseOffset)
+                    : Appended.failed(response.error);
+        });
+    }
+
+    /**
+     * Hands the visitor every data record with the producer of its batch when the batch is transactional, and
+     * every COMMIT/ABORT marker; other control records (none are expected here) are skipped.
+     */
     @Override
     public void read(int partition, Visitor visitor) {
         Partition hosted = replicaManager.partition(topicPartition(partition));
@@ -84,15 +128,28 @@ final class OffsetsTopicLog implements CoordinatorLog {
                 if (batch.lastOffset() < offset) {
                     continue;
                 }
-                if (!batch.isControlBatch()) {
-                    for (Record record : batch) {
-                        if (record.offset() >= offset && record.hasKey()) {
-                            visitor.accept(record.key(), record.hasValue() ? record.value() : null);
-                        }
+                long producerId = batch.isTransactional() ? batch.producerId() : RecordBatch.NO_PRODUCER_ID;
+                for (Record record : batch) {
+                    if (record.offset() < offset) {
+                        continue;
+                    }
+                    if (batch.isControlBatch()) {
+                        visitMarker(batch, record, visitor);
+                    } else if (record.hasKey()) {
+                        visitor.record(record.offset(), producerId, record.key(),
+                                record.hasValue() ? record.value() : null);
                     }
                 }
                 offset = batch.lastOffset() + 1;
             }
+        }
+    }
+
+    private static void visitMarker(RecordBatch batch, Record record, Visitor visitor) {
+        ControlRecordType type = ControlRecordType.parse(record.key());
+        if (type == ControlRecordType.COMMIT || type == ControlRecordType.ABORT) {
+            boolean committed = EndTransactionMarker.deserialize(record).controlType() == ControlRecordType.COMMIT;
+            visitor.transactionEnd(record.offset(), batch.producerId(), committed);
         }
     }
 }

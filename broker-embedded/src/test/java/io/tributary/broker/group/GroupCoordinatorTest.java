@@ -38,7 +38,7 @@ class GroupCoordinatorTest {
     private static final short JOIN_VERSION = 9;
 
     private final ManualTime time = new ManualTime();
-    private final MemoryLog log = new MemoryLog();
+    private final MemoryCoordinatorLog log = new MemoryCoordinatorLog();
     private GroupCoordinator coordinator = newCoordinator();
 
     private GroupCoordinator newCoordinator() {
@@ -429,46 +429,5 @@ class GroupCoordinatorTest {
 
     private DescribedGroup describe(String groupId) {
         return coordinator.describeGroup(groupId, true);
-    }
-
-    /** {@code __consumer_offsets} in memory, one partition; appends can be made to fail. */
-    private static final class MemoryLog implements CoordinatorLog {
-        private final Map<Integer, List<Entry>> partitions = new HashMap<>();
-        private Errors failure = Errors.NONE;
-
-        void failWith(Errors error) {
-            this.failure = error;
-        }
-
-        List<Entry> records(int partition) {
-            return partitions.getOrDefault(partition, List.of());
-        }
-
-        @Override
-        public int partitionCount() {
-            return 1;
-        }
-
-        @Override
-        public boolean isLeader(int partition) {
-            return true;
-        }
-
-        @Override
-        public CompletableFuture<Errors> append(int partition, List<Entry> entries) {
-            if (failure != Errors.NONE) {
-                return CompletableFuture.completedFuture(failure);
-            }
-            partitions.computeIfAbsent(partition, p -> new ArrayList<>()).addAll(entries);
-            return CompletableFuture.completedFuture(Errors.NONE);
-        }
-
-        @Override
-        public void read(int partition, Visitor visitor) {
-            for (Entry entry : records(partition)) {
-                visitor.accept(ByteBuffer.wrap(entry.key()), entry.value() == null ? null
-                        : ByteBuffer.wrap(entry.value()));
-            }
-        }
     }
 }
