@@ -1,8 +1,6 @@
 package io.tributary.broker.server;
 
 import io.tributary.broker.group.CoordinatorLog;
-import io.tributary.broker.log.LogOffsetMetadata;
-import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.metadata.Controller;
 import io.tributary.broker.metadata.TopicImage;
 import io.tributary.broker.replication.Partition;
@@ -15,12 +13,10 @@ import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.ControlRecordType;
-import org.apache.kafka.common.record.DefaultRecordBatch;
 import org.apache.kafka.common.record.EndTransactionMarker;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
-import org.apache.kafka.common.record.Records;
 import org.apache.kafka.common.record.SimpleRecord;
 import org.apache.kafka.common.requests.ProduceResponse.PartitionResponse;
 import org.apache.kafka.common.utils.Time;
@@ -31,8 +27,6 @@ import org.apache.kafka.common.utils.Time;
  * from its start, transaction markers included.
  */
 final class OffsetsTopicLog implements CoordinatorLog {
-    private static final int READ_CHUNK_BYTES = 1024 * 1024;
-
     private final Controller controller;
     private final ReplicaManager replicaManager;
     private final Time time;
@@ -64,28 +58,15 @@ final class OffsetsTopicLog implements CoordinatorLog {
         return append(partition, MemoryRecords.withRecords(Compression.NONE, simpleRecords(entries)));
     }
 
+    /**
+     * A transactional producer's batch written by the coordinator: sequence 0, as Kafka's coordinators write, since
+     * the partition checks a coordinator's batches by epoch only (they carry no real sequence).
+     */
     @Override
     public CompletableFuture<Appended> appendTransactional(int partition, long producerId, short producerEpoch,
                                                            List<Entry> entries) {
-        MemoryRecords records = MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, producerEpoch,
-                0, simpleRecords(entries));
-        return append(partition, withoutSequence(records));
-    }
-
-    /**
-     * Rewrites the header of {@code records}' single batch with base sequence {@link RecordBatch#NO_SEQUENCE} (and
-     * the CRC that goes with it), in place. Coordinator writes carry no sequence, so the partition does not check
-     * or deduplicate them as a producer's; kafka-clients' builder refuses a producer's batch without one, hence
-     * building it with sequence 0 first.
-     */
-    private static MemoryRecords withoutSequence(MemoryRecords records) {
-        var batch = (DefaultRecordBatch) records.batches().iterator().next();
-        DefaultRecordBatch.writeHeader(records.buffer(), batch.baseOffset(),
-                (int) (batch.lastOffset() - batch.baseOffset()), batch.sizeInBytes(), batch.magic(),
-                batch.compressionType(), batch.timestampType(), batch.baseTimestamp(), batch.maxTimestamp(),
-                batch.producerId(), batch.producerEpoch(), RecordBatch.NO_SEQUENCE, batch.isTransactional(),
-                batch.isControlBatch(), false, batch.partitionLeaderEpoch(), batch.countOrNull());
-        return records;
+        return append(partition, MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, producerEpoch,
+                0, simpleRecords(entries)));
     }
 
     private SimpleRecord[] simpleRecords(List<Entry> entries) {
@@ -116,33 +97,17 @@ final class OffsetsTopicLog implements CoordinatorLog {
         if (hosted == null) {
             return;
         }
-        PartitionLog log = hosted.log();
-        LogOffsetMetadata end = log.logEndMetadata();
-        long offset = log.logStartOffset();
-        while (offset < end.offset()) {
-            Records chunk = log.read(offset, READ_CHUNK_BYTES, end, true);
-            if (chunk.sizeInBytes() == 0) {
-                break;
-            }
-            for (RecordBatch batch : chunk.batches()) {
-                if (batch.lastOffset() < offset) {
-                    continue;
+        hosted.forEachBatch(batch -> {
+            long producerId = batch.isTransactional() ? batch.producerId() : RecordBatch.NO_PRODUCER_ID;
+            for (Record record : batch) {
+                if (batch.isControlBatch()) {
+                    visitMarker(batch, record, visitor);
+                } else if (record.hasKey()) {
+                    visitor.record(record.offset(), producerId, record.key(),
+                            record.hasValue() ? record.value() : null);
                 }
-                long producerId = batch.isTransactional() ? batch.producerId() : RecordBatch.NO_PRODUCER_ID;
-                for (Record record : batch) {
-                    if (record.offset() < offset) {
-                        continue;
-                    }
-                    if (batch.isControlBatch()) {
-                        visitMarker(batch, record, visitor);
-                    } else if (record.hasKey()) {
-                        visitor.record(record.offset(), producerId, record.key(),
-                                record.hasValue() ? record.value() : null);
-                    }
-                }
-                offset = batch.lastOffset() + 1;
             }
-        }
+        });
     }
 
     private static void visitMarker(RecordBatch batch, Record record, Visitor visitor) {

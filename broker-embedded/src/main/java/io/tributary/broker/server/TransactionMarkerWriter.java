@@ -34,7 +34,7 @@ final class TransactionMarkerWriter implements TransactionMarkers {
             Errors error = replicaManager.appendTxnMarker(tp, producerId, producerEpoch, coordinatorEpoch, commit);
             results.put(tp, error);
             if (error == Errors.NONE && Topic.GROUP_METADATA_TOPIC_NAME.equals(tp.topic())) {
-                groups.hashCode();
+                groups.completeTransaction(tp.partition(), producerId, commit);
             }
         }
         return CompletableFuture.completedFuture(results);
