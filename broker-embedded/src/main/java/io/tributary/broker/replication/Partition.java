@@ -239,6 +239,11 @@ public final class Partition {
     private void updateLastStableOffset() {
         LogOffsetMetadata hw = highWatermark;
         long firstUnstable = producers.firstUnstableOffset();
+        if (firstUnstable >= 0) {
+            // Retention or DeleteRecords may have removed an open transaction's first records (Kafka's rule: the
+            // last stable offset never lies below the log start).
+            firstUnstable = Math.max(firstUnstable, log.logStartOffset());
+        }
         LogOffsetMetadata stable;
         if (firstUnstable < 0 || firstUnstable >= hw.offset()) {
             stable = hw;

@@ -422,6 +422,15 @@ public final class TransactionCoordinator {
                                 : TransactionState.COMPLETE_ABORT, Set.of(), time.milliseconds(), prepared.startMs()));
                     }
                     return persist(partition, md);
+                }).thenCompose(error -> {
+                    if (error == Errors.NONE || !txnLog.isLeader(partition.partition())) {
+                        return done(error);
+                    }
+                    // The outcome is decided but could not be recorded: try again (markers are idempotent for the
+                    // partitions; a new coordinator would finish it from the prepared state the same way).
+                    log.warn("Transaction {}: cannot record its outcome ({}); retrying", md.transactionalId(), error);
+                    return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(
+                            MARKER_RETRY_MAX_BACKOFF_MS, TimeUnit.MILLISECONDS)).thenCompose(i -> complete(partition, md));
                 });
     }
 
