@@ -181,9 +181,12 @@ class TransactionAdminTest {
                 producerIds.get("list-aborted"))))).containsExactlyInAnyOrder(empty, completeAbort);
         assertThat(list(new ListTransactionsOptions().filterStates(List.of(TransactionState.ONGOING))
                 .filterProducerIds(List.of(producerIds.get("list-committed"))))).isEmpty();
-        // KIP-994: only transactions still open, and running for longer than the duration.
-        assertThat(list(new ListTransactionsOptions().filterOnDuration(0))).containsExactly(ongoing);
-        assertThat(list(new ListTransactionsOptions().filterOnDuration(Duration.ofHours(1).toMillis()))).isEmpty();
+        // KIP-994 as Kafka filters: by the start of the id's last transaction, whatever its state. An id in Empty
+        // has no start time (-1), so it passes any duration.
+        assertThat(list(new ListTransactionsOptions().filterOnDuration(0)))
+                .containsExactlyInAnyOrder(empty, ongoing, completeCommit, completeAbort);
+        assertThat(list(new ListTransactionsOptions().filterOnDuration(Duration.ofHours(1).toMillis())))
+                .containsExactly(empty);
         // KIP-1152: a regular expression the whole transactional id matches.
         assertThat(list(new ListTransactionsOptions().filterOnTransactionalIdPattern("list-.*ed")))
                 .containsExactlyInAnyOrder(completeCommit, completeAbort);
