@@ -1,7 +1,6 @@
 package io.tributary.broker.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.tributary.broker.testing.Clients;
 import io.tributary.broker.testing.TestBroker;
@@ -17,8 +16,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionState;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,8 +77,8 @@ class ConfluentPythonTransactionsInteropTest {
 
         // c1@0 c2@1 COMMIT@2 a1@3 ABORT@4 c3@5 COMMIT@6
         assertThat(run.stdoutLines()).as(run.describe()).containsExactlyElementsOf(expectedOutput(0, 1, 3, 5));
-        assertThat(values("read_committed")).containsExactly("0:c1", "1:c2", "5:c3");
-        assertThat(values("read_uncommitted")).containsExactly("0:c1", "1:c2", "3:a1", "5:c3");
+        assertThat(values(IsolationLevel.READ_COMMITTED)).containsExactly("0:c1", "1:c2", "5:c3");
+        assertThat(values(IsolationLevel.READ_UNCOMMITTED)).containsExactly("0:c1", "1:c2", "3:a1", "5:c3");
         try (Admin admin = Clients.admin(broker.bootstrapServers())) {
             TransactionDescription described = admin.describeTransactions(List.of("py-txn")).description("py-txn")
                     .get();
@@ -104,7 +102,7 @@ class ConfluentPythonTransactionsInteropTest {
 
         assertThat(second.stdoutLines()).as(second.describe())
                 .containsExactlyElementsOf(expectedOutput(7, 8, 10, 12));
-        assertThat(values("read_committed")).containsExactly("0:c1", "1:c2", "5:c3", "7:c1", "8:c2", "12:c3");
+        assertThat(values(IsolationLevel.READ_COMMITTED)).containsExactly("0:c1", "1:c2", "5:c3", "7:c1", "8:c2", "12:c3");
         try (Admin admin = Clients.admin(broker.bootstrapServers())) {
             TransactionDescription described = admin.describeTransactions(List.of("py-rerun"))
                     .description("py-rerun").get();
@@ -133,19 +131,8 @@ class ConfluentPythonTransactionsInteropTest {
     }
 
     /** "offset:value" of every record a Java consumer at {@code isolation} reads up to its end offset. */
-    private List<String> values(String isolation) {
-        var values = new ArrayList<String>();
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker.bootstrapServers(),
-                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation))) {
-            consumer.assign(List.of(PARTITION));
-            consumer.seekToBeginning(List.of(PARTITION));
-            long end = consumer.endOffsets(List.of(PARTITION)).get(PARTITION);
-            await().atMost(Duration.ofSeconds(20)).pollInSameThread().pollInterval(Duration.ZERO).until(() -> {
-                consumer.poll(Duration.ofMillis(100)).forEach(record -> values.add(record.offset() + ":"
-                        + record.value()));
-                return consumer.position(PARTITION) >= end;
-            });
-        }
-        return values;
+    private List<String> values(IsolationLevel isolation) {
+        return Clients.readToEnd(broker.bootstrapServers(), PARTITION, isolation).stream()
+                .map(record -> record.offset() + ":" + record.value()).toList();
     }
 }

@@ -3,7 +3,6 @@ package io.tributary.broker.interop;
 import static io.tributary.broker.interop.KafkaCli.TRANSACTIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.tributary.broker.testing.Clients;
 import io.tributary.broker.testing.TestBroker;
@@ -26,6 +25,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.internals.Topic;
@@ -192,7 +192,7 @@ class TransactionsCliInteropTest {
         KafkaProducer<String, String> healthy = transactional("cli-healthy");
         healthy.beginTransaction();
         send(healthy, 2, oldTimestamp, "healthy");
-        assertThat(endOffsets(true)).containsExactly(0L, 0L, 0L);
+        assertThat(lastStableOffsets()).containsExactly(0L, 0L, 0L);
 
         assertThat(table("find-hanging", "--topic", TOPIC)).isEqualTo(new Table(HANGING_HEADER, List.of(
                 List.of(TOPIC, "0", forgottenId, "0", "-1", "0", String.valueOf(oldTimestamp), "20"),
@@ -207,14 +207,14 @@ class TransactionsCliInteropTest {
                 "--producer-epoch", "0", "--coordinator-epoch", "-1")).isEmpty();
 
         // Record and ABORT marker in partitions 0 and 1; partition 2 still waits for its transaction.
-        assertThat(endOffsets(true)).containsExactly(2L, 2L, 0L);
+        assertThat(lastStableOffsets()).containsExactly(2L, 2L, 0L);
         assertThat(table("find-hanging", "--topic", TOPIC)).isEqualTo(new Table(HANGING_HEADER, List.of()));
         assertThat(table("describe-producers", "--topic", TOPIC, "--partition", "0").row(0))
                 .containsEntry("ProducerId", forgottenId).containsEntry("LatestCoordinatorEpoch", "0")
                 .containsEntry("CurrentTransactionStartOffset", "None");
 
         healthy.commitTransaction();
-        assertThat(endOffsets(true)).containsExactly(2L, 2L, 2L);
+        assertThat(lastStableOffsets()).containsExactly(2L, 2L, 2L);
         assertThat(committedValues()).containsExactly("healthy");
     }
 
@@ -231,7 +231,7 @@ class TransactionsCliInteropTest {
         String producerId = String.valueOf(describe("cli-terminate").producerId());
         producer.beginTransaction();
         send(producer, 0, System.currentTimeMillis(), "terminated");
-        assertThat(endOffsets(true)).containsExactly(0L);
+        assertThat(lastStableOffsets()).containsExactly(0L);
 
         List<String> output = transactions("forceTerminateTransaction", "--transactionalId", "cli-terminate");
 
@@ -240,7 +240,7 @@ class TransactionsCliInteropTest {
         assertThat(table("describe", "--transactional-id", "cli-terminate").row(0))
                 .containsEntry("ProducerId", producerId).containsEntry("ProducerEpoch", "2")
                 .containsEntry("TransactionState", "Empty").containsEntry("TopicPartitions", "");
-        assertThat(endOffsets(true)).containsExactly(2L);
+        assertThat(lastStableOffsets()).containsExactly(2L);
         assertThat(committedValues()).isEmpty();
         assertThatThrownBy(producer::commitTransaction).isInstanceOf(ProducerFencedException.class);
     }
@@ -264,10 +264,10 @@ class TransactionsCliInteropTest {
         }
     }
 
-    /** The end offset of each partition of the topic, the last stable offset when {@code readCommitted}. */
-    private List<Long> endOffsets(boolean readCommitted) throws Exception {
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(bootstrap(), Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted"))) {
+    /** The last stable offset of each partition of the topic, partition 0 first. */
+    private List<Long> lastStableOffsets() {
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(bootstrap(),
+                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
             List<TopicPartition> partitions = consumer.partitionsFor(TOPIC).stream()
                     .map(info -> new TopicPartition(TOPIC, info.partition()))
                     .sorted(Comparator.comparingInt(TopicPartition::partition)).toList();
@@ -276,21 +276,13 @@ class TransactionsCliInteropTest {
         }
     }
 
-    /** Every value a read_committed consumer reads from the topic's partitions up to their last stable offsets. */
+    /** Every value a read_committed consumer reads from the topic, partition by partition, in offset order. */
     private List<String> committedValues() {
         var values = new ArrayList<String>();
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(bootstrap(),
-                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
-            for (var info : consumer.partitionsFor(TOPIC)) {
-                var tp = new TopicPartition(TOPIC, info.partition());
-                consumer.assign(List.of(tp));
-                consumer.seekToBeginning(List.of(tp));
-                long end = consumer.endOffsets(List.of(tp)).get(tp);
-                await().atMost(Duration.ofSeconds(20)).pollInSameThread().pollInterval(Duration.ZERO).until(() -> {
-                    consumer.poll(Duration.ofMillis(100)).forEach(record -> values.add(record.value()));
-                    return consumer.position(tp) >= end;
-                });
-            }
+        int partitions = lastStableOffsets().size();
+        for (int partition = 0; partition < partitions; partition++) {
+            Clients.readToEnd(bootstrap(), new TopicPartition(TOPIC, partition), IsolationLevel.READ_COMMITTED)
+                    .forEach(record -> values.add(record.value()));
         }
         return values;
     }

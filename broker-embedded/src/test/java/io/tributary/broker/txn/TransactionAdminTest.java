@@ -2,7 +2,6 @@ package io.tributary.broker.txn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.tributary.broker.testing.Clients;
 import io.tributary.broker.testing.TestBroker;
@@ -11,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -24,6 +24,7 @@ import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -109,29 +110,16 @@ class TransactionAdminTest {
     }
 
     private long endOffset(TopicPartition tp, IsolationLevel isolation) {
-        try (KafkaConsumer<String, String> consumer = consumer(isolation)) {
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker.bootstrapServers(),
+                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation.toString().toLowerCase(Locale.ROOT)))) {
             return consumer.endOffsets(List.of(tp)).get(tp);
         }
     }
 
-    private KafkaConsumer<String, String> consumer(IsolationLevel isolation) {
-        return Clients.consumer(broker.bootstrapServers(),
-                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation.toString().toLowerCase()));
-    }
-
     /** The values of {@code tp} a consumer at {@code isolation} reads up to its end offset, in offset order. */
     private List<String> values(TopicPartition tp, IsolationLevel isolation) {
-        var values = new ArrayList<String>();
-        try (KafkaConsumer<String, String> consumer = consumer(isolation)) {
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
-            await().atMost(Duration.ofSeconds(20)).pollInSameThread().pollInterval(Duration.ZERO).until(() -> {
-                consumer.poll(Duration.ofMillis(100)).forEach(record -> values.add(record.value()));
-                return consumer.position(tp) >= end;
-            });
-        }
-        return values;
+        return Clients.readToEnd(broker.bootstrapServers(), tp, isolation).stream().map(ConsumerRecord::value)
+                .toList();
     }
 
     private static long send(KafkaProducer<String, String> producer, TopicPartition tp, long timestamp, String value)
@@ -251,8 +239,9 @@ class TransactionAdminTest {
 
         // The COMMIT marker closed the transaction; its timestamp (the broker's clock) is the latest one now, and
         // it carries the coordinator epoch: the leader epoch of the coordinator's __transaction_state partition.
-        ProducerState committed = producersOf(P0).get(0);
-        assertThat(producersOf(P0)).hasSize(1);
+        List<ProducerState> afterCommit = producersOf(P0);
+        assertThat(afterCommit).hasSize(1);
+        ProducerState committed = afterCommit.get(0);
         assertThat(committed.lastTimestamp()).isGreaterThanOrEqualTo(beforeCommit);
         assertThat(committed).isEqualTo(new ProducerState(producerId, 0, 1, committed.lastTimestamp(),
                 OptionalInt.of(0), OptionalLong.empty()));
@@ -286,7 +275,9 @@ class TransactionAdminTest {
         assertThat(endOffset(P0, IsolationLevel.READ_COMMITTED)).isEqualTo(4);
         assertThat(values(P0, IsolationLevel.READ_COMMITTED)).containsExactly("before", "after");
         assertThat(values(P0, IsolationLevel.READ_UNCOMMITTED)).containsExactly("before", "hanging", "after");
-        ProducerState closed = producersOf(P0).get(0);
+        List<ProducerState> afterAbort = producersOf(P0);
+        assertThat(afterAbort).hasSize(1);
+        ProducerState closed = afterAbort.get(0);
         assertThat(closed.producerId()).isEqualTo(open.producerId());
         assertThat(closed.currentTransactionStartOffset()).isEmpty();
         assertThat(closed.coordinatorEpoch()).isEqualTo(OptionalInt.of(0));
