@@ -4,8 +4,10 @@
 #   kcat       Debian's kcat package (librdkafka's CLI); linked as .interop/bin/kcat whatever its binary is named
 #   kafkajs    the version pinned in interop/kafkajs/package-lock.json, into .interop/node/node_modules
 #   kafka-cli  Apache Kafka's CLI tools (interop/kafka-cli/pom.xml) with their dependencies, into .interop/kafka-libs
+#   python     Debian's python3-confluent-kafka (confluent-kafka-python on the system's librdkafka) for Debian's own
+#              /usr/bin/python3, linked as .interop/bin/python3 (a pyenv or virtualenv python would not see it)
 #
-# Usage: scripts/install-interop-tools.sh [kcat] [kafkajs] [kafka-cli]   (no argument: all three)
+# Usage: scripts/install-interop-tools.sh [kcat] [kafkajs] [kafka-cli] [python]   (no argument: all four)
 #
 # Idempotent and quick when everything is in place: each part keeps a stamp of the files it was installed from
 # and is skipped while that stamp still matches. Concurrent runs (several builds of one tree) are serialised by
@@ -35,23 +37,27 @@ stamp_matches() { # stamp_matches <stamp file> <content>
     [[ -f "$1" && "$(cat "$1")" == "$2" ]]
 }
 
+apt_install() { # apt_install <package>
+    local apt_opts=(-y -q -o DPkg::Lock::Timeout=300)
+    # Update the package lists only when they do not know the package yet (a fresh machine has none).
+    if ! apt-cache show "$1" >/dev/null 2>&1; then
+        log "apt-get update"
+        as_root apt-get update -q -o DPkg::Lock::Timeout=300 >&2
+    fi
+    log "apt-get install $1"
+    if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install "${apt_opts[@]}" "$1" >&2; then
+        # Stale package lists name files the mirror no longer has: refresh them once and retry.
+        log "apt-get install failed; apt-get update and retry"
+        as_root apt-get update -q -o DPkg::Lock::Timeout=300 >&2
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install "${apt_opts[@]}" "$1" >&2
+    fi
+}
+
 install_kcat() {
     local binary
     binary="$(command -v kcat || command -v kafkacat || true)"
     if [[ -z "$binary" ]]; then
-        local apt_opts=(-y -q -o DPkg::Lock::Timeout=300)
-        # Update the package lists only when they do not know kcat yet (a fresh machine has none).
-        if ! apt-cache show kcat >/dev/null 2>&1; then
-            log "apt-get update"
-            as_root apt-get update -q -o DPkg::Lock::Timeout=300 >&2
-        fi
-        log "apt-get install kcat"
-        if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install "${apt_opts[@]}" kcat >&2; then
-            # Stale package lists name files the mirror no longer has: refresh them once and retry.
-            log "apt-get install failed; apt-get update and retry"
-            as_root apt-get update -q -o DPkg::Lock::Timeout=300 >&2
-            as_root env DEBIAN_FRONTEND=noninteractive apt-get install "${apt_opts[@]}" kcat >&2
-        fi
+        apt_install kcat
         binary="$(command -v kcat || command -v kafkacat || true)"
         [[ -n "$binary" ]] || { log "kcat installed but neither kcat nor kafkacat is on PATH"; exit 1; }
     fi
@@ -90,15 +96,34 @@ install_kafka_cli() {
     echo "$stamp" >"$target_dir/.stamp"
 }
 
+install_python() {
+    # Debian's interpreter, whatever python3 comes first on PATH: the Debian package installs into its
+    # dist-packages only.
+    local python=/usr/bin/python3
+    local stamp_file="$interop_dir/python.stamp"
+    local stamp=""
+    if [[ -x "$python" ]]; then
+        stamp="$(dpkg-query -W -f='${Package} ${Version}\n' python3-confluent-kafka librdkafka1 2>/dev/null || true)"
+    fi
+    if ! stamp_matches "$stamp_file" "$stamp" || ! "$python" -c 'import confluent_kafka' 2>/dev/null; then
+        apt_install python3-confluent-kafka
+        "$python" -c 'import confluent_kafka' \
+            || { log "python3-confluent-kafka installed but $python cannot import confluent_kafka"; exit 1; }
+        dpkg-query -W -f='${Package} ${Version}\n' python3-confluent-kafka librdkafka1 >"$stamp_file"
+    fi
+    ln -sfn "$python" "$interop_dir/bin/python3"
+}
+
 parts=("$@")
 if [[ ${#parts[@]} -eq 0 ]]; then
-    parts=(kcat kafkajs kafka-cli)
+    parts=(kcat kafkajs kafka-cli python)
 fi
 for part in "${parts[@]}"; do
     case "$part" in
         kcat) install_kcat ;;
         kafkajs) install_kafkajs ;;
         kafka-cli) install_kafka_cli ;;
-        *) log "unknown part '$part' (expected kcat, kafkajs or kafka-cli)"; exit 2 ;;
+        python) install_python ;;
+        *) log "unknown part '$part' (expected kcat, kafkajs, kafka-cli or python)"; exit 2 ;;
     esac
 done

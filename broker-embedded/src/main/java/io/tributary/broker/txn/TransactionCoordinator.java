@@ -605,8 +605,12 @@ public final class TransactionCoordinator {
 
     /**
      * ListTransactions: the ids this node coordinates, filtered by state names, producer ids, (KIP-994) a
-     * minimum running time and (KIP-1152) a pattern the id must match; an empty filter matches everything,
+     * minimum duration and (KIP-1152) a pattern the id must match; an empty filter matches everything,
      * {@code minDurationMs < 0} and a null pattern mean no filter.
+     *
+     * <p>The duration filter is Kafka's, whatever the state: an id is listed when its transaction started more
+     * than {@code minDurationMs} ago. So a completed transaction is listed by the start of the transaction it
+     * completed, and an id in Empty (start time -1) always is.
      */
     public List<ListTransactionsResponseData.TransactionState> list(Set<String> states, Set<Long> producerIds,
                                                                     long minDurationMs, Pattern idPattern) {
@@ -620,11 +624,10 @@ public final class TransactionCoordinator {
                 synchronized (md) {
                     StoredTransaction current = md.current();
                     String state = current.state().kafkaName();
-                    boolean open = current.state() == TransactionState.ONGOING || current.state().isPreparing();
                     if ((!states.isEmpty() && !states.contains(state))
                             || (!producerIds.isEmpty() && !producerIds.contains(current.producerId()))
                             || (idPattern != null && !idPattern.matcher(md.transactionalId()).matches())
-                            || (minDurationMs >= 0 && (!open || nowMs - current.startMs() < minDurationMs))) {
+                            || (minDurationMs >= 0 && nowMs - current.startMs() <= minDurationMs)) {
                         continue;
                     }
                     listed.add(new ListTransactionsResponseData.TransactionState()

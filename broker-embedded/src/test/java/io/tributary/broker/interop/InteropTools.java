@@ -11,11 +11,12 @@ import java.util.Map;
 /**
  * Where the third-party clients live and how they get there. Each interop test class calls {@link #install} for
  * its tool once; {@code scripts/install-interop-tools.sh} is quick when the tool is already in place and otherwise
- * installs it (Debian's kcat, kafkajs from npm, Kafka's CLI jars from Maven Central) into the git-ignored
- * {@code .interop/} folder. A tool that cannot be installed fails the test: these tests never skip.
+ * installs it (Debian's kcat and python3-confluent-kafka, kafkajs from npm, Kafka's CLI jars from Maven Central)
+ * into the system or the git-ignored {@code .interop/} folder. A tool that cannot be installed fails the test: these
+ * tests never skip.
  */
 final class InteropTools {
-    /** A cold install downloads a Debian package, an npm package and ~55 MB of jars. */
+    /** A cold install downloads Debian packages, an npm package and ~55 MB of jars. */
     private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(10);
 
     private static final Path REPO_ROOT = findRepoRoot();
@@ -23,7 +24,7 @@ final class InteropTools {
     private InteropTools() {
     }
 
-    /** Installs one part ({@code kcat}, {@code kafkajs} or {@code kafka-cli}), or fails. */
+    /** Installs one part ({@code kcat}, {@code kafkajs}, {@code kafka-cli} or {@code python}), or fails. */
     static void install(String part) throws IOException, InterruptedException {
         ExternalProcess.runSuccessfully(
                 List.of("bash", REPO_ROOT.resolve("scripts/install-interop-tools.sh").toString(), part),
@@ -53,6 +54,15 @@ final class InteropTools {
 
     static Path kafkaToolsLog4jConfig() {
         return REPO_ROOT.resolve("interop/kafka-cli/tools-log4j2.xml");
+    }
+
+    /** Debian's {@code /usr/bin/python3}, which imports Debian's confluent_kafka; linked by the install script. */
+    static Path python() {
+        return REPO_ROOT.resolve(".interop/bin/python3");
+    }
+
+    static Path pythonTransactionsScript() {
+        return REPO_ROOT.resolve("interop/python/transactions.py");
     }
 
     /** Surefire runs in the module folder; the repository root is the nearest ancestor holding the script. */

@@ -19,6 +19,7 @@ final class KafkaCli {
     static final String CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer";
     static final String GET_OFFSETS = "org.apache.kafka.tools.GetOffsetShell";
     static final String CONSUMER_GROUPS = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
+    static final String TRANSACTIONS = "org.apache.kafka.tools.TransactionsCommand";
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 

@@ -1,9 +1,12 @@
 package io.tributary.broker.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
@@ -14,6 +17,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -86,6 +90,27 @@ public final class Clients {
         try (Admin admin = admin(bootstrap)) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get();
         }
+    }
+
+    /**
+     * Every record of {@code partition}, from its log start up to the end offset a consumer at {@code isolation}
+     * sees when it starts (the last stable offset under read_committed), in offset order. Exact: reading stops at
+     * that end offset, however many records (none, all aborted) lie before it.
+     */
+    public static List<ConsumerRecord<String, String>> readToEnd(String bootstrap, TopicPartition partition,
+                                                                 IsolationLevel isolation) {
+        var records = new ArrayList<ConsumerRecord<String, String>>();
+        try (KafkaConsumer<String, String> consumer = consumer(bootstrap, Map.of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation.toString().toLowerCase(Locale.ROOT)))) {
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            await().atMost(Duration.ofSeconds(30)).pollInSameThread().pollInterval(Duration.ZERO).until(() -> {
+                consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+                return consumer.position(partition) >= end;
+            });
+        }
+        return records;
     }
 
     /**
