@@ -1,6 +1,7 @@
 package io.tributary.broker.log;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -51,6 +52,14 @@ public final class AbortedTransactions {
         var found = new ArrayList<>(overlapping(fromOffset, toOffset));
         found.sort(java.util.Comparator.comparingLong(AbortedTxn::firstOffset));
         return found;
+    }
+
+    /**
+     * Forgets the transactions whose ABORT markers the cleaner removed: their records went before them, and a
+     * listed transaction without its marker would hide the producer's later records from read_committed consumers.
+     */
+    void removeMarkers(Collection<Long> markerOffsets) {
+        markerOffsets.forEach(byLastOffset::remove);
     }
 
     /** Forgets transactions that ended below {@code logStartOffset} (their records are gone). */

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
@@ -34,9 +34,9 @@ import org.apache.kafka.common.utils.Time;
  * </ol>
  *
  * <p>Which emptied batches stay is {@link CompactionFilter}'s call. Records of aborted transactions are neither
- * mapped nor kept ({@link AbortedBatches}); transaction markers are kept (Kafka removes a marker once its
- * transaction's data is gone; we do not yet). A group whose records all go becomes an empty segment; the next pass
- * merges it away.
+ * mapped nor kept ({@link AbortedBatches}); a transaction marker goes once its transaction has no record left
+ * ({@link CleanedTransactions}) and its delete horizon passed. A group whose records all go becomes an empty
+ * segment; the next pass merges it away.
  *
  * <p>Not thread-safe: each cleaner thread owns one, with its map and buffers.
  */
@@ -97,11 +97,12 @@ final class Cleaner {
         long endOffset = map.latestOffset() + 1;
 
         LogConfig config = log.config();
-        Map<Long, Long> lastOffsetOfProducer = log.lastOffsetsOfProducers();
+        Set<Long> batchesToKeep = log.producerBatchesToKeep();
+        var transactions = new CleanedTransactions();
         Result total = new Result(endOffset, 0, 0, 0, 0, 0);
         for (List<LogSegment> group : groupBySize(log.segmentsBetween(0, endOffset), config.segmentBytes(),
                 config.segmentIndexBytes(), cleanable.firstUncleanableOffset())) {
-            GroupResult cleaned = cleanGroup(log, group, nowMs, lastOffsetOfProducer,
+            GroupResult cleaned = cleanGroup(log, group, nowMs, batchesToKeep, transactions,
                     cleanable.firstUncleanableOffset());
             total = new Result(endOffset, total.bytesBefore() + cleaned.bytesBefore(),
                     total.bytesAfter() + cleaned.bytesAfter(), total.groups() + 1,
@@ -156,7 +157,8 @@ final class Cleaner {
     }
 
     private GroupResult cleanGroup(PartitionLog log, List<LogSegment> group, long nowMs,
-                              Map<Long, Long> lastOffsetOfProducer, long firstUncleanableOffset) throws IOException {
+                                   Set<Long> batchesToKeep, CleanedTransactions transactions,
+                                   long firstUncleanableOffset) throws IOException {
         LogConfig config = log.config();
         LogSegment first = group.get(0);
         for (String suffix : new String[] {".log", ".index", ".timeindex"}) {
@@ -164,8 +166,9 @@ final class Cleaner {
                     suffix + PartitionLog.CLEANED_SUFFIX)));
         }
         LogSegment cleaned = LogSegment.open(log.dir(), first.baseOffset(), config, nowMs, PartitionLog.CLEANED_SUFFIX);
-        var filter = new CompactionFilter(map, nowMs, config.deleteRetentionMs(), lastOffsetOfProducer,
-                firstUncleanableOffset, AbortedBatches.of(log, first.baseOffset(), firstUncleanableOffset));
+        var filter = new CompactionFilter(map, nowMs, config.deleteRetentionMs(), batchesToKeep,
+                firstUncleanableOffset, AbortedBatches.of(log, first.baseOffset(), firstUncleanableOffset),
+                transactions);
         long before = 0;
         int read = 0;
         int retained = 0;
@@ -199,6 +202,7 @@ final class Cleaner {
             if (!swapped) {
                 throw new AbortedException();
             }
+            log.abortedTransactions().removeMarkers(filter.discardedMarkers());
             return new GroupResult(before, after, read, retained);
         } finally {
             if (!swapped) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -65,11 +66,12 @@ public final class PartitionLog implements AutoCloseable {
     /** The offset the cleaner stays below: the replica's high watermark; see {@link #updateHighWatermark}. */
     private volatile long highWatermark = Long.MAX_VALUE;
     /**
-     * Per producer id, the last offset of its newest batch, from whoever owns the producer state (the partition);
-     * the cleaner keeps that batch, emptied if need be, so the producer's sequence and epoch survive compaction and
-     * a restart rebuilds the same idempotence state, as Kafka's cleaner does from its producer state.
+     * The last offsets of the batches the cleaner must keep, emptied if need be, from whoever owns the producer state
+     * (the partition): each producer's newest data batch and newest batch of any kind, so its sequence, epoch and
+     * transaction state survive compaction and a restart rebuilds the same state, as Kafka's cleaner does from its
+     * producer state.
      */
-    private volatile Supplier<Map<Long, Long>> producerLastOffsets = Map::of;
+    private volatile Supplier<Set<Long>> producerBatchesToKeep = Set::of;
     /** The partition's aborted transactions, kept by its producer state; none until an owner sets them. */
     private volatile AbortedTransactions abortedTransactions = new AbortedTransactions();
 
@@ -545,11 +547,11 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Where the cleaner learns each idempotent producer's newest batch: a snapshot, per producer id, of that batch's
-     * last offset. Set by the owner of the producer state; none by default.
+     * Where the cleaner learns which producers' batches it must keep: a snapshot of their last offsets. Set by the
+     * owner of the producer state; none by default.
      */
-    public void producerLastOffsets(Supplier<Map<Long, Long>> snapshot) {
-        this.producerLastOffsets = snapshot;
+    public void producerBatchesToKeep(Supplier<Set<Long>> snapshot) {
+        this.producerBatchesToKeep = snapshot;
     }
 
     /** Where the cleaner learns which transactions were aborted: set by the owner of the producer state. */
@@ -561,9 +563,9 @@ public final class PartitionLog implements AutoCloseable {
         return abortedTransactions;
     }
 
-    /** Each idempotent producer's newest batch: producer id to its last offset. */
-    Map<Long, Long> lastOffsetsOfProducers() {
-        return producerLastOffsets.get();
+    /** The last offsets of the producers' batches the cleaner keeps. */
+    Set<Long> producerBatchesToKeep() {
+        return producerBatchesToKeep.get();
     }
 
     /** Removes everything at or after {@code offset} (a follower diverging from its leader). */

@@ -66,9 +66,9 @@ public final class Partition {
         this.highWatermark = LogOffsetMetadata.unknown(log.logStartOffset());
         this.lastStableOffset = highWatermark;
         log.abortedTransactions(producers.abortedTransactions());
-        log.producerLastOffsets(() -> {
+        log.producerBatchesToKeep(() -> {
             synchronized (appendLock) {
-                return producers.lastOffsets();
+                return producers.batchesToKeep();
             }
         });
     }

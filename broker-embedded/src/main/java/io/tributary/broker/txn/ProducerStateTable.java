@@ -4,9 +4,11 @@ import io.tributary.broker.log.AbortedTransactions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
@@ -57,6 +59,8 @@ public final class ProducerStateTable {
         long lastTimestampMs = RecordBatch.NO_TIMESTAMP;
         int coordinatorEpoch = -1;
         long currentTxnFirstOffset = -1;
+        /** Last offset of the producer's newest batch of any kind (a marker included). */
+        long lastBatchOffset = -1;
     }
 
     private final Map<Long, ProducerEntry> producers = new HashMap<>();
@@ -169,6 +173,7 @@ public final class ProducerStateTable {
             entry.batches.clear();
         }
         entry.lastTimestampMs = batch.maxTimestamp();
+        entry.lastBatchOffset = batch.lastOffset();
         if (batch.isControlBatch()) {
             completeTransaction(batch, entry);
             return;
@@ -178,7 +183,9 @@ public final class ProducerStateTable {
         }
         entry.batches.addLast(new BatchMetadata(batch.baseSequence(), batch.lastSequence(), batch.baseOffset(),
                 batch.lastOffset(), batch.maxTimestamp()));
-        if (batch.isTransactional() && entry.currentTxnFirstOffset < 0) {
+        // An empty batch is one the cleaner emptied: the data of a transaction that ended long ago, not a new one.
+        boolean empty = batch.countOrNull() != null && batch.countOrNull() == 0;
+        if (batch.isTransactional() && entry.currentTxnFirstOffset < 0 && !empty) {
             entry.currentTxnFirstOffset = batch.baseOffset();
             openTransactions.put(batch.baseOffset(), batch.producerId());
         }
@@ -186,16 +193,16 @@ public final class ProducerStateTable {
 
     private void completeTransaction(RecordBatch marker, ProducerEntry entry) {
         Iterator<Record> records = marker.iterator();
-        if (!records.hasNext()) {
-            return;
+        // A marker the cleaner emptied ended a transaction none of whose records are left: it still ends it.
+        EndTransactionMarker end = records.hasNext() ? EndTransactionMarker.deserialize(records.next()) : null;
+        if (end != null) {
+            entry.coordinatorEpoch = Math.max(entry.coordinatorEpoch, end.coordinatorEpoch());
         }
-        EndTransactionMarker end = EndTransactionMarker.deserialize(records.next());
-        entry.coordinatorEpoch = Math.max(entry.coordinatorEpoch, end.coordinatorEpoch());
         if (entry.currentTxnFirstOffset < 0) {
             return;
         }
         openTransactions.remove(entry.currentTxnFirstOffset);
-        if (end.controlType() == ControlRecordType.ABORT) {
+        if (end != null && end.controlType() == ControlRecordType.ABORT) {
             aborted.add(marker.producerId(), entry.currentTxnFirstOffset, marker.lastOffset());
         }
         entry.currentTxnFirstOffset = -1;
@@ -210,16 +217,23 @@ public final class ProducerStateTable {
         return aborted;
     }
 
-    /** Per producer id, the last offset of its newest appended batch (what the log cleaner must keep). */
-    public Map<Long, Long> lastOffsets() {
-        var lastOffsets = new HashMap<Long, Long>();
-        producers.forEach((id, entry) -> {
+    /**
+     * The last offsets of the batches the log cleaner must keep (emptied if need be): each producer's newest data
+     * batch, so its sequence survives, and its newest batch of any kind, so a restart ends its transaction where the
+     * log did.
+     */
+    public Set<Long> batchesToKeep() {
+        var keep = new HashSet<Long>();
+        producers.values().forEach(entry -> {
             BatchMetadata last = entry.batches.peekLast();
             if (last != null) {
-                lastOffsets.put(id, last.lastOffset());
+                keep.add(last.lastOffset());
+            }
+            if (entry.lastBatchOffset >= 0) {
+                keep.add(entry.lastBatchOffset);
             }
         });
-        return lastOffsets;
+        return keep;
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.RecordBatch;
@@ -281,7 +282,7 @@ class LogCleanerTest {
         put(log, "b", "1", T);                                                                  // 2
         put(log, "c", "1", T);                                                                  // 3 active
         // What the partition's producer state reports: the producer's newest batch ends at offset 0.
-        log.producerLastOffsets(() -> Map.of(producerId, 0L));
+        log.producerBatchesToKeep(() -> Set.of(0L));
 
         assertThat(cleaner().cleanOnce()).isTrue();
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tributary.broker.log.AbortedTransactions;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
@@ -44,11 +43,49 @@ class ProducerStateTableTest {
     }
 
     @Test
-    void lastOffsetsNameEachProducersNewestBatch() {
+    void batchesToKeepAreEachProducersNewestDataBatchAndNewestBatch() {
         table.update(batch(PID, (short) 0, 0, 0, 3));
         table.update(batch(PID, (short) 0, 3, 10, 2));
         table.update(batch(PID + 1, (short) 0, 0, 5, 1));
-        assertThat(table.lastOffsets()).containsOnly(Map.entry(PID, 11L), Map.entry(PID + 1, 5L));
+        assertThat(table.batchesToKeep()).containsExactlyInAnyOrder(11L, 5L);
+        table.update(txnBatch(PID + 2, (short) 0, 0, 12));
+        table.update(marker(PID + 2, (short) 0, 13, true, 0));
+        assertThat(table.batchesToKeep()).containsExactlyInAnyOrder(11L, 5L, 12L, 13L);
+    }
+
+    @Test
+    void emptiedBatchesOfAFinishedTransactionDoNotReopenIt() {
+        // What a restart replays after the cleaner emptied a transaction's last data batch and its marker.
+        table.update(emptied(MemoryRecords.withTransactionalRecords(20, Compression.NONE, PID, (short) 0, 0, 0,
+                new SimpleRecord(T, "gone".getBytes(StandardCharsets.UTF_8)))));
+        assertThat(table.inTransaction(PID)).isFalse();
+        table.update(txnBatch(PID, (short) 0, 1, 21));
+        assertThat(table.inTransaction(PID)).isTrue();
+        RecordBatch emptiedMarker = emptied(MemoryRecords.withEndTransactionMarker(22, T, 0, PID, (short) 0,
+                new EndTransactionMarker(ControlRecordType.ABORT, 0)));
+        table.update(emptiedMarker);
+        assertThat(table.inTransaction(PID)).isFalse();
+        assertThat(table.firstUnstableOffset()).isEqualTo(-1);
+    }
+
+    /** The batch of {@code records} as the cleaner leaves a kept batch whose records all went: the header alone. */
+    private static RecordBatch emptied(MemoryRecords records) {
+        var buffer = java.nio.ByteBuffer.allocate(1024);
+        records.filterTo(new MemoryRecords.RecordFilter(T, 0) {
+                    @Override
+                    protected BatchRetentionResult checkBatchRetention(RecordBatch b) {
+                        return new BatchRetentionResult(BatchRetention.RETAIN_EMPTY, false);
+                    }
+
+                    @Override
+                    protected boolean shouldRetainRecord(RecordBatch b, org.apache.kafka.common.record.Record r) {
+                        return false;
+                    }
+                }, buffer, org.apache.kafka.common.utils.BufferSupplier.NO_CACHING);
+        buffer.flip();
+        RecordBatch result = MemoryRecords.readableRecords(buffer).firstBatch();
+        assertThat(result.countOrNull()).isZero();
+        return result;
     }
 
     @Test

@@ -94,4 +94,67 @@ class TransactionalCompactionTest {
         }
         assertThat(valuesByKey("read_committed").get("open")).containsExactly("pending");
     }
+
+    /**
+     * The control batches (transaction markers) in the partition's segment files; listed again when the cleaner
+     * swapped a file away between the listing and the read.
+     */
+    private int markersOnDisk() {
+        return await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(java.nio.file.NoSuchFileException.class)
+                .until(this::countMarkers, count -> true);
+    }
+
+    private int countMarkers() throws Exception {
+        int markers = 0;
+        try (var files = java.nio.file.Files.list(dataDir.resolve(TOPIC + "-0"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+                try (var records = org.apache.kafka.common.record.FileRecords.open(file.toFile(), false)) {
+                    for (var batch : records.batches()) {
+                        markers += batch.isControlBatch() ? 1 : 0;
+                    }
+                }
+            }
+        }
+        return markers;
+    }
+
+    private long endOffset(String isolation) {
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker.bootstrapServers(),
+                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation))) {
+            return consumer.endOffsets(List.of(PARTITION)).get(PARTITION);
+        }
+    }
+
+    @Test
+    void markersOfTransactionsWithNothingLeftAreRemovedAndARestartLeavesNoTransactionOpen() throws Exception {
+        broker = TestBroker.start(dataDir, Map.of("log.cleaner.backoff.ms", "100",
+                "transaction.state.log.num.partitions", "1"));
+        Clients.createTopic(broker.bootstrapServers(), TOPIC, 1, Map.of("cleanup.policy", "compact",
+                "min.cleanable.dirty.ratio", "0.01", "delete.retention.ms", "0", "segment.ms", "1"));
+        int rounds = 0;
+        try (KafkaProducer<String, String> producer = Clients.producer(broker.bootstrapServers(),
+                Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "changelog-writer"))) {
+            producer.initTransactions();
+            // Keep writing (each round dirties the log, so passes keep coming) until the markers of the
+            // transactions whose records were all compacted away have gone too.
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+            do {
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>(TOPIC, 0, "k", "v" + rounds));
+                producer.commitTransaction();
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>(TOPIC, 0, "k", "aborted" + rounds));
+                producer.flush();
+                producer.abortTransaction();
+                rounds++;
+            } while (rounds < 40 || (markersOnDisk() > 12 && System.nanoTime() < deadline));
+        }
+        assertThat(markersOnDisk()).isLessThanOrEqualTo(12).isLessThan(2 * rounds);
+        assertThat(valuesByKey("read_committed").get("k")).last().isEqualTo("v" + (rounds - 1));
+
+        broker.restart();
+        // The replay of the cleaned log ends every transaction: nothing holds the last stable offset back.
+        assertThat(endOffset("read_committed")).isEqualTo(endOffset("read_uncommitted"));
+        assertThat(valuesByKey("read_committed").get("k")).last().isEqualTo("v" + (rounds - 1));
+    }
 }
