@@ -2,13 +2,10 @@ package io.tributary.broker.server;
 
 import io.tributary.broker.group.CoordinatorLog;
 import io.tributary.broker.metadata.Controller;
-import io.tributary.broker.metadata.TopicImage;
 import io.tributary.broker.replication.Partition;
 import io.tributary.broker.replication.ReplicaManager;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.protocol.Errors;
@@ -18,7 +15,6 @@ import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.SimpleRecord;
-import org.apache.kafka.common.requests.ProduceResponse.PartitionResponse;
 import org.apache.kafka.common.utils.Time;
 
 /**
@@ -27,30 +23,22 @@ import org.apache.kafka.common.utils.Time;
  * from its start, transaction markers included.
  */
 final class OffsetsTopicLog implements CoordinatorLog {
-    private final Controller controller;
-    private final ReplicaManager replicaManager;
+    private final InternalTopic topic;
     private final Time time;
 
     OffsetsTopicLog(Controller controller, ReplicaManager replicaManager, Time time) {
-        this.controller = controller;
-        this.replicaManager = replicaManager;
+        this.topic = new InternalTopic(Topic.GROUP_METADATA_TOPIC_NAME, controller, replicaManager);
         this.time = time;
-    }
-
-    private static TopicPartition topicPartition(int partition) {
-        return new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, partition);
     }
 
     @Override
     public int partitionCount() {
-        TopicImage topic = controller.image().topic(Topic.GROUP_METADATA_TOPIC_NAME);
-        return topic == null ? -1 : topic.partitions().size();
+        return topic.partitionCount();
     }
 
     @Override
     public boolean isLeader(int partition) {
-        Partition hosted = replicaManager.partition(topicPartition(partition));
-        return hosted != null && hosted.isLeader();
+        return topic.isLeader(partition);
     }
 
     @Override
@@ -79,12 +67,8 @@ final class OffsetsTopicLog implements CoordinatorLog {
     }
 
     private CompletableFuture<Appended> append(int partition, MemoryRecords records) {
-        TopicPartition tp = topicPartition(partition);
-        return replicaManager.appendRecords((short) -1, Map.of(tp, records)).thenApply(responses -> {
-            PartitionResponse response = responses.get(tp);
-            return response.error == Errors.NONE ? new Appended(Errors.NONE, response.baseOffset)
-                    : Appended.failed(response.error);
-        });
+        return topic.append(partition, records).thenApply(response -> response.error == Errors.NONE
+                ? new Appended(Errors.NONE, response.baseOffset) : Appended.failed(response.error));
     }
 
     /**
@@ -93,7 +77,7 @@ final class OffsetsTopicLog implements CoordinatorLog {
      */
     @Override
     public void read(int partition, Visitor visitor) {
-        Partition hosted = replicaManager.partition(topicPartition(partition));
+        Partition hosted = topic.partition(partition);
         if (hosted == null) {
             return;
         }
