@@ -35,17 +35,16 @@ import org.slf4j.LoggerFactory;
  * transactional write there belongs to its open transaction.
  *
  * <p>Concurrency: each id's {@link TransactionMetadata} is its own lock, held only to decide a transition; the
- * append to {@code __transaction_state} and the marker writes run outside it.
+ * append to {@code __transaction_state} and the marker writes ({@link TransactionWriter}) run outside it.
  */
 public final class TransactionCoordinator {
     private static final Logger log = LoggerFactory.getLogger(TransactionCoordinator.class);
     /** How long EndTxn waits for the markers before answering; the decision is durable once prepared. */
     private static final long MARKER_WAIT_MS = 5_000;
-    private static final long MARKER_RETRY_MAX_BACKOFF_MS = 5_000;
 
     private final TransactionConfig config;
     private final TransactionLog txnLog;
-    private final TransactionMarkers markers;
+    private final TransactionWriter writer;
     private final ProducerIdAllocator producerIds;
     private final Time time;
     private final Map<Integer, TxnPartition> partitions = new ConcurrentHashMap<>();
@@ -65,7 +64,7 @@ public final class TransactionCoordinator {
                                   ProducerIdAllocator producerIds, Time time) {
         this.config = config;
         this.txnLog = txnLog;
-        this.markers = markers;
+        this.writer = new TransactionWriter(txnLog, markers, time);
         this.producerIds = producerIds;
         this.time = time;
     }
@@ -129,7 +128,7 @@ public final class TransactionCoordinator {
         for (TransactionMetadata md : prepared) {
             log.info("Transaction {} was {} before this coordinator loaded it: writing its markers",
                     md.transactionalId(), md.current().state().kafkaName());
-            complete(loaded, md);
+            writer.complete(loaded.partition(), md);
         }
         return loaded;
     }
@@ -240,11 +239,11 @@ public final class TransactionCoordinator {
         if (target.state() == TransactionState.PREPARE_ABORT) {
             log.info("Transactional id {} re-initialised while its transaction was open: aborting it at epoch {}",
                     md.transactionalId(), target.producerEpoch());
-            return persist(partition, md).thenCompose(error -> error != Errors.NONE ? done(error)
-                    : complete(partition, md)).thenApply(error -> ProducerResult.error(
+            return writer.persist(partition.partition(), md).thenCompose(error -> error != Errors.NONE ? done(error)
+                    : writer.complete(partition.partition(), md)).thenApply(error -> ProducerResult.error(
                             error == Errors.NONE ? Errors.CONCURRENT_TRANSACTIONS : error));
         }
-        return persist(partition, md).thenApply(error -> {
+        return writer.persist(partition.partition(), md).thenApply(error -> {
             if (error != Errors.NONE) {
                 return ProducerResult.error(error);
             }
@@ -294,7 +293,7 @@ public final class TransactionCoordinator {
             md.begin(new StoredTransaction(producerId, producerEpoch, current.timeoutMs(), TransactionState.ONGOING,
                     partitions, nowMs, startMs));
         }
-        return persist(routed.partition(), md);
+        return writer.persist(routed.partition().partition(), md);
     }
 
     /** The checks every request of a producer's transaction passes; NONE when they pass. Under md's lock. */
@@ -388,123 +387,13 @@ public final class TransactionCoordinator {
                     time.milliseconds()));
         }
         TxnPartition partition = routed.partition();
-        return persist(partition, md).thenCompose(error -> {
+        return writer.persist(partition.partition(), md).thenCompose(error -> {
             if (error != Errors.NONE) {
                 return done(ProducerResult.error(error));
             }
-            return complete(partition, md).copy().completeOnTimeout(Errors.NONE, MARKER_WAIT_MS, TimeUnit.MILLISECONDS)
+            return writer.complete(partition.partition(), md).copy().completeOnTimeout(Errors.NONE, MARKER_WAIT_MS, TimeUnit.MILLISECONDS)
                     .thenApply(ignored -> new ProducerResult(Errors.NONE, producerId, producerEpoch));
         });
-    }
-
-    /**
-     * Finishes a prepared transaction: writes its markers (retrying partitions whose leader could not take them),
-     * then records CompleteCommit or CompleteAbort. Completes with the error of that last write.
-     */
-    private CompletableFuture<Errors> complete(TxnPartition partition, TransactionMetadata md) {
-        StoredTransaction prepared;
-        synchronized (md) {
-            prepared = md.current();
-            if (md.hasPending() || !prepared.state().isPreparing()) {
-                return done(Errors.NONE);
-            }
-        }
-        boolean commit = prepared.state() == TransactionState.PREPARE_COMMIT;
-        int coordinatorEpoch = txnLog.leaderEpoch(partition.partition());
-        return writeMarkers(md.transactionalId(), prepared, coordinatorEpoch, commit, prepared.partitions(), 0)
-                .thenCompose(ignored -> {
-                    synchronized (md) {
-                        if (md.hasPending() || !md.current().equals(prepared)) {
-                            return done(Errors.NONE);
-                        }
-                        md.begin(new StoredTransaction(prepared.producerId(), prepared.producerEpoch(),
-                                prepared.timeoutMs(), commit ? TransactionState.COMPLETE_COMMIT
-                                : TransactionState.COMPLETE_ABORT, Set.of(), time.milliseconds(), prepared.startMs()));
-                    }
-                    return persist(partition, md);
-                }).thenCompose(error -> {
-                    if (error == Errors.NONE || !txnLog.isLeader(partition.partition())) {
-                        return done(error);
-                    }
-                    // The outcome is decided but could not be recorded: try again (markers are idempotent for the
-                    // partitions; a new coordinator would finish it from the prepared state the same way).
-                    log.warn("Transaction {}: cannot record its outcome ({}); retrying", md.transactionalId(), error);
-                    return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(
-                            MARKER_RETRY_MAX_BACKOFF_MS, TimeUnit.MILLISECONDS)).thenCompose(i -> complete(partition, md));
-                });
-    }
-
-    private CompletableFuture<Void> writeMarkers(String transactionalId, StoredTransaction txn, int coordinatorEpoch,
-                                                 boolean commit, Set<TopicPartition> remaining, int attempt) {
-        if (remaining.isEmpty()) {
-            return done(null);
-        }
-        CompletableFuture<Map<TopicPartition, Errors>> written;
-        try {
-            written = markers.write(txn.producerId(), txn.producerEpoch(), coordinatorEpoch, commit, remaining);
-        } catch (RuntimeException e) {
-            log.error("Writing the markers of transaction {} failed", transactionalId, e);
-            written = done(Map.of());
-        }
-        return written.exceptionally(e -> Map.of()).thenCompose(results -> {
-            var retry = new HashSet<TopicPartition>();
-            for (TopicPartition tp : remaining) {
-                Errors error = results.getOrDefault(tp, Errors.UNKNOWN_SERVER_ERROR);
-                switch (error) {
-                    case NONE -> { }
-                    case UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID ->
-                        // Kafka's rule: a deleted partition needs no marker.
-                        log.info("Transaction {}: {} no longer exists; no marker written there", transactionalId, tp);
-                    case INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED ->
-                        log.warn("Transaction {}: {} refused the marker ({}); a newer epoch owns the producer",
-                                transactionalId, tp, error);
-                    default -> retry.add(tp);
-                }
-            }
-            if (retry.isEmpty()) {
-                return done(null);
-            }
-            long backoffMs = Math.min(MARKER_RETRY_MAX_BACKOFF_MS, 100L << Math.min(attempt, 6));
-            log.warn("Transaction {}: markers not yet written to {}; retrying in {} ms", transactionalId, retry,
-                    backoffMs);
-            return CompletableFuture.supplyAsync(() -> null,
-                            CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS))
-                    .thenCompose(ignored -> writeMarkers(transactionalId, txn, coordinatorEpoch, commit, retry,
-                            attempt + 1));
-        });
-    }
-
-    /** Appends the transition in flight for {@code md}; applies it (the replay) once it is committed. */
-    private CompletableFuture<Errors> persist(TxnPartition partition, TransactionMetadata md) {
-        StoredTransaction target;
-        synchronized (md) {
-            target = md.pending();
-        }
-        CompletableFuture<Errors> appended;
-        try {
-            appended = txnLog.append(partition.partition(), TransactionRecords.key(md.transactionalId()),
-                    TransactionRecords.value(target));
-        } catch (RuntimeException e) {
-            log.error("{}-{}: append failed", Topic.TRANSACTION_STATE_TOPIC_NAME, partition.partition(), e);
-            appended = done(Errors.UNKNOWN_SERVER_ERROR);
-        }
-        return appended.handle((error, failure) -> {
-            Errors result = failure != null ? Errors.forException(failure) : error;
-            synchronized (md) {
-                md.finish(result == Errors.NONE);
-            }
-            return result == Errors.NONE ? Errors.NONE : appendErrorForCoordinator(result);
-        });
-    }
-
-    /** Kafka's mapping of a failed write to {@code __transaction_state} to what the producer is told. */
-    private static Errors appendErrorForCoordinator(Errors appendError) {
-        return switch (appendError) {
-            case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND,
-                 REQUEST_TIMED_OUT -> Errors.COORDINATOR_NOT_AVAILABLE;
-            case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;
-            default -> Errors.UNKNOWN_SERVER_ERROR;
-        };
     }
 
     // ---- timers ----------------------------------------------------------------------------------------------
@@ -532,7 +421,7 @@ public final class TransactionCoordinator {
                 }
                 log.info("Aborting transaction {} of producer {}: open for more than its timeout of {} ms",
                         md.transactionalId(), target.producerId(), target.timeoutMs());
-                persist(partition, md).thenCompose(error -> error == Errors.NONE ? complete(partition, md)
+                writer.persist(partition.partition(), md).thenCompose(error -> error == Errors.NONE ? writer.complete(partition.partition(), md)
                         : done(error));
             }
         }
