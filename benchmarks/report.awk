@@ -55,6 +55,18 @@ BEGIN {
     row("e2e_100B_acks1", "p50_ms", "end-to-end latency 100 B acks=1, p50 (ms, whole ms as the tool prints)", "lower", 0)
     row("e2e_100B_acks1", "p99_ms", "  p99 (ms, whole ms)", "lower", 0)
     row("e2e_100B_acks1", "avg_ms", "  average (ms)", "lower", 2)
+    for (a = 1; a <= 2; a++) {
+        tt = (a == 1 ? "txn_produce_100B_100" : "txn_produce_100B_1000")
+        row(tt, "records_per_s", "transactional produce 100 B, " (a == 1 ? "100" : "1000") " records/txn (records/s)", "higher", 0)
+        row(tt, "txns_per_s", "  transactions committed/s", "higher", 1)
+        row(tt, "commit_p50_ms", "  commitTransaction() call, p50 (ms)", "lower", 3)
+        row(tt, "cpu_s_per_mrec", "  broker CPU-s per million records", "lower", 2)
+    }
+    row("txn_e2e_100B", "p50_ms", "end-to-end latency read_committed, 1 record/txn, send -> poll, p50 (ms)", "lower", 3)
+    row("txn_e2e_100B", "p99_ms", "  p99 (ms)", "lower", 3)
+    row("txn_e2e_100B", "avg_ms", "  average (ms)", "lower", 3)
+    row("txn_e2e_100B", "commit_p50_ms", "  of which send -> commitTransaction() returned, p50 (ms)", "lower", 3)
+    row("txn_e2e_100B", "cpu_ms_per_txn", "  broker CPU-ms per round trip (consumer at fetch.max.wait.ms=0)", "lower", 3)
     row("rss_idle", "rss_idle_mib", "RSS idle after startup (MiB)", "lower", 0)
     row("rss_load", "rss_load_mib", "RSS after the load tests (MiB)", "lower", 0)
     row("rss_load", "peak_load_mib", "  peak RSS so far, VmHWM (MiB)", "lower", 0)
