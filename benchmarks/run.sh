@@ -53,8 +53,8 @@
 #   GROUP_POLL_MS=100      the members' poll() timeout;  GROUP_SETTLE_MS=1000  quiet time checked after each settle
 #   GROUP_TIMEOUT_S=60     longest wait for one settle;  GROUP_CLIENT_PROPS  extra consumer properties of the
 #                          rebalance probe, "name=value name=value" (same for both brokers)
-#   TXN_RECORDS=100000     records of txn_produce_100B_100 (100 records per transaction)
-#   TXN_RECORDS_1000=TXN_RECORDS*8  records of txn_produce_100B_1000 (1000 records per transaction)
+#   TXN_RECORDS=200000     records of txn_produce_100B_100 (100 records per transaction)
+#   TXN_RECORDS_1000=TXN_RECORDS*4  records of txn_produce_100B_1000 (1000 records per transaction)
 #   TXN_E2E_RECORDS=1000   measured round trips of txn_e2e_100B (one transaction each), after TXN_E2E_WARMUP=100
 #                          unmeasured ones
 #   TXN_WARMUP_RECORDS=20000  unmeasured transactional records (100 per transaction) per target and round before
@@ -113,8 +113,8 @@ GROUP_HEARTBEAT_MS="${GROUP_HEARTBEAT_MS:-100}"
 GROUP_POLL_MS="${GROUP_POLL_MS:-100}"
 GROUP_SETTLE_MS="${GROUP_SETTLE_MS:-500}"
 GROUP_TIMEOUT_S="${GROUP_TIMEOUT_S:-60}"
-TXN_RECORDS="${TXN_RECORDS:-100000}"
-TXN_RECORDS_1000="${TXN_RECORDS_1000:-$((TXN_RECORDS * 8))}"
+TXN_RECORDS="${TXN_RECORDS:-200000}"
+TXN_RECORDS_1000="${TXN_RECORDS_1000:-$((TXN_RECORDS * 4))}"
 TXN_E2E_RECORDS="${TXN_E2E_RECORDS:-1000}"
 TXN_E2E_WARMUP="${TXN_E2E_WARMUP:-100}"
 TXN_WARMUP_RECORDS="${TXN_WARMUP_RECORDS:-20000}"
