@@ -60,6 +60,8 @@ BEGIN {
         row(tt, "records_per_s", "transactional produce 100 B, " (a == 1 ? "100" : "1000") " records/txn (records/s)", "higher", 0)
         row(tt, "txns_per_s", "  transactions committed/s", "higher", 1)
         row(tt, "commit_p50_ms", "  commitTransaction() call, p50 (ms)", "lower", 3)
+        row(tt, "commit_p99_ms", "    p99 (ms)", "lower", 3)
+        row(tt, "commit_avg_ms", "    average (ms)", "lower", 3)
         row(tt, "cpu_s_per_mrec", "  broker CPU-s per million records", "lower", 2)
     }
     row("txn_e2e_100B", "p50_ms", "end-to-end latency read_committed, 1 record/txn, send -> poll, p50 (ms)", "lower", 3)

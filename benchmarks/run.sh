@@ -53,7 +53,7 @@
 #   GROUP_POLL_MS=100      the members' poll() timeout;  GROUP_SETTLE_MS=1000  quiet time checked after each settle
 #   GROUP_TIMEOUT_S=60     longest wait for one settle;  GROUP_CLIENT_PROPS  extra consumer properties of the
 #                          rebalance probe, "name=value name=value" (same for both brokers)
-#   TXN_RECORDS=200000     records of txn_produce_100B_100 (100 records per transaction)
+#   TXN_RECORDS=300000     records of txn_produce_100B_100 (100 records per transaction)
 #   TXN_RECORDS_1000=TXN_RECORDS*4  records of txn_produce_100B_1000 (1000 records per transaction)
 #   TXN_E2E_RECORDS=1000   measured round trips of txn_e2e_100B (one transaction each), after TXN_E2E_WARMUP=100
 #                          unmeasured ones
@@ -113,7 +113,7 @@ GROUP_HEARTBEAT_MS="${GROUP_HEARTBEAT_MS:-100}"
 GROUP_POLL_MS="${GROUP_POLL_MS:-100}"
 GROUP_SETTLE_MS="${GROUP_SETTLE_MS:-500}"
 GROUP_TIMEOUT_S="${GROUP_TIMEOUT_S:-60}"
-TXN_RECORDS="${TXN_RECORDS:-200000}"
+TXN_RECORDS="${TXN_RECORDS:-300000}"
 TXN_RECORDS_1000="${TXN_RECORDS_1000:-$((TXN_RECORDS * 4))}"
 TXN_E2E_RECORDS="${TXN_E2E_RECORDS:-1000}"
 TXN_E2E_WARMUP="${TXN_E2E_WARMUP:-100}"
