@@ -16,6 +16,9 @@
 #              ConsumerPerformance with --group over GROUP_PARTITIONS partitions
 #   restart    RESTART_RECORDS more records written, broker killed with SIGKILL, relaunched on the same
 #              data -> first record consumed; also checks how many records survived
+#   txn        (tests txn_*, opt-in: CASES=txn) one transactional producer committing every 100 and every 1000
+#              records, and the end-to-end latency of one-record transactions through a read_committed consumer
+#              (benchmarks/probe/TransactionalProduce)
 # then stops both. The report (median, min..max over the rounds, ratio Tributary/Kafka and which is better)
 # goes to stdout and to $RESULTS_FILE.
 #
@@ -28,17 +31,20 @@
 #   WARMUP_RECORDS=500000  unmeasured 100 B acks=1 records per target and round before the tests (0: none)
 #   PARTITIONS=6           partitions of the throughput topics (the latency topic has 1)
 #   CASES="throughput group restart"  what runs after startup and the idle RSS sample (always measured):
-#            throughput = the nine tests below, group = the three group_* tests, restart = the kill -9 phase;
+#            throughput = the nine tests below, group = the three group_* tests, restart = the kill -9 phase,
+#            txn = the three txn_* tests (not in the default list: CASES=txn, or add it to the list);
 #            e.g. CASES=group for the consumer-group case alone (~2-3 min per round at the defaults)
 #   TESTS=(the tests of CASES)  explicit list of tests, overrides what CASES selects (restart still follows CASES):
 #          produce_100B_acks1 produce_100B_acksall produce_1KiB_acks1 produce_1KiB_acksall consume_100B
 #          consume_1KiB consume_100B_assign consume_1KiB_assign e2e_100B_acks1
 #          group_rebalance_range group_rebalance_coop group_consume_100B
+#          txn_produce_100B_100 txn_produce_100B_1000 txn_e2e_100B
 #            consume_* read the topic of the matching produce_*_acks1 test (written first if it is not in TESTS);
 #            consume_*_assign use benchmarks/probe/AssignedConsumer (no consumer group) instead of the stock tool;
 #            group_consume_100B reads RECORDS 100 B records from a GROUP_PARTITIONS topic with ConsumerPerformance
 #            (--group), group_rebalance_* run benchmarks/probe/GroupRebalance with the range / cooperative-sticky
-#            assignor on an empty GROUP_PARTITIONS topic
+#            assignor on an empty GROUP_PARTITIONS topic; txn_produce_100B_<N> commit every N records (one
+#            transactional producer, PARTITIONS partitions), txn_e2e_100B is one record per transaction, read_committed
 #   GROUP_MEMBERS=4 GROUP_PARTITIONS=12  members of the rebalance probe's group (N), partitions of the group
 #                          tests' topics (M >= N)
 #   GROUP_CYCLES=3         leave + join cycles per probe run (the round's figure is the median over them)
@@ -47,6 +53,15 @@
 #   GROUP_POLL_MS=100      the members' poll() timeout;  GROUP_SETTLE_MS=1000  quiet time checked after each settle
 #   GROUP_TIMEOUT_S=60     longest wait for one settle;  GROUP_CLIENT_PROPS  extra consumer properties of the
 #                          rebalance probe, "name=value name=value" (same for both brokers)
+#   TXN_RECORDS=300000     records of txn_produce_100B_100 (100 records per transaction)
+#   TXN_RECORDS_1000=TXN_RECORDS*4  records of txn_produce_100B_1000 (1000 records per transaction)
+#   TXN_E2E_RECORDS=1000   measured round trips of txn_e2e_100B (one transaction each), after TXN_E2E_WARMUP=100
+#                          unmeasured ones
+#   TXN_WARMUP_RECORDS=20000  unmeasured transactional records (100 per transaction) per target and round before
+#                          the txn tests, after the acks=1 warm-up (0: none); on Kafka this also creates
+#                          __transaction_state, which the first transactional producer otherwise waits for
+#   TXN_PRODUCER_PROPS     extra producer properties of the txn tests, "name=value name=value" (consumer.name=value:
+#                          for the read_committed consumer of txn_e2e_100B)
 #   TARGETS="kafka tributary"  which brokers (ratios need both)
 #   KAFKA_PORT=19092 KAFKA_CONTROLLER_PORT=19093 TRIBUTARY_PORT=19192   (127.0.0.1 only; must be free, and
 #                          should lie below the ephemeral range, /proc/sys/net/ipv4/ip_local_port_range: a port in
@@ -79,13 +94,15 @@ PARTITIONS="${PARTITIONS:-6}"
 CASES="${CASES:-throughput group restart}"
 THROUGHPUT_TESTS="produce_100B_acks1 produce_100B_acksall produce_1KiB_acks1 produce_1KiB_acksall consume_100B consume_1KiB consume_100B_assign consume_1KiB_assign e2e_100B_acks1"
 GROUP_TESTS="group_rebalance_range group_rebalance_coop group_consume_100B"
+TXN_TESTS="txn_produce_100B_100 txn_produce_100B_1000 txn_e2e_100B"
 CASE_TESTS=""; RESTART_PHASE=0
 for c in $CASES; do
   case "$c" in
     throughput) CASE_TESTS="$CASE_TESTS $THROUGHPUT_TESTS" ;;
     group) CASE_TESTS="$CASE_TESTS $GROUP_TESTS" ;;
     restart) RESTART_PHASE=1 ;;
-    *) fail "unknown case '$c' (throughput, group, restart)" ;;
+    txn) CASE_TESTS="$CASE_TESTS $TXN_TESTS" ;;
+    *) fail "unknown case '$c' (throughput, group, restart, txn)" ;;
   esac
 done
 TESTS="${TESTS:-${CASE_TESTS# }}"
@@ -96,6 +113,11 @@ GROUP_HEARTBEAT_MS="${GROUP_HEARTBEAT_MS:-100}"
 GROUP_POLL_MS="${GROUP_POLL_MS:-100}"
 GROUP_SETTLE_MS="${GROUP_SETTLE_MS:-500}"
 GROUP_TIMEOUT_S="${GROUP_TIMEOUT_S:-60}"
+TXN_RECORDS="${TXN_RECORDS:-300000}"
+TXN_RECORDS_1000="${TXN_RECORDS_1000:-$((TXN_RECORDS * 4))}"
+TXN_E2E_RECORDS="${TXN_E2E_RECORDS:-1000}"
+TXN_E2E_WARMUP="${TXN_E2E_WARMUP:-100}"
+TXN_WARMUP_RECORDS="${TXN_WARMUP_RECORDS:-20000}"
 TARGETS="${TARGETS:-kafka tributary}"
 TRIBUTARY_LAUNCH="${TRIBUTARY_LAUNCH:-launcher}"
 KAFKA_PORT="${KAFKA_PORT:-19092}"
@@ -113,17 +135,21 @@ RESULTS_FILE="${RESULTS_FILE:-$BENCH_SCRIPTS/results/$RUN_ID.txt}"
 MARK="-Dtributary.bench.run=$RUN_ID" # on every JVM we launch: cleanup only signals pids that still carry it
 
 for v in RUNS RECORDS RECORDS_1KIB E2E_RECORDS RESTART_RECORDS WARMUP_RECORDS PARTITIONS TEST_TIMEOUT_S \
-    GROUP_MEMBERS GROUP_PARTITIONS GROUP_CYCLES GROUP_HEARTBEAT_MS GROUP_POLL_MS GROUP_SETTLE_MS GROUP_TIMEOUT_S; do
+    GROUP_MEMBERS GROUP_PARTITIONS GROUP_CYCLES GROUP_HEARTBEAT_MS GROUP_POLL_MS GROUP_SETTLE_MS GROUP_TIMEOUT_S \
+    TXN_RECORDS TXN_RECORDS_1000 TXN_E2E_RECORDS TXN_E2E_WARMUP TXN_WARMUP_RECORDS; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || fail "$v must be a number, not '${!v}'"
 done
 [ "$RUNS" -ge 1 ] || fail "RUNS must be >= 1"
+[ "$TXN_RECORDS" -ge 1 ] && [ "$TXN_RECORDS_1000" -ge 1 ] && [ "$TXN_E2E_RECORDS" -ge 1 ] \
+  || fail "TXN_RECORDS, TXN_RECORDS_1000 and TXN_E2E_RECORDS must be >= 1"
 [ "$GROUP_MEMBERS" -ge 2 ] && [ "$GROUP_PARTITIONS" -ge "$GROUP_MEMBERS" ] && [ "$GROUP_CYCLES" -ge 1 ] \
   || fail "need GROUP_MEMBERS >= 2, GROUP_PARTITIONS >= GROUP_MEMBERS and GROUP_CYCLES >= 1"
 for t in $TARGETS; do case "$t" in kafka|tributary) ;; *) fail "unknown target '$t' (kafka, tributary)" ;; esac; done
 for t in $TESTS; do
   case "$t" in
     produce_100B_acks1|produce_100B_acksall|produce_1KiB_acks1|produce_1KiB_acksall|consume_100B|consume_1KiB|\
-    consume_100B_assign|consume_1KiB_assign|e2e_100B_acks1|group_rebalance_range|group_rebalance_coop|group_consume_100B) ;;
+    consume_100B_assign|consume_1KiB_assign|e2e_100B_acks1|group_rebalance_range|group_rebalance_coop|group_consume_100B|\
+    txn_produce_100B_100|txn_produce_100B_1000|txn_e2e_100B) ;;
     *) fail "unknown test '$t'" ;;
   esac
 done
@@ -224,6 +250,10 @@ listeners=PLAINTEXT://127.0.0.1:$TRIBUTARY_PORT
 log.dirs=$dir/data
 num.partitions=1
 offsets.topic.replication.factor=1
+# as for the Kafka node (replication factor 1 is also Tributary's default; min.isr is accepted and ignored, with a
+# warning in the log: one node, no followers)
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.segment.bytes=1073741824
 log.retention.hours=168
@@ -467,6 +497,54 @@ test_group_rebalance() { # test assignor
   fi
 }
 
+# txn_probe OUT MODE ARGS...: benchmarks/probe/TransactionalProduce, bounded like the other tools, output to OUT
+txn_probe() { # out mode args...
+  local out="$1"; shift
+  # shellcheck disable=SC2086
+  bounded "$TEST_TIMEOUT_S" "$out" "$JAVA" $TOOL_HEAP $JVM_PERF_FLAGS "$MARK" \
+    -Dlog4j2.configurationFile="$KAFKA_DIR/config/tools-log4j2.xml" -cp "$PROBE_DIR:$(kafka_classpath)" \
+    TransactionalProduce "$@" ${TXN_PRODUCER_PROPS:-}
+}
+
+# One transactional producer, RECORDS records of 100 B committed every PER_TXN records, PARTITIONS partitions.
+test_txn_produce() { # test records per_txn
+  local name="$1" n="$2" per="$3" topic out rc=0 cpu m
+  topic="bench-$name-r$ROUND"; out="$WORK/raw/$CUR-$name-r$ROUND.log"
+  create_topic "$topic" "$PARTITIONS" || { failure "$name" "topic creation failed: $(tool_error "$WORK/raw/create-$CUR-$topic.log")"; record "$name" error; return; }
+  sample_begin
+  txn_probe "$out" produce "$(bootstrap_of "$CUR")" "$topic" "$n" "$per" 100 "bench-$name-$CUR-r$ROUND" || rc=$?
+  cpu="$(sample_end "$n")"
+  m="$(sed -nE 's/^result (.*)$/\1/p' "$out")"
+  if [ -n "$m" ] && [ "$rc" = 0 ] && [ "$(echo "$m" | sed -E 's/^records=([0-9]+).*/\1/')" = "$n" ]; then
+    record "$name" ok "$m $cpu"
+  else
+    [ "$rc" = 124 ] && failure "$name" "timed out after ${TEST_TIMEOUT_S}s; thread dump: $(dump_broker "$name")"
+    [ "$rc" != 124 ] && failure "$name" "exit $rc: $(tool_error "$out") (raw: $out)"
+    record "$name" error "$cpu"
+  fi
+}
+
+# One-record transactions, one in flight, through a read_committed consumer (assign(), one partition).
+test_txn_e2e() { # test
+  local name="$1" topic out rc=0 cpu m trips
+  topic="bench-$name-r$ROUND"; out="$WORK/raw/$CUR-$name-r$ROUND.log"
+  create_topic "$topic" 1 || { failure "$name" "topic creation failed: $(tool_error "$WORK/raw/create-$CUR-$topic.log")"; record "$name" error; return; }
+  trips=$((TXN_E2E_RECORDS + TXN_E2E_WARMUP))
+  sample_begin
+  txn_probe "$out" e2e "$(bootstrap_of "$CUR")" "$topic" "$TXN_E2E_RECORDS" "$TXN_E2E_WARMUP" 100 "bench-$name-$CUR-r$ROUND" || rc=$?
+  # the broker's CPU over all round trips (warm-up included): CPU-ms per transaction
+  cpu="$(sample_end "$trips" | sed -E 's/ cpu_s_per_mrec=[^ ]+//')"
+  cpu="$cpu $(echo "$cpu" | sed -E 's/^broker_cpu_s=([0-9.]+).*/\1/' | awk -v n="$trips" '{printf "cpu_ms_per_txn=%.3f", $1 * 1000 / n}')"
+  m="$(sed -nE 's/^result (.*)$/\1/p' "$out")"
+  if [ -n "$m" ] && [ "$rc" = 0 ]; then
+    record "$name" ok "$m $cpu"
+  else
+    [ "$rc" = 124 ] && failure "$name" "timed out after ${TEST_TIMEOUT_S}s; thread dump: $(dump_broker "$name")"
+    [ "$rc" != 124 ] && failure "$name" "exit $rc: $(tool_error "$out") (raw: $out)"
+    record "$name" error "$cpu"
+  fi
+}
+
 run_test() {
   case "$1" in
     produce_100B_acks1)   test_produce "$1" "$RECORDS" 100 1 ;;
@@ -481,6 +559,9 @@ run_test() {
     group_rebalance_range) test_group_rebalance "$1" range ;;
     group_rebalance_coop) test_group_rebalance "$1" cooperative-sticky ;;
     group_consume_100B)   test_consume "$1" "$RECORDS" 100 group "$GROUP_PARTITIONS" ;;
+    txn_produce_100B_100)  test_txn_produce "$1" "$TXN_RECORDS" 100 ;;
+    txn_produce_100B_1000) test_txn_produce "$1" "$TXN_RECORDS_1000" 1000 ;;
+    txn_e2e_100B)         test_txn_e2e "$1" ;;
   esac
 }
 
@@ -570,6 +651,14 @@ for ((ROUND = 1; ROUND <= RUNS; ROUND++)); do
         && producer_perf "$WORK/raw/$CUR-warmup-r$ROUND.log" "bench-warmup-r$ROUND" "$WARMUP_RECORDS" 100 1 \
         || say "  warm-up failed: $(tool_error "$WORK/raw/$CUR-warmup-r$ROUND.log")"
     fi
+    if [ "${UP[$CUR]}" = 1 ] && [ "$TXN_WARMUP_RECORDS" -gt 0 ] && [[ " $TESTS " == *" txn_"* ]]; then
+      say " $CUR: transactional warm-up ($TXN_WARMUP_RECORDS records, 100 per transaction, not measured)"
+      create_topic "bench-txn-warmup-r$ROUND" "$PARTITIONS" \
+        && txn_probe "$WORK/raw/$CUR-txn-warmup-r$ROUND.log" produce "$(bootstrap_of "$CUR")" "bench-txn-warmup-r$ROUND" \
+          "$TXN_WARMUP_RECORDS" 100 100 "bench-txn-warmup-$CUR-r$ROUND" \
+        && grep -q '^result ' "$WORK/raw/$CUR-txn-warmup-r$ROUND.log" \
+        || say "  transactional warm-up failed: $(tool_error "$WORK/raw/$CUR-txn-warmup-r$ROUND.log")"
+    fi
   done
   for test in $TESTS; do
     for CUR in "${order[@]}"; do
@@ -593,9 +682,18 @@ for ((ROUND = 1; ROUND <= RUNS; ROUND++)); do
 done
 
 # ---- report ----------------------------------------------------------------------------------------------
-initial_delay() { # target -> the broker's group.initial.rebalance.delay.ms as configured (the last line wins)
+broker_prop() { # target name -> the property as the broker's config file gives it (the last line wins)
   local f="$WORK/$1/server.properties"; [ "$1" = kafka ] || f="$WORK/$1/broker.properties"
-  { grep -E '^group\.initial\.rebalance\.delay\.ms=' "$f" 2>/dev/null || echo "=not run"; } | tail -1 | cut -d= -f2
+  { grep -F "$2=" "$f" 2>/dev/null | grep -E "^$(printf '%s' "$2" | sed 's/\./\\./g')=" || echo "=not set"; } | tail -1 | cut -d= -f2-
+}
+initial_delay() { # target -> the broker's group.initial.rebalance.delay.ms as configured
+  [ -f "$WORK/$1/server.properties" ] || [ -f "$WORK/$1/broker.properties" ] || { echo "not run"; return; }
+  broker_prop "$1" group.initial.rebalance.delay.ms
+}
+kafka_txn_version() { # the transaction.version Kafka's storage format finalized (from its log), as the clients see it
+  local v
+  v="$(grep -ohE "transaction\.version=[0-9]+" "$WORK/kafka/logs/server.log" 2>/dev/null | tail -1 | cut -d= -f2)"
+  echo "${v:-unknown}"
 }
 LOAD1="$(cut -d' ' -f1-3 /proc/loadavg)"
 {
@@ -604,6 +702,9 @@ LOAD1="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "#   java: $("$JAVA" -version 2>&1 | head -1); broker JVM flags: $BROKER_HEAP $JVM_PERF_FLAGS"
   echo "#   machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM; load average at start $LOAD0, at end $LOAD1"
   echo "#   RUNS=$RUNS RECORDS=$RECORDS RECORDS_1KIB=$RECORDS_1KIB E2E_RECORDS=$E2E_RECORDS RESTART_RECORDS=$RESTART_RECORDS WARMUP_RECORDS=$WARMUP_RECORDS PARTITIONS=$PARTITIONS CASES=\"$CASES\""
+  if [[ " $TESTS " == *" txn_"* ]]; then
+    echo "#   txn tests: TXN_RECORDS=$TXN_RECORDS (100/txn) TXN_RECORDS_1000=$TXN_RECORDS_1000 (1000/txn) TXN_E2E_RECORDS=$TXN_E2E_RECORDS (+$TXN_E2E_WARMUP unmeasured) TXN_WARMUP_RECORDS=$TXN_WARMUP_RECORDS${TXN_PRODUCER_PROPS:+ TXN_PRODUCER_PROPS=\"$TXN_PRODUCER_PROPS\"}; transaction.state.log.replication.factor/min.isr: kafka $(broker_prop kafka transaction.state.log.replication.factor)/$(broker_prop kafka transaction.state.log.min.isr), tributary $(broker_prop tributary transaction.state.log.replication.factor)/$(broker_prop tributary transaction.state.log.min.isr) (min.isr: ignored by Tributary); transaction.version: kafka $(kafka_txn_version), tributary none advertised (classic protocol)"
+  fi
   if [[ " $TESTS " == *" group_"* ]]; then
     echo "#   group tests: GROUP_MEMBERS=$GROUP_MEMBERS GROUP_PARTITIONS=$GROUP_PARTITIONS GROUP_CYCLES=$GROUP_CYCLES; classic protocol; members: heartbeat.interval.ms=$GROUP_HEARTBEAT_MS, poll($GROUP_POLL_MS ms), auto commit off${GROUP_CLIENT_PROPS:+, $GROUP_CLIENT_PROPS}; group.initial.rebalance.delay.ms: kafka $(initial_delay kafka), tributary $(initial_delay tributary)"
   fi

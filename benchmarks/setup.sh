@@ -3,7 +3,8 @@
 #   1. Apache Kafka $KAFKA_VERSION (server, storage tool, perf tools, log4j2) resolved from Maven Central with
 #      the project's Maven wrapper into $BENCH_DIR/kafka-$KAFKA_VERSION/libs
 #   2. log4j2 configs for the Kafka broker and the tools
-#   3. the probes in benchmarks/probe/ (first-record timer, group-less consumer, group rebalance timer) compiled
+#   3. the probes in benchmarks/probe/ (first-record timer, group-less consumer, group rebalance timer,
+#      transactional producer / read_committed latency) compiled
 #      against those client jars into $PROBE_DIR (one folder per version of the probes' sources)
 #   4. our broker jar ($TRIBUTARY_JAR), built with ./mvnw -DskipTests package if it is missing
 #      into the folder the jar path names (TRIBUTARY_JAR=broker-embedded/target-x/tributary-broker.jar builds with
