@@ -1,6 +1,7 @@
 package io.tributary.broker.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.tributary.broker.testing.Clients;
 import io.tributary.broker.testing.CommittedReader;
@@ -18,12 +19,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -31,6 +37,7 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.LongDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
@@ -162,6 +169,27 @@ class WordCountStreamsTest {
             assertThat(latestCounts(history)).isEqualTo(expected);
             assertThat(history).isEqualTo(historiesUpTo(expected));
         }
+
+        try (Admin admin = Clients.admin(broker.bootstrapServers())) {
+            // exactly_once_v2: one transactional producer per stream thread, "<application.id>-<process id>-1",
+            // its last transaction committed when the application closed.
+            List<TransactionListing> transactions = admin.listTransactions().all().get().stream()
+                    .filter(listing -> listing.transactionalId().matches(applicationId + "-[0-9a-f-]{36}-1"))
+                    .toList();
+            assertThat(transactions).extracting(TransactionListing::state)
+                    .containsExactly(TransactionState.COMPLETE_COMMIT);
+            // The input offsets went through TxnOffsetCommit and became the group's committed offsets with the
+            // commit marker: past the one line in each partition (the metadata is Streams' own, a timestamp).
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
+                    .partitionsToOffsetAndMetadata().get();
+            var inputOffsets = new HashMap<Integer, Long>();
+            committed.forEach((partition, offset) -> {
+                if (partition.topic().equals("TextLinesTopic")) {
+                    inputOffsets.put(partition.partition(), offset.offset());
+                }
+            });
+            assertThat(inputOffsets).isEqualTo(Map.of(0, 1L, 1, 1L, 2, 1L));
+        }
     }
 
     @Test
@@ -196,6 +224,47 @@ class WordCountStreamsTest {
             assertThat(repartitionConfig.get("message.timestamp.type").value()).isEqualTo("CreateTime");
             assertThat(changelogConfig.get("cleanup.policy").value()).isEqualTo("compact");
             assertThat(changelogConfig.get("message.timestamp.type").value()).isEqualTo("CreateTime");
+        }
+    }
+
+    @Test
+    void consumedRepartitionRecordsArePurgedWithDeleteRecords() throws Exception {
+        String applicationId = "word-count-purge";
+        createTopics("purge-lines", "purge-counts");
+        writeLines("purge-lines", 0,
+                "Kafka Streams counts words",
+                "Kafka transactions commit exactly once",
+                "Streams of words: words of Kafka");
+        String repartition = applicationId + "-" + STORE + "-repartition";
+
+        // Streams deletes the records of a repartition topic below its committed offsets (DeleteRecords) every
+        // repartition.purge.interval.ms, 30 s unless set.
+        try (StreamsApp ignored = app(applicationId, stateDir)
+                .config(StreamsConfig.REPARTITION_PURGE_INTERVAL_MS_CONFIG, 100)
+                .start(wordCount("purge-lines", "purge-counts"));
+             Admin admin = Clients.admin(broker.bootstrapServers())) {
+            countHistory("purge-counts", Map.of(
+                    "kafka", 3L, "streams", 2L, "counts", 1L, "words", 3L, "transactions", 1L,
+                    "commit", 1L, "exactly", 1L, "once", 1L, "of", 2L));
+            var partitions = List.of(new TopicPartition(repartition, 0), new TopicPartition(repartition, 1),
+                    new TopicPartition(repartition, 2));
+
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                var committed = new HashMap<TopicPartition, Long>();
+                admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get()
+                        .forEach((partition, offset) -> {
+                            if (partition.topic().equals(repartition)) {
+                                committed.put(partition, offset.offset());
+                            }
+                        });
+                var logStart = new HashMap<TopicPartition, Long>();
+                admin.listOffsets(partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.earliest())))
+                        .all().get().forEach((partition, info) -> logStart.put(partition, info.offset()));
+
+                assertThat(committed).containsOnlyKeys(partitions);
+                assertThat(logStart).isEqualTo(committed).allSatisfy((partition, offset) ->
+                        assertThat(offset).isPositive());
+            });
         }
     }
 
