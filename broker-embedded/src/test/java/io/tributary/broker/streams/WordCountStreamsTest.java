@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,14 +34,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.LongDeserializer;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
-import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,8 +49,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WordCountStreamsTest {
     private static final int PARTITIONS = 3;
-    private static final String STORE = "counts-store";
     private static final Duration OUTPUT_TIMEOUT = Duration.ofSeconds(30);
+    /** Three lines, one per input partition, and the counts they make. */
+    private static final String[] LINES = {
+        "Kafka Streams counts words",
+        "Kafka transactions commit exactly once",
+        "Streams of words: words of Kafka"};
+    private static final Map<String, Long> COUNTS = Map.of(
+            "kafka", 3L, "streams", 2L, "counts", 1L, "words", 3L, "transactions", 1L,
+            "commit", 1L, "exactly", 1L, "once", 1L, "of", 2L);
 
     @TempDir
     static Path brokerDir;
@@ -81,23 +81,8 @@ class WordCountStreamsTest {
         }
     }
 
-    /** The application: lines split into lowercase words, counted per word in {@value STORE}. */
-    private static Topology wordCount(String input, String output) {
-        var builder = new StreamsBuilder();
-        KStream<String, String> textLines = builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()));
-        textLines
-                .flatMapValues(line -> Arrays.asList(line.toLowerCase().split("\\W+")))
-                .groupBy((key, word) -> word)
-                .count(Materialized.as(STORE))
-                .toStream()
-                .to(output, Produced.with(Serdes.String(), Serdes.Long()));
-        return builder.build();
-    }
-
     private static StreamsApp.Builder app(String applicationId, Path stateDir) {
-        return StreamsApp.builder(broker.bootstrapServers(), applicationId, stateDir)
-                .config("default.key.serde", Serdes.StringSerde.class)
-                .config("default.value.serde", Serdes.StringSerde.class);
+        return StreamsApp.builder(broker.bootstrapServers(), applicationId, stateDir);
     }
 
     private static void createTopics(String... topics) throws Exception {
@@ -154,20 +139,14 @@ class WordCountStreamsTest {
     void wordCountPublishesEveryWordsCountOnceUnderExactlyOnceV2() throws Exception {
         String applicationId = "word-count";
         createTopics("TextLinesTopic", "WordsWithCountsTopic");
-        writeLines("TextLinesTopic", 0,
-                "Kafka Streams counts words",
-                "Kafka transactions commit exactly once",
-                "Streams of words: words of Kafka");
-        Map<String, Long> expected = Map.of(
-                "kafka", 3L, "streams", 2L, "counts", 1L, "words", 3L, "transactions", 1L,
-                "commit", 1L, "exactly", 1L, "once", 1L, "of", 2L);
+        writeLines("TextLinesTopic", 0, LINES);
 
-        try (StreamsApp ignored = app(applicationId, stateDir).start(wordCount("TextLinesTopic",
-                "WordsWithCountsTopic"))) {
-            Map<String, List<Long>> history = countHistory("WordsWithCountsTopic", expected);
+        try (StreamsApp ignored = app(applicationId, stateDir)
+                .start(WordCount.topology("TextLinesTopic", "WordsWithCountsTopic"))) {
+            Map<String, List<Long>> history = countHistory("WordsWithCountsTopic", COUNTS);
 
-            assertThat(latestCounts(history)).isEqualTo(expected);
-            assertThat(history).isEqualTo(historiesUpTo(expected));
+            assertThat(latestCounts(history)).isEqualTo(COUNTS);
+            assertThat(history).isEqualTo(historiesUpTo(COUNTS));
         }
 
         try (Admin admin = Clients.admin(broker.bootstrapServers())) {
@@ -198,12 +177,13 @@ class WordCountStreamsTest {
         createTopics("topics-lines", "topics-counts");
         writeLines("topics-lines", 0, "internal topics");
 
-        try (StreamsApp ignored = app(applicationId, stateDir).start(wordCount("topics-lines", "topics-counts"))) {
+        try (StreamsApp ignored = app(applicationId, stateDir)
+                .start(WordCount.topology("topics-lines", "topics-counts"))) {
             countHistory("topics-counts", Map.of("internal", 1L, "topics", 1L));
         }
 
-        String repartition = applicationId + "-" + STORE + "-repartition";
-        String changelog = applicationId + "-" + STORE + "-changelog";
+        String repartition = WordCount.repartitionTopic(applicationId);
+        String changelog = WordCount.changelogTopic(applicationId);
         try (Admin admin = Clients.admin(broker.bootstrapServers())) {
             Map<String, TopicDescription> topics = admin.describeTopics(List.of(repartition, changelog))
                     .allTopicNames().get();
@@ -231,21 +211,16 @@ class WordCountStreamsTest {
     void consumedRepartitionRecordsArePurgedWithDeleteRecords() throws Exception {
         String applicationId = "word-count-purge";
         createTopics("purge-lines", "purge-counts");
-        writeLines("purge-lines", 0,
-                "Kafka Streams counts words",
-                "Kafka transactions commit exactly once",
-                "Streams of words: words of Kafka");
-        String repartition = applicationId + "-" + STORE + "-repartition";
+        writeLines("purge-lines", 0, LINES);
+        String repartition = WordCount.repartitionTopic(applicationId);
 
         // Streams deletes the records of a repartition topic below its committed offsets (DeleteRecords) every
         // repartition.purge.interval.ms, 30 s unless set.
         try (StreamsApp ignored = app(applicationId, stateDir)
                 .config(StreamsConfig.REPARTITION_PURGE_INTERVAL_MS_CONFIG, 100)
-                .start(wordCount("purge-lines", "purge-counts"));
+                .start(WordCount.topology("purge-lines", "purge-counts"));
              Admin admin = Clients.admin(broker.bootstrapServers())) {
-            countHistory("purge-counts", Map.of(
-                    "kafka", 3L, "streams", 2L, "counts", 1L, "words", 3L, "transactions", 1L,
-                    "commit", 1L, "exactly", 1L, "once", 1L, "of", 2L));
+            countHistory("purge-counts", COUNTS);
             var partitions = List.of(new TopicPartition(repartition, 0), new TopicPartition(repartition, 1),
                     new TopicPartition(repartition, 2));
 
@@ -272,14 +247,10 @@ class WordCountStreamsTest {
     void restartWithoutLocalStateRestoresTheCountsFromTheChangelogAndContinuesThem() throws Exception {
         String applicationId = "word-count-restore";
         createTopics("restore-lines", "restore-counts");
-        writeLines("restore-lines", 0,
-                "Kafka Streams counts words",
-                "Kafka transactions commit exactly once",
-                "Streams of words: words of Kafka");
-        Map<String, Long> before = Map.of(
-                "kafka", 3L, "streams", 2L, "counts", 1L, "words", 3L, "transactions", 1L,
-                "commit", 1L, "exactly", 1L, "once", 1L, "of", 2L);
-        try (StreamsApp ignored = app(applicationId, stateDir).start(wordCount("restore-lines", "restore-counts"))) {
+        writeLines("restore-lines", 0, LINES);
+        Map<String, Long> before = COUNTS;
+        try (StreamsApp ignored = app(applicationId, stateDir)
+                .start(WordCount.topology("restore-lines", "restore-counts"))) {
             assertThat(latestCounts(countHistory("restore-counts", before))).isEqualTo(before);
         }
 
@@ -289,7 +260,7 @@ class WordCountStreamsTest {
 
         var restored = new CopyOnWriteArrayList<Restore>();
         try (StreamsApp ignored = app(applicationId, stateDir).restoreListener(new RestoreRecorder(restored))
-                .start(wordCount("restore-lines", "restore-counts"))) {
+                .start(WordCount.topology("restore-lines", "restore-counts"))) {
             writeLines("restore-lines", 3,
                     "Kafka restores its state",
                     "state from the changelog, kafka");
@@ -304,10 +275,58 @@ class WordCountStreamsTest {
         }
         // Only the counts store is restored, from its changelog: one record per count the first run published
         // (15 words; the cache is off, and the cleaner leaves the active segment alone).
-        assertThat(restored).extracting(Restore::store).containsOnly(STORE);
+        assertThat(restored).extracting(Restore::store).containsOnly(WordCount.STORE);
         assertThat(restored).extracting(Restore::partition).extracting(TopicPartition::topic)
-                .containsOnly(applicationId + "-" + STORE + "-changelog");
+                .containsOnly(WordCount.changelogTopic(applicationId));
         assertThat(restored.stream().mapToLong(Restore::records).sum()).isEqualTo(15);
+    }
+
+    @Test
+    void secondInstanceTakesOverHalfTheTasksAndCountsStayExactAcrossBothRebalances() throws Exception {
+        String applicationId = "word-count-scale";
+        createTopics("scale-lines", "scale-counts");
+        writeLines("scale-lines", 0, LINES);
+        Map<String, Long> first = COUNTS;
+        var second = new HashMap<>(first);
+        second.putAll(Map.of("kafka", 4L, "words", 4L, "two", 1L, "instances", 1L, "share", 1L));
+        var third = new HashMap<>(second);
+        third.putAll(Map.of("kafka", 5L, "words", 5L, "one", 1L, "instance", 1L, "left", 1L));
+
+        try (StreamsApp a = app(applicationId, stateDir.resolve("a"))
+                .start(WordCount.topology("scale-lines", "scale-counts"))) {
+            assertThat(latestCounts(countHistory("scale-counts", first))).isEqualTo(first);
+
+            try (StreamsApp b = app(applicationId, stateDir.resolve("b"))
+                    .start(WordCount.topology("scale-lines", "scale-counts"))) {
+                // Six tasks: splitting lines (sub-topology 0) and counting (1), one per partition; each instance
+                // runs three. b lags each store by a few changelog records, within acceptable.recovery.lag, so
+                // counting tasks move to it at once and it restores their state from the changelog.
+                await().atMost(Duration.ofSeconds(30)).until(() -> activeTasks(a).size() == 3
+                        && activeTasks(b).size() == 3 && a.streams().state() == KafkaStreams.State.RUNNING);
+                var all = new ArrayList<>(activeTasks(a));
+                all.addAll(activeTasks(b));
+                assertThat(all).containsExactlyInAnyOrder("0_0", "0_1", "0_2", "1_0", "1_1", "1_2");
+                assertThat(activeTasks(b)).anyMatch(task -> task.startsWith("1_"));
+
+                writeLines("scale-lines", 3, "Two instances share Kafka words");
+                assertThat(latestCounts(countHistory("scale-counts", second))).isEqualTo(second);
+            }
+
+            // b left: a takes every task back and continues from what b committed.
+            await().atMost(Duration.ofSeconds(30)).until(() -> activeTasks(a).size() == 6);
+            writeLines("scale-lines", 4, "One instance left: Kafka words");
+            Map<String, List<Long>> history = countHistory("scale-counts", third);
+
+            assertThat(latestCounts(history)).isEqualTo(third);
+            assertThat(history).isEqualTo(historiesUpTo(third));
+        }
+    }
+
+    private static List<String> activeTasks(StreamsApp app) {
+        return app.streams().metadataForLocalThreads().stream()
+                .flatMap(thread -> thread.activeTasks().stream())
+                .map(task -> task.taskId().toString())
+                .toList();
     }
 
     private static void deleteRecursively(Path dir) throws IOException {
