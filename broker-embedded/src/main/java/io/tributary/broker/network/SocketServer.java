@@ -9,10 +9,13 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -29,11 +32,15 @@ public final class SocketServer implements AutoCloseable {
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final Channel serverChannel;
+    /** Every accepted connection, until it closes; once closed, the group closes any connection added later. */
+    private final ChannelGroup connections;
 
-    private SocketServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, Channel serverChannel) {
+    private SocketServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, Channel serverChannel,
+                         ChannelGroup connections) {
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
         this.serverChannel = serverChannel;
+        this.connections = connections;
     }
 
     public static SocketServer start(String host, int port, int networkThreads, int maxRequestBytes,
@@ -41,6 +48,8 @@ public final class SocketServer implements AutoCloseable {
             throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(networkThreads, NioIoHandler.newFactory());
+        ChannelGroup connections = new DefaultChannelGroup("tributary-connections", GlobalEventExecutor.INSTANCE,
+                true);
         try {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
@@ -51,6 +60,7 @@ public final class SocketServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
+                            connections.add(channel);
                             configure(channel.pipeline(), maxRequestBytes, maxQueuedRequests, router, requestExecutor);
                         }
                     });
@@ -59,7 +69,7 @@ public final class SocketServer implements AutoCloseable {
                 throw new IllegalStateException("Cannot listen on " + host + ":" + port + ": "
                         + bind.cause().getMessage() + " (check the listeners config)", bind.cause());
             }
-            return new SocketServer(boss, workers, bind.channel());
+            return new SocketServer(boss, workers, bind.channel(), connections);
         } catch (RuntimeException | InterruptedException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly();
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly();
@@ -85,9 +95,17 @@ public final class SocketServer implements AutoCloseable {
         serverChannel.close().awaitUninterruptibly();
     }
 
+    /**
+     * Closes every client connection, then stops the network threads. The connections are closed here rather than
+     * left to the event loops' shutdown: Netty 4.2's {@code SingleThreadIoEventLoop} closes its channels only if
+     * it sees the shutdown before its last {@code confirmShutdown()}, so a loop busy with requests when shutdown
+     * begins can terminate with its sockets still open. Their clients would never be answered and would wait out
+     * their {@code request.timeout.ms} before trying the broker again.
+     */
     @Override
     public void close() {
         serverChannel.close().awaitUninterruptibly();
+        connections.close().awaitUninterruptibly();
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }
