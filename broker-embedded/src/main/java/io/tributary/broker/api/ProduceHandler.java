@@ -8,7 +8,6 @@ import io.tributary.broker.txn.TransactionCoordinator;
 import io.tributary.broker.txn.TransactionVerifier;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
