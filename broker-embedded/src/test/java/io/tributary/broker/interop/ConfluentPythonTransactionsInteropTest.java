@@ -7,7 +7,6 @@ import io.tributary.broker.testing.TestBroker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -60,9 +59,7 @@ class ConfluentPythonTransactionsInteropTest {
 
     @BeforeEach
     void startBroker() throws Exception {
-        var config = new HashMap<String, String>(TestBroker.FAST_GROUPS);
-        config.put("transaction.state.log.num.partitions", "3");
-        broker = TestBroker.start(dataDir, config);
+        broker = TestBroker.start(dataDir, TestBroker.FAST_TRANSACTIONS);
         Clients.createTopic(broker.bootstrapServers(), TOPIC, 1, Map.of());
     }
 

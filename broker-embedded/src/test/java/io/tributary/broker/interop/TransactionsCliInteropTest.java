@@ -75,9 +75,7 @@ class TransactionsCliInteropTest {
     }
 
     private void startBroker() {
-        var config = new HashMap<String, String>(TestBroker.FAST_GROUPS);
-        config.put("transaction.state.log.num.partitions", "3");
-        broker = TestBroker.start(dataDir, config);
+        broker = TestBroker.start(dataDir, TestBroker.FAST_TRANSACTIONS);
     }
 
     private String bootstrap() {

@@ -8,7 +8,6 @@ import io.tributary.broker.testing.StreamsApp;
 import io.tributary.broker.testing.TestBroker;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -42,9 +41,7 @@ class ProcessorApiStreamsTest {
 
     @BeforeAll
     static void startBroker() {
-        var config = new HashMap<>(TestBroker.FAST_GROUPS);
-        config.put("transaction.state.log.num.partitions", "3");
-        broker = TestBroker.start(brokerDir, config);
+        broker = TestBroker.start(brokerDir, TestBroker.FAST_TRANSACTIONS);
     }
 
     @AfterAll

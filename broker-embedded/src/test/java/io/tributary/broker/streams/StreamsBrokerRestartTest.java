@@ -80,9 +80,7 @@ class StreamsBrokerRestartTest {
 
     @Test
     void brokerRestartsUnderARunningApplicationLoseAndDuplicateNoCount() throws Exception {
-        var config = new HashMap<>(TestBroker.FAST_GROUPS);
-        config.put("transaction.state.log.num.partitions", "3");
-        try (TestBroker broker = TestBroker.start(tempDir.resolve("data"), config)) {
+        try (TestBroker broker = TestBroker.start(tempDir.resolve("data"), TestBroker.FAST_TRANSACTIONS)) {
             String bootstrap = broker.bootstrapServers();
             Clients.createTopic(bootstrap, INPUT, PARTITIONS, Map.of());
             Clients.createTopic(bootstrap, OUTPUT, PARTITIONS, Map.of());

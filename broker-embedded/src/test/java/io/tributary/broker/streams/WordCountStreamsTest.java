@@ -69,9 +69,7 @@ class WordCountStreamsTest {
 
     @BeforeAll
     static void startBroker() {
-        var config = new HashMap<>(TestBroker.FAST_GROUPS);
-        config.put("transaction.state.log.num.partitions", "3");
-        broker = TestBroker.start(brokerDir, config);
+        broker = TestBroker.start(brokerDir, TestBroker.FAST_TRANSACTIONS);
     }
 
     @AfterAll

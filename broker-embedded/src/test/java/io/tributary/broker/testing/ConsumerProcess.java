@@ -1,9 +1,5 @@
 package io.tributary.broker.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -29,12 +24,10 @@ import org.apache.kafka.common.TopicPartition;
 public final class ConsumerProcess implements AutoCloseable {
     private static final Pattern OWNED = Pattern.compile("^owned \\[([0-9, ]*)]$", Pattern.MULTILINE);
 
-    private final Process process;
-    private final Path output;
+    private final ChildJvm child;
 
-    private ConsumerProcess(Process process, Path output) {
-        this.process = process;
-        this.output = output;
+    private ConsumerProcess(ChildJvm child) {
+        this.child = child;
     }
 
     /**
@@ -43,32 +36,14 @@ public final class ConsumerProcess implements AutoCloseable {
      */
     public static ConsumerProcess start(Path outputDir, String bootstrapServers, String groupId, String topic,
                                         Map<String, String> overrides) {
-        var command = new ArrayList<String>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx128m");
-        command.add("-XX:TieredStopAtLevel=1");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(ConsumerProcess.class.getName());
-        command.add(bootstrapServers);
-        command.add(groupId);
-        command.add(topic);
-        overrides.forEach((name, value) -> command.add(name + "=" + value));
-        Path output = outputDir.resolve("consumer-" + System.nanoTime() + ".out");
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(output.toFile()).start();
-            return new ConsumerProcess(process, output);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot start " + command, e);
-        }
+        var args = new ArrayList<>(List.of(bootstrapServers, groupId, topic));
+        overrides.forEach((name, value) -> args.add(name + "=" + value));
+        return new ConsumerProcess(ChildJvm.start(outputDir, "consumer", ConsumerProcess.class, args));
     }
 
     /** The partitions of the topic the child owns after its latest rebalance callback; empty before the first. */
     public Set<Integer> owned() {
-        if (!process.isAlive() && process.exitValue() != 137) {
-            throw new IllegalStateException("The consumer exited with " + process.exitValue() + ":\n" + output());
-        }
+        child.checkAlive("consumer");
         Matcher matcher = OWNED.matcher(output());
         String last = null;
         while (matcher.find()) {
@@ -84,32 +59,17 @@ public final class ConsumerProcess implements AutoCloseable {
     }
 
     public String output() {
-        try {
-            return Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return child.output();
     }
 
     /** SIGKILL, as {@code kill -9}. Returns the exit status (137). */
     public int kill() throws InterruptedException {
-        process.destroyForcibly();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            throw new AssertionError("The consumer did not die within 30 s");
-        }
-        return process.exitValue();
+        return child.kill();
     }
 
     @Override
     public void close() {
-        if (process.isAlive()) {
-            try {
-                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("Interrupted while killing the consumer", e);
-            }
-        }
+        child.close();
     }
 
     /** The child: {@code bootstrapServers groupId topic [config=value ...]}; runs until killed. */

@@ -22,6 +22,15 @@ public final class TestBroker implements AutoCloseable {
             "offsets.topic.num.partitions", "3",
             "offsets.topic.replication.factor", "1");
 
+    /** {@link #FAST_GROUPS}, and {@code __transaction_state} with 3 partitions instead of 50. */
+    public static final Map<String, String> FAST_TRANSACTIONS = withFastTransactions();
+
+    private static Map<String, String> withFastTransactions() {
+        var config = new HashMap<>(FAST_GROUPS);
+        config.put("transaction.state.log.num.partitions", "3");
+        return Map.copyOf(config);
+    }
+
     private final Map<String, Object> properties;
     private Broker broker;
 

@@ -1,16 +1,10 @@
 package io.tributary.broker.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -33,31 +27,16 @@ import org.apache.kafka.common.errors.ProducerFencedException;
  * consumer resumes from the committed offsets. It prints {@code committed <n>} after every transaction.
  */
 public final class TransformProcess implements AutoCloseable {
-    private final Process process;
-    private final Path output;
+    private final ChildJvm child;
 
-    private TransformProcess(Process process, Path output) {
-        this.process = process;
-        this.output = output;
+    private TransformProcess(ChildJvm child) {
+        this.child = child;
     }
 
     public static TransformProcess start(Path outputDir, String bootstrapServers, String groupId,
                                          String transactionalId, String in, String out) {
-        var command = new ArrayList<String>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx128m");
-        command.add("-XX:TieredStopAtLevel=1");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(TransformProcess.class.getName());
-        command.addAll(List.of(bootstrapServers, groupId, transactionalId, in, out));
-        Path output = outputDir.resolve("transform-" + System.nanoTime() + ".out");
-        try {
-            return new TransformProcess(new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(output.toFile()).start(), output);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot start " + command, e);
-        }
+        return new TransformProcess(ChildJvm.start(outputDir, "transform", TransformProcess.class,
+                List.of(bootstrapServers, groupId, transactionalId, in, out)));
     }
 
     /** How many transactions the child committed so far. */
@@ -66,27 +45,17 @@ public final class TransformProcess implements AutoCloseable {
     }
 
     public String output() {
-        try {
-            return Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return child.output();
     }
 
     /** SIGKILL, as {@code kill -9}. Returns the exit status (137). */
     public int kill() throws InterruptedException {
-        process.destroyForcibly();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            throw new AssertionError("The transform process did not die within 30 s");
-        }
-        return process.exitValue();
+        return child.kill();
     }
 
     @Override
-    public void close() throws InterruptedException {
-        if (process.isAlive()) {
-            kill();
-        }
+    public void close() {
+        child.close();
     }
 
     /** The child: {@code bootstrapServers groupId transactionalId in out}; runs until killed. */

@@ -39,8 +39,7 @@ class ExactlyOnceProcessingTest {
     Path tempDir;
 
     private static Map<String, String> brokerConfig(int port) {
-        var config = new HashMap<>(TestBroker.FAST_GROUPS);
-        config.put("transaction.state.log.num.partitions", "3");
+        var config = new HashMap<>(TestBroker.FAST_TRANSACTIONS);
         if (port > 0) {
             config.put("listeners", "PLAINTEXT://127.0.0.1:" + port);
         }

@@ -61,9 +61,7 @@ class TransactionAdminTest {
 
     @BeforeEach
     void start() throws Exception {
-        var config = new HashMap<String, String>(TestBroker.FAST_GROUPS);
-        config.put("transaction.state.log.num.partitions", "3");
-        broker = TestBroker.start(dataDir, config);
+        broker = TestBroker.start(dataDir, TestBroker.FAST_TRANSACTIONS);
         Clients.createTopic(broker.bootstrapServers(), TOPIC, 2, Map.of());
         admin = Clients.admin(broker.bootstrapServers());
     }

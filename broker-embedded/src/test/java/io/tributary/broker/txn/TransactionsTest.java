@@ -41,8 +41,7 @@ class TransactionsTest {
     private TestBroker broker;
 
     private void start(Map<String, String> overrides) throws Exception {
-        var config = new HashMap<String, String>(TestBroker.FAST_GROUPS);
-        config.put("transaction.state.log.num.partitions", "3");
+        var config = new HashMap<String, String>(TestBroker.FAST_TRANSACTIONS);
         config.putAll(overrides);
         broker = TestBroker.start(dataDir, config);
         Clients.createTopic(broker.bootstrapServers(), TOPIC, 2, Map.of());
