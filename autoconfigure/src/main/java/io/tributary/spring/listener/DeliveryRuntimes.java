@@ -1,0 +1,188 @@
+package io.tributary.spring.listener;
+
+import io.tributary.spring.DeliverySemantics;
+import io.tributary.spring.TributaryProperties;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
+import org.springframework.core.env.Environment;
+import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.listener.CommonLoggingErrorHandler;
+import org.springframework.kafka.listener.ConsumerAwareRecordRecoverer;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
+import org.springframework.kafka.support.converter.ByteArrayJacksonJsonMessageConverter;
+import org.springframework.kafka.transaction.KafkaTransactionManager;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Builds, once per {@link DeliverySemantics}, the producer factory, template, consumer factory and listener
+ * container factory that keep that semantics' promise. Each starts from the application's own Kafka client
+ * configuration (Spring Boot's producer and consumer factories: {@code spring.kafka.*} and the cluster's address)
+ * and adds the {@link DeliveryPreset}; a user setting that contradicts the preset fails here, at startup.
+ */
+public final class DeliveryRuntimes {
+    private static final String PRODUCER_SOURCE =
+            "from spring.kafka.producer.* or spring.kafka.properties.*";
+    private static final String CONSUMER_SOURCE =
+            "from spring.kafka.consumer.* or spring.kafka.properties.*";
+
+    private final ProducerFactory<?, ?> applicationProducers;
+    private final ConsumerFactory<?, ?> applicationConsumers;
+    private final ConcurrentKafkaListenerContainerFactoryConfigurer containerConfigurer;
+    private final TributaryProperties properties;
+    private final JsonMapper jsonMapper;
+    private final ListenerMetrics metrics;
+    private final Environment environment;
+    private final Map<DeliverySemantics, DeliveryRuntime> runtimes = new EnumMap<>(DeliverySemantics.class);
+
+    DeliveryRuntimes(ProducerFactory<?, ?> applicationProducers, ConsumerFactory<?, ?> applicationConsumers,
+                     ConcurrentKafkaListenerContainerFactoryConfigurer containerConfigurer,
+                     TributaryProperties properties, JsonMapper jsonMapper, ListenerMetrics metrics,
+                     Environment environment) {
+        this.applicationProducers = applicationProducers;
+        this.applicationConsumers = applicationConsumers;
+        this.containerConfigurer = containerConfigurer;
+        this.properties = properties;
+        this.jsonMapper = jsonMapper;
+        this.metrics = metrics;
+        this.environment = environment;
+    }
+
+    /** The application's default semantics ({@code tributary.delivery}). */
+    public DeliverySemantics defaultSemantics() {
+        return properties.getDelivery();
+    }
+
+    /** The clients of {@code semantics}, built on first use. */
+    public synchronized DeliveryRuntime runtime(DeliverySemantics semantics) {
+        return runtimes.computeIfAbsent(semantics, this::build);
+    }
+
+    /** The clients of {@code semantics} if something has used them, else null. */
+    public synchronized DeliveryRuntime existing(DeliverySemantics semantics) {
+        return runtimes.get(semantics);
+    }
+
+    /** Checks every semantics' settings against the application's configuration without building anything. */
+    void checkSettings(DeliverySemantics semantics) {
+        DeliveryPreset.check(applicationProducers.getConfigurationProperties(), DeliveryPreset.producer(semantics),
+                semantics, PRODUCER_SOURCE);
+        DeliveryPreset.check(applicationConsumers.getConfigurationProperties(), DeliveryPreset.consumer(semantics),
+                semantics, CONSUMER_SOURCE);
+    }
+
+    private DeliveryRuntime build(DeliverySemantics semantics) {
+        KafkaTemplate<Object, Object> template = new KafkaTemplate<>(producerFactory(semantics));
+        var containerFactory = new ConcurrentKafkaListenerContainerFactory<Object, Object>();
+        containerConfigurer.configure(containerFactory, consumerFactory(semantics));
+        containerFactory.setRecordMessageConverter(new ByteArrayJacksonJsonMessageConverter(jsonMapper));
+        containerFactory.setReplyTemplate(template);
+        var interceptor = new ListenerInterceptor(semantics, metrics);
+        containerFactory.setRecordInterceptor(interceptor);
+        containerFactory.setBatchInterceptor(interceptor);
+        containerFactory.getContainerProperties().setKafkaAwareTransactionManager(null);
+        ConsumerAwareRecordRecoverer deadLetters = deadLetters(template);
+        switch (semantics) {
+            // The offset is already committed: log the failure and move on, never redeliver.
+            case AT_MOST_ONCE -> containerFactory.setCommonErrorHandler(new CommonLoggingErrorHandler());
+            case AT_LEAST_ONCE -> containerFactory.setCommonErrorHandler(new DefaultErrorHandler(deadLetters, backOff()));
+            case EXACTLY_ONCE -> {
+                containerFactory.getContainerProperties().setKafkaAwareTransactionManager(
+                        new KafkaTransactionManager<>(template.getProducerFactory()));
+                // After a rollback the record is redelivered with back-off; the dead-letter send and the offset
+                // commit of a record that still fails run in one transaction.
+                containerFactory.setAfterRollbackProcessor(
+                        new DefaultAfterRollbackProcessor<>(deadLetters, backOff(), template, true));
+            }
+            default -> throw new IllegalArgumentException(semantics.name());
+        }
+        return new DeliveryRuntime(semantics, template, containerFactory);
+    }
+
+    private ProducerFactory<Object, Object> producerFactory(DeliverySemantics semantics) {
+        Map<String, Object> config = new HashMap<>(applicationProducers.getConfigurationProperties());
+        config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+        DeliveryPreset.apply(config, DeliveryPreset.producer(semantics), semantics, PRODUCER_SOURCE);
+        var factory = new DefaultKafkaProducerFactory<Object, Object>(config);
+        if (!environment.containsProperty("spring.kafka.producer.key-serializer")) {
+            factory.setKeySerializer(new EventKeySerializer());
+        }
+        if (!environment.containsProperty("spring.kafka.producer.value-serializer")) {
+            factory.setValueSerializer(new JsonEventSerializer(jsonMapper));
+        }
+        if (semantics == DeliverySemantics.EXACTLY_ONCE) {
+            factory.setTransactionIdPrefix(transactionIdPrefix());
+        }
+        return factory;
+    }
+
+    private ConsumerFactory<Object, Object> consumerFactory(DeliverySemantics semantics) {
+        Map<String, Object> config = new HashMap<>(applicationConsumers.getConfigurationProperties());
+        DeliveryPreset.apply(config, DeliveryPreset.consumer(semantics), semantics, CONSUMER_SOURCE);
+        config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        var factory = new DefaultKafkaConsumerFactory<Object, Object>(config);
+        if (!environment.containsProperty("spring.kafka.consumer.key-deserializer")) {
+            factory.setKeyDeserializerSupplier(() -> cast(new StringDeserializer()));
+        }
+        // Values arrive as bytes and become the listener parameter's type in the message converter, so one
+        // consumer serves listeners of any event type.
+        if (!environment.containsProperty("spring.kafka.consumer.value-deserializer")) {
+            factory.setValueDeserializerSupplier(() -> cast(new ByteArrayDeserializer()));
+        }
+        return factory;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Deserializer<Object> cast(Deserializer<?> deserializer) {
+        return (Deserializer<Object>) deserializer;
+    }
+
+    private String transactionIdPrefix() {
+        String prefix = properties.getTransactionIdPrefix();
+        if (prefix == null || prefix.isBlank()) {
+            prefix = environment.getProperty("spring.application.name", "application") + "-tx-";
+        }
+        return prefix;
+    }
+
+    private ExponentialBackOffWithMaxRetries backOff() {
+        TributaryProperties.Listener listener = properties.getListener();
+        var backOff = new ExponentialBackOffWithMaxRetries(Math.max(listener.getMaxAttempts() - 1, 0));
+        backOff.setInitialInterval(listener.getBackoff().toMillis());
+        backOff.setMultiplier(2.0);
+        backOff.setMaxInterval(listener.getMaxBackoff().toMillis());
+        return backOff;
+    }
+
+    /**
+     * Sends a record that failed its last delivery to {@code <topic><suffix>}, letting the producer pick the
+     * partition (the dead-letter topic need not have as many partitions), with the failure in Spring Kafka's
+     * {@code kafka_dlt-*} headers.
+     */
+    private ConsumerAwareRecordRecoverer deadLetters(KafkaTemplate<Object, Object> template) {
+        String suffix = properties.getListener().getDeadLetterSuffix();
+        var publisher = new DeadLetterPublishingRecoverer(template,
+                (ConsumerRecord<?, ?> record, Exception e) -> new TopicPartition(record.topic() + suffix, -1));
+        return (ConsumerRecord<?, ?> record, Consumer<?, ?> consumer, Exception e) -> {
+            publisher.accept(record, consumer, e);
+            metrics.deadLettered(record.topic(), consumer == null ? "" : consumer.groupMetadata().groupId());
+        };
+    }
+}

@@ -1,0 +1,189 @@
+package io.tributary.spring.listener;
+
+import io.tributary.spring.DeliverySemantics;
+import io.tributary.spring.Topic;
+import io.tributary.spring.TopicListener;
+import java.lang.reflect.AnnotatedElement;
+import java.lang.reflect.Method;
+import java.lang.reflect.Parameter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.ResolvableType;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.env.Environment;
+import org.springframework.kafka.annotation.KafkaListenerAnnotationBeanPostProcessor.AnnotationEnhancer;
+import org.springframework.kafka.listener.adapter.ConsumerRecordMetadata;
+import org.springframework.kafka.support.Acknowledgment;
+import org.springframework.messaging.Message;
+import org.springframework.messaging.handler.annotation.Header;
+import org.springframework.messaging.handler.annotation.Headers;
+import org.springframework.messaging.handler.annotation.Payload;
+
+/**
+ * Completes each {@link TopicListener} before spring-kafka builds its container: the topic from the event
+ * parameter's {@link Topic}, the group id from the application's name, and the container factory of the listener's
+ * delivery semantics. Plain {@code @KafkaListener} methods pass through untouched.
+ *
+ * <p>Two listeners that would share a topic in one consumer group fail startup: each would silently get only part
+ * of the events, which is never what an {@code @EventListener}-style method means.
+ */
+public final class TopicListenerEnhancer implements AnnotationEnhancer {
+    private static final Set<Class<?>> FRAMEWORK_PARAMETERS = Set.of(ConsumerRecordMetadata.class,
+            Acknowledgment.class, Consumer.class, ConsumerRecords.class);
+
+    private final Environment environment;
+    private final List<ListenerEndpoint> endpoints = new ArrayList<>();
+    private final Map<String, String> listenerByTopicAndGroup = new HashMap<>();
+
+    /** One enhanced listener: where it listens, in which group, with which semantics. */
+    public record ListenerEndpoint(String method, List<String> topics, String groupId, DeliverySemantics semantics) {
+    }
+
+    public TopicListenerEnhancer(Environment environment) {
+        this.environment = environment;
+    }
+
+    /** The container factory bean that runs listeners of {@code semantics}. */
+    public static String containerFactoryBeanName(DeliverySemantics semantics) {
+        return switch (semantics) {
+            case AT_MOST_ONCE -> "tributaryAtMostOnceListenerContainerFactory";
+            case AT_LEAST_ONCE -> "tributaryAtLeastOnceListenerContainerFactory";
+            case EXACTLY_ONCE -> "tributaryExactlyOnceListenerContainerFactory";
+        };
+    }
+
+    @Override
+    public synchronized Map<String, Object> apply(Map<String, Object> attributes, AnnotatedElement element) {
+        if (!(element instanceof Method method)) {
+            return attributes;
+        }
+        TopicListener listener = AnnotatedElementUtils.findMergedAnnotation(method, TopicListener.class);
+        if (listener == null) {
+            return attributes;
+        }
+        String name = method.getDeclaringClass().getName() + "#" + method.getName();
+        Map<String, Object> enhanced = new LinkedHashMap<>(attributes);
+        DeliverySemantics semantics = listener.delivery().or(defaultSemantics());
+        List<String> topics = topics(attributes, method, name);
+        if (!topics.isEmpty()) {
+            enhanced.put("topics", topics.toArray(String[]::new));
+        }
+        String groupId = (String) attributes.get("groupId");
+        if (groupId == null || groupId.isEmpty()) {
+            groupId = environment.getProperty("spring.kafka.consumer.group-id",
+                    environment.getProperty("spring.application.name", "application"));
+            enhanced.put("groupId", groupId);
+        }
+        String containerFactory = (String) attributes.get("containerFactory");
+        if (containerFactory == null || containerFactory.isEmpty()) {
+            enhanced.put("containerFactory", containerFactoryBeanName(semantics));
+        }
+        checkProperties((String[]) attributes.get("properties"), semantics, name);
+        for (String topic : topics) {
+            String previous = listenerByTopicAndGroup.putIfAbsent(topic + "\u0000" + groupId, name);
+            if (previous != null && !previous.equals(name)) {
+                throw new IllegalStateException("@TopicListener methods " + previous + " and " + name
+                        + " both listen to topic '" + topic + "' in consumer group '" + groupId + "', so each would"
+                        + " get only part of its events. Give one of them its own groupId (@TopicListener(groupId"
+                        + " = \"...\")) so that both receive every event.");
+            }
+        }
+        endpoints.add(new ListenerEndpoint(name, topics, groupId, semantics));
+        return enhanced;
+    }
+
+    /** The listeners enhanced so far. */
+    public synchronized List<ListenerEndpoint> endpoints() {
+        return List.copyOf(endpoints);
+    }
+
+    private DeliverySemantics defaultSemantics() {
+        return Binder.get(environment).bind("tributary.delivery", DeliverySemantics.class)
+                .orElse(DeliverySemantics.AT_LEAST_ONCE);
+    }
+
+    private static List<String> topics(Map<String, Object> attributes, Method method, String name) {
+        String[] declared = (String[]) attributes.get("topics");
+        if (declared != null && declared.length > 0) {
+            return Arrays.asList(declared);
+        }
+        if (!isEmpty(attributes.get("topicPattern")) || !isEmpty(attributes.get("topicPartitions"))) {
+            return List.of();
+        }
+        Class<?> eventType = eventType(method);
+        if (eventType == null) {
+            throw new IllegalStateException("@TopicListener method " + name + " has no event parameter to take its"
+                    + " topic from. Name the topic with @TopicListener(topics = \"...\").");
+        }
+        Topic topic = AnnotatedElementUtils.findMergedAnnotation(eventType, Topic.class);
+        if (topic == null) {
+            throw new IllegalStateException("@TopicListener method " + name + " receives " + eventType.getName()
+                    + ", which has no @Topic. Annotate " + eventType.getSimpleName() + " with @Topic(name = \"...\")"
+                    + " or name the topic with @TopicListener(topics = \"...\").");
+        }
+        return List.of(topic.name());
+    }
+
+    private static boolean isEmpty(Object attribute) {
+        return attribute == null || (attribute instanceof String s && s.isEmpty())
+                || (attribute instanceof Object[] array && array.length == 0);
+    }
+
+    /**
+     * The listener's event type: the parameter that is not a header or a framework object, unwrapped from
+     * {@code List}, {@code ConsumerRecord} and {@code Message}.
+     */
+    static Class<?> eventType(Method method) {
+        for (int i = 0; i < method.getParameterCount(); i++) {
+            Parameter parameter = method.getParameters()[i];
+            if ((parameter.isAnnotationPresent(Header.class) || parameter.isAnnotationPresent(Headers.class))
+                    && !parameter.isAnnotationPresent(Payload.class)) {
+                continue;
+            }
+            if (FRAMEWORK_PARAMETERS.stream().anyMatch(type -> type.isAssignableFrom(parameter.getType()))) {
+                continue;
+            }
+            return unwrap(ResolvableType.forMethodParameter(method, i));
+        }
+        return null;
+    }
+
+    private static Class<?> unwrap(ResolvableType type) {
+        Class<?> raw = type.resolve(Object.class);
+        if (Collection.class.isAssignableFrom(raw)) {
+            return unwrap(type.asCollection().getGeneric(0));
+        }
+        if (ConsumerRecord.class.isAssignableFrom(raw)) {
+            return type.as(ConsumerRecord.class).getGeneric(1).resolve(Object.class);
+        }
+        if (Message.class.isAssignableFrom(raw)) {
+            return type.as(Message.class).getGeneric(0).resolve(Object.class);
+        }
+        return raw;
+    }
+
+    private static void checkProperties(String[] properties, DeliverySemantics semantics, String name) {
+        if (properties == null || properties.length == 0) {
+            return;
+        }
+        Map<String, String> config = new HashMap<>();
+        for (String property : properties) {
+            int equals = property.indexOf('=');
+            if (equals > 0) {
+                config.put(property.substring(0, equals).trim(), property.substring(equals + 1).trim());
+            }
+        }
+        DeliveryPreset.check(config, DeliveryPreset.consumer(semantics), semantics,
+                "in the properties of @TopicListener " + name);
+    }
+}
