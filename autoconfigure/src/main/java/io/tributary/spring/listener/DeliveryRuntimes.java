@@ -27,6 +27,7 @@ import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
+import org.springframework.kafka.support.converter.BatchMessagingMessageConverter;
 import org.springframework.kafka.support.converter.ByteArrayJacksonJsonMessageConverter;
 import org.springframework.kafka.transaction.KafkaTransactionManager;
 import tools.jackson.databind.json.JsonMapper;
@@ -84,15 +85,17 @@ public final class DeliveryRuntimes {
     void checkSettings(DeliverySemantics semantics) {
         DeliveryPreset.check(applicationProducers.getConfigurationProperties(), DeliveryPreset.producer(semantics),
                 semantics, PRODUCER_SOURCE);
-        DeliveryPreset.check(applicationConsumers.getConfigurationProperties(), DeliveryPreset.consumer(semantics),
-                semantics, CONSUMER_SOURCE);
+        DeliveryPreset.check(applicationConsumerConfig(), DeliveryPreset.consumer(semantics), semantics,
+                CONSUMER_SOURCE);
     }
 
     private DeliveryRuntime build(DeliverySemantics semantics) {
         KafkaTemplate<Object, Object> template = new KafkaTemplate<>(producerFactory(semantics));
         var containerFactory = new ConcurrentKafkaListenerContainerFactory<Object, Object>();
         containerConfigurer.configure(containerFactory, consumerFactory(semantics));
-        containerFactory.setRecordMessageConverter(new ByteArrayJacksonJsonMessageConverter(jsonMapper));
+        var converter = new ByteArrayJacksonJsonMessageConverter(jsonMapper);
+        containerFactory.setRecordMessageConverter(converter);
+        containerFactory.setBatchMessageConverter(new BatchMessagingMessageConverter(converter));
         containerFactory.setReplyTemplate(template);
         var interceptor = new ListenerInterceptor(semantics, metrics);
         containerFactory.setRecordInterceptor(interceptor);
@@ -134,7 +137,7 @@ public final class DeliveryRuntimes {
     }
 
     private ConsumerFactory<Object, Object> consumerFactory(DeliverySemantics semantics) {
-        Map<String, Object> config = new HashMap<>(applicationConsumers.getConfigurationProperties());
+        Map<String, Object> config = applicationConsumerConfig();
         DeliveryPreset.apply(config, DeliveryPreset.consumer(semantics), semantics, CONSUMER_SOURCE);
         config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         var factory = new DefaultKafkaConsumerFactory<Object, Object>(config);
@@ -147,6 +150,21 @@ public final class DeliveryRuntimes {
             factory.setValueDeserializerSupplier(() -> cast(new ByteArrayDeserializer()));
         }
         return factory;
+    }
+
+    /**
+     * The application's consumer configuration without the isolation level Spring Boot always fills in
+     * (read_uncommitted) unless the user set it, so that only a user's own choice can contradict exactly-once.
+     */
+    private Map<String, Object> applicationConsumerConfig() {
+        Map<String, Object> config = new HashMap<>(applicationConsumers.getConfigurationProperties());
+        boolean userIsolationLevel = environment.containsProperty("spring.kafka.consumer.isolation-level")
+                || environment.containsProperty("spring.kafka.consumer.properties.isolation.level")
+                || environment.containsProperty("spring.kafka.properties.isolation.level");
+        if (!userIsolationLevel) {
+            config.remove(ConsumerConfig.ISOLATION_LEVEL_CONFIG);
+        }
+        return config;
     }
 
     @SuppressWarnings("unchecked")

@@ -8,6 +8,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.kafka.listener.BatchInterceptor;
 import org.springframework.kafka.listener.RecordInterceptor;
 
@@ -17,6 +19,7 @@ import org.springframework.kafka.listener.RecordInterceptor;
  * listener can lose the record but never deliver it twice.
  */
 final class ListenerInterceptor implements RecordInterceptor<Object, Object>, BatchInterceptor<Object, Object> {
+    private static final Logger log = LoggerFactory.getLogger(ListenerInterceptor.class);
     private final boolean commitBeforeProcessing;
     private final ListenerMetrics metrics;
     private final ThreadLocal<Long> startNanos = new ThreadLocal<>();
@@ -45,6 +48,8 @@ final class ListenerInterceptor implements RecordInterceptor<Object, Object>, Ba
     @Override
     public void failure(ConsumerRecord<Object, Object> record, Exception exception, Consumer<Object, Object> consumer) {
         startNanos.remove();
+        log.warn("Listener failed on {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
+                rootMessage(exception));
         metrics.failed(record.topic(), groupId(consumer));
     }
 
@@ -75,10 +80,21 @@ final class ListenerInterceptor implements RecordInterceptor<Object, Object>, Ba
     @Override
     public void failure(ConsumerRecords<Object, Object> records, Exception exception, Consumer<Object, Object> consumer) {
         startNanos.remove();
+        log.warn("Batch listener failed on {} records of {}: {}", records.count(), records.partitions(),
+                rootMessage(exception));
         String groupId = groupId(consumer);
         for (TopicPartition partition : records.partitions()) {
             metrics.failed(partition.topic(), groupId);
         }
+    }
+
+    /** The innermost cause: what the listener (or the conversion of its arguments) actually threw. */
+    private static String rootMessage(Throwable exception) {
+        Throwable root = exception;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.toString();
     }
 
     private long elapsed() {

@@ -89,6 +89,7 @@ public final class TopicListenerEnhancer implements AnnotationEnhancer {
             enhanced.put("containerFactory", containerFactoryBeanName(semantics));
         }
         checkProperties((String[]) attributes.get("properties"), semantics, name);
+        checkRawRecordValue(method, name);
         for (String topic : topics) {
             String previous = listenerByTopicAndGroup.putIfAbsent(topic + "\u0000" + groupId, name);
             if (previous != null && !previous.equals(name)) {
@@ -170,6 +171,30 @@ public final class TopicListenerEnhancer implements AnnotationEnhancer {
             return type.as(Message.class).getGeneric(0).resolve(Object.class);
         }
         return raw;
+    }
+
+    /**
+     * Values reach listeners as bytes and are converted to the parameter's type; a {@code ConsumerRecord} parameter
+     * bypasses that conversion, so a typed {@code ConsumerRecord<K, Event>} would fail on every record. Say so at
+     * startup instead.
+     */
+    private void checkRawRecordValue(Method method, String name) {
+        if (environment.containsProperty("spring.kafka.consumer.value-deserializer")) {
+            return;
+        }
+        for (int i = 0; i < method.getParameterCount(); i++) {
+            ResolvableType type = ResolvableType.forMethodParameter(method, i);
+            if (ConsumerRecord.class.isAssignableFrom(type.resolve(Object.class))) {
+                Class<?> value = type.as(ConsumerRecord.class).getGeneric(1).resolve(Object.class);
+                if (value != byte[].class && value != Object.class) {
+                    throw new IllegalStateException("@TopicListener method " + name + " takes a ConsumerRecord of "
+                            + value.getSimpleName() + ", but record values arrive as bytes and only an event "
+                            + "parameter is converted. Take the event itself (" + value.getSimpleName() + " event) "
+                            + "and ask for key, partition and offset with @Header(KafkaHeaders.RECEIVED_KEY) and "
+                            + "ConsumerRecordMetadata, or set spring.kafka.consumer.value-deserializer.");
+                }
+            }
+        }
     }
 
     private static void checkProperties(String[] properties, DeliverySemantics semantics, String name) {
