@@ -1,0 +1,27 @@
+package io.tributary.spring.test;
+
+import io.tributary.spring.Topic;
+import io.tributary.spring.TopicListener;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.ApplicationContext;
+
+/** The application the test classes of this module start; one listener, one event type. */
+@SpringBootApplication
+class TestApp {
+    /** The first context a shared-broker class saw: every other shared class must get the same one. */
+    static final AtomicReference<ApplicationContext> SHARED_CONTEXT = new AtomicReference<>();
+
+    final List<Ping> pings = new CopyOnWriteArrayList<>();
+
+    @Topic(name = "pings")
+    record Ping(String from) {
+    }
+
+    @TopicListener
+    void on(Ping ping) {
+        pings.add(ping);
+    }
+}
