@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.springframework.util.unit.DataSize;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -35,6 +36,10 @@ public class TributaryProperties {
 
     private final Listener listener = new Listener();
 
+    private final Health health = new Health();
+
+    private final Metrics metrics = new Metrics();
+
     public Mode getMode() {
         return mode;
     }
@@ -65,6 +70,14 @@ public class TributaryProperties {
 
     public Listener getListener() {
         return listener;
+    }
+
+    public Health getHealth() {
+        return health;
+    }
+
+    public Metrics getMetrics() {
+        return metrics;
     }
 
     /** Where the cluster runs. */
@@ -232,6 +245,47 @@ public class TributaryProperties {
 
         public void setCreateTopics(boolean createTopics) {
             this.createTopics = createTopics;
+        }
+    }
+
+    /** The {@code tributary} health indicator ({@code tributary.health.*}). */
+    public static class Health {
+
+        /** Longest wait for the cluster's answer to describeCluster (external mode) before reporting DOWN. */
+        private Duration timeout = Duration.ofSeconds(5);
+
+        /** The embedded broker is DOWN when a log directory has less free space than this. */
+        private DataSize minFreeDisk = DataSize.ofMegabytes(100);
+
+        public Duration getTimeout() {
+            return timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
+
+        public DataSize getMinFreeDisk() {
+            return minFreeDisk;
+        }
+
+        public void setMinFreeDisk(DataSize minFreeDisk) {
+            this.minFreeDisk = minFreeDisk;
+        }
+    }
+
+    /** Micrometer meters ({@code tributary.metrics.*}). */
+    public static class Metrics {
+
+        /** How often consumer lag is read from the cluster, and new broker APIs and topics get their meters. */
+        private Duration refreshInterval = Duration.ofSeconds(10);
+
+        public Duration getRefreshInterval() {
+            return refreshInterval;
+        }
+
+        public void setRefreshInterval(Duration refreshInterval) {
+            this.refreshInterval = refreshInterval;
         }
     }
 }

@@ -1,0 +1,101 @@
+package io.tributary.spring.actuate;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tributary.spring.TributaryProperties;
+import io.tributary.spring.broker.EmbeddedBroker;
+import io.tributary.spring.listener.ListenerMetrics;
+import io.tributary.spring.listener.TopicListenerEnhancer;
+import io.tributary.spring.listener.TributaryListenerAutoConfiguration;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/**
+ * Actuator health, the {@code tributary} endpoint and Micrometer meters, each only when the application has the
+ * library it needs (spring-boot-health, spring-boot-actuator, Micrometer with a registry).
+ */
+@AutoConfiguration(after = TributaryListenerAutoConfiguration.class, afterName = {
+        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration"})
+@ConditionalOnClass(KafkaTemplate.class)
+@ConditionalOnBean(KafkaAdmin.class)
+@EnableConfigurationProperties(TributaryProperties.class)
+public final class TributaryActuatorAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    ClusterView tributaryClusterView(KafkaAdmin admin, TributaryProperties properties) {
+        return new ClusterView(admin, properties.getHealth().getTimeout());
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(HealthIndicator.class)
+    @ConditionalOnEnabledHealthIndicator("tributary")
+    static class Health {
+        @Bean
+        @ConditionalOnMissingBean(name = "tributaryHealthIndicator")
+        TributaryHealthIndicator tributaryHealthIndicator(ObjectProvider<EmbeddedBroker> broker, ClusterView cluster,
+                                                          TributaryProperties properties) {
+            return new TributaryHealthIndicator(broker.getIfAvailable(), cluster,
+                    properties.getHealth().getMinFreeDisk().toBytes());
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
+    @ConditionalOnAvailableEndpoint(TributaryEndpoint.class)
+    static class Endpoint {
+        @Bean
+        @ConditionalOnMissingBean
+        TributaryEndpoint tributaryEndpoint(ClusterView cluster, TributaryProperties properties, KafkaAdmin admin,
+                                            ObjectProvider<EmbeddedBroker> broker,
+                                            ObjectProvider<TopicListenerEnhancer> listeners) {
+            return new TributaryEndpoint(cluster, properties, admin, broker.getIfAvailable(),
+                    listeners.getIfAvailable());
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(MeterRegistry.class)
+    @ConditionalOnBean(MeterRegistry.class)
+    static class Meters {
+        @Bean
+        @ConditionalOnMissingBean
+        ListenerMetrics tributaryListenerMeters(MeterRegistry registry) {
+            return new ListenerMeters(registry);
+        }
+
+        @Bean
+        @ConditionalOnBean(EmbeddedBroker.class)
+        BrokerMeters tributaryBrokerMeters(EmbeddedBroker broker) {
+            return new BrokerMeters(broker.broker());
+        }
+
+        @Bean
+        PeriodicRefresh tributaryMeterRefresh(ClusterView cluster, ObjectProvider<KafkaListenerEndpointRegistry> listeners,
+                                              ObjectProvider<BrokerMeters> brokerMeters, MeterRegistry registry,
+                                              TributaryProperties properties) {
+            List<Runnable> tasks = new ArrayList<>();
+            KafkaListenerEndpointRegistry containers = listeners.getIfAvailable();
+            if (containers != null) {
+                tasks.add(new ConsumerLagMeters(cluster, containers, registry)::refresh);
+            }
+            brokerMeters.ifAvailable(meters -> tasks.add(meters::registerNew));
+            return new PeriodicRefresh(tasks, properties.getMetrics().getRefreshInterval());
+        }
+    }
+}
