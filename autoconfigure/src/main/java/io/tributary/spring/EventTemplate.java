@@ -75,14 +75,19 @@ public final class EventTemplate {
         });
     }
 
+    /** Whether a send now joins the Kafka transaction of an exactly-once listener running on this thread. */
+    public boolean inTransaction() {
+        DeliveryRuntime exactlyOnce = runtimes.existing(DeliverySemantics.EXACTLY_ONCE);
+        return exactlyOnce != null && exactlyOnce.template().inTransaction();
+    }
+
     /**
      * The exactly-once template when a listener's transaction is open on this thread, so the send joins it;
      * otherwise the template of the application's default semantics.
      */
     private KafkaTemplate<Object, Object> template() {
-        DeliveryRuntime exactlyOnce = runtimes.existing(DeliverySemantics.EXACTLY_ONCE);
-        if (exactlyOnce != null && exactlyOnce.template().inTransaction()) {
-            return exactlyOnce.template();
+        if (inTransaction()) {
+            return runtimes.existing(DeliverySemantics.EXACTLY_ONCE).template();
         }
         return runtimes.runtime(runtimes.defaultSemantics()).template();
     }

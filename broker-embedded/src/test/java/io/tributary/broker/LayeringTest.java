@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Keeps the broker's layering honest: server → network → api → replication/group → metadata/txn → log. A lower layer
- * never imports an upper one.
+ * never imports an upper one. {@code metrics} holds plain counters that any layer may record into and that depend on
+ * nothing of the broker's, so it sits below all of them.
  */
 class LayeringTest {
     private static JavaClasses classes;
@@ -36,6 +37,7 @@ class LayeringTest {
                 .layer("metadata").definedBy("io.tributary.broker.metadata..")
                 .layer("txn").definedBy("io.tributary.broker.txn..")
                 .layer("log").definedBy("io.tributary.broker.log..")
+                .layer("metrics").definedBy("io.tributary.broker.metrics..")
                 .whereLayer("server").mayNotBeAccessedByAnyLayer()
                 .whereLayer("network").mayOnlyBeAccessedByLayers("server")
                 .whereLayer("api").mayOnlyBeAccessedByLayers("network", "server")
@@ -44,6 +46,8 @@ class LayeringTest {
                 .whereLayer("metadata").mayOnlyBeAccessedByLayers("api", "replication", "server")
                 .whereLayer("txn").mayOnlyBeAccessedByLayers("api", "replication", "server")
                 .whereLayer("log").mayOnlyBeAccessedByLayers("api", "replication", "metadata", "txn", "server")
+                .whereLayer("metrics").mayOnlyBeAccessedByLayers("server", "network", "api", "replication", "group",
+                        "metadata", "txn", "log")
                 .check(classes);
     }
 

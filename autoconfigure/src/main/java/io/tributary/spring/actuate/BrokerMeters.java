@@ -33,12 +33,16 @@ final class BrokerMeters implements MeterBinder {
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
     private MeterRegistry registry;
 
+    /** {@code broker} is null in external mode: then there is nothing to measure. */
     BrokerMeters(Broker broker) {
         this.broker = broker;
     }
 
     @Override
     public void bindTo(MeterRegistry registry) {
+        if (broker == null) {
+            return;
+        }
         this.registry = registry;
         BrokerMetrics metrics = broker.metrics();
         counter("tributary.broker.bytes.in", "Record bytes appended by produce requests", "bytes",

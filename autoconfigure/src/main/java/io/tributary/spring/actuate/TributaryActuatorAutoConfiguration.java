@@ -27,10 +27,7 @@ import org.springframework.kafka.core.KafkaTemplate;
  * Actuator health, the {@code tributary} endpoint and Micrometer meters, each only when the application has the
  * library it needs (spring-boot-health, spring-boot-actuator, Micrometer with a registry).
  */
-@AutoConfiguration(after = TributaryListenerAutoConfiguration.class, afterName = {
-        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
-        "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration"})
+@AutoConfiguration(after = TributaryListenerAutoConfiguration.class)
 @ConditionalOnClass(KafkaTemplate.class)
 @ConditionalOnBean(KafkaAdmin.class)
 @EnableConfigurationProperties(TributaryProperties.class)
@@ -69,32 +66,38 @@ public final class TributaryActuatorAutoConfiguration {
         }
     }
 
+    /**
+     * Meters, when Micrometer is on the classpath. Whether the application has a registry is asked when the beans
+     * are created, not in a condition, so the order of Spring Boot's metrics auto-configurations does not matter.
+     */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(MeterRegistry.class)
-    @ConditionalOnBean(MeterRegistry.class)
     static class Meters {
         @Bean
         @ConditionalOnMissingBean
-        ListenerMetrics tributaryListenerMeters(MeterRegistry registry) {
-            return new ListenerMeters(registry);
+        ListenerMetrics tributaryListenerMeters(ObjectProvider<MeterRegistry> registry) {
+            MeterRegistry meters = registry.getIfUnique();
+            return meters == null ? ListenerMetrics.NONE : new ListenerMeters(meters);
         }
 
+        /** A MeterBinder: Spring Boot binds it to the application's registry. Binds nothing in external mode. */
         @Bean
-        @ConditionalOnBean(EmbeddedBroker.class)
-        BrokerMeters tributaryBrokerMeters(EmbeddedBroker broker) {
-            return new BrokerMeters(broker.broker());
+        BrokerMeters tributaryBrokerMeters(ObjectProvider<EmbeddedBroker> broker) {
+            EmbeddedBroker embedded = broker.getIfAvailable();
+            return new BrokerMeters(embedded == null ? null : embedded.broker());
         }
 
         @Bean
         PeriodicRefresh tributaryMeterRefresh(ClusterView cluster, ObjectProvider<KafkaListenerEndpointRegistry> listeners,
-                                              ObjectProvider<BrokerMeters> brokerMeters, MeterRegistry registry,
-                                              TributaryProperties properties) {
+                                              ObjectProvider<BrokerMeters> brokerMeters,
+                                              ObjectProvider<MeterRegistry> registry, TributaryProperties properties) {
             List<Runnable> tasks = new ArrayList<>();
             KafkaListenerEndpointRegistry containers = listeners.getIfAvailable();
-            if (containers != null) {
-                tasks.add(new ConsumerLagMeters(cluster, containers, registry)::refresh);
+            MeterRegistry meters = registry.getIfUnique();
+            if (containers != null && meters != null) {
+                tasks.add(new ConsumerLagMeters(cluster, containers, meters)::refresh);
             }
-            brokerMeters.ifAvailable(meters -> tasks.add(meters::registerNew));
+            tasks.add(brokerMeters.getObject()::registerNew);
             return new PeriodicRefresh(tasks, properties.getMetrics().getRefreshInterval());
         }
     }

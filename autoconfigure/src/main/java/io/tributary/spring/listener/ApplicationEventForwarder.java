@@ -14,7 +14,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * Sends events published with Spring's {@code ApplicationEventPublisher#publishEvent(Object)} whose type carries
  * {@link Topic} to that topic, so existing {@code publishEvent} code becomes messaging between services. Inside a
  * transaction the event is sent after it commits (and not at all if it rolls back), as
- * {@code @TransactionalEventListener} would see it.
+ * {@code @TransactionalEventListener} would see it; inside an exactly-once listener the event is sent at once and
+ * joins the listener's Kafka transaction, like any other send of that listener.
  */
 final class ApplicationEventForwarder implements ApplicationListener<PayloadApplicationEvent<?>> {
     private static final Logger log = LoggerFactory.getLogger(ApplicationEventForwarder.class);
@@ -31,7 +32,7 @@ final class ApplicationEventForwarder implements ApplicationListener<PayloadAppl
         if (AnnotatedElementUtils.findMergedAnnotation(payload.getClass(), Topic.class) == null) {
             return;
         }
-        if (TransactionSynchronizationManager.isSynchronizationActive()
+        if (!events.inTransaction() && TransactionSynchronizationManager.isSynchronizationActive()
                 && TransactionSynchronizationManager.isActualTransactionActive()) {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override

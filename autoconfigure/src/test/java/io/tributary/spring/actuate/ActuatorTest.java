@@ -25,7 +25,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 @SpringBootTest(classes = ActuatorTest.App.class, properties = {
         "spring.application.name=actuator-test", "tributary.broker.ephemeral=true",
         "tributary.listener.backoff=10ms", "tributary.listener.max-attempts=2",
-        "tributary.metrics.refresh-interval=200ms", "management.endpoints.access.default=read-only"})
+        "tributary.metrics.refresh-interval=200ms", "management.endpoints.web.exposure.include=health,tributary",
+        "management.endpoints.jmx.exposure.include=tributary", "spring.jmx.enabled=true"})
 class ActuatorTest {
 
     @Topic(name = "act-readings", partitions = 2)

@@ -1,11 +1,13 @@
 package io.tributary.broker.api;
 
+import io.tributary.broker.metrics.BrokerMetrics;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollection;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.RequestContext;
@@ -19,6 +21,11 @@ public final class ApiRouter implements RequestRouter {
     }
 
     private final Map<ApiKeys, Route> routes = new EnumMap<>(ApiKeys.class);
+    private final BrokerMetrics metrics;
+
+    public ApiRouter(BrokerMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     /** Serves every version of {@code api} that kafka-clients can decode. */
     public <R extends AbstractRequest> ApiRouter register(ApiKeys api, ApiHandler<R> handler) {
@@ -40,8 +47,23 @@ public final class ApiRouter implements RequestRouter {
 
     @Override
     public CompletableFuture<? extends AbstractResponse> handle(RequestContext context, AbstractRequest request) {
-        Route route = routes.get(context.header.apiKey());
-        return route.handler().handle(context, request);
+        ApiKeys api = context.header.apiKey();
+        Route route = routes.get(api);
+        long startNanos = System.nanoTime();
+        CompletableFuture<? extends AbstractResponse> response = route.handler().handle(context, request);
+        response.whenComplete((answer, failure) -> metrics.recordRequest(api.name(), System.nanoTime() - startNanos,
+                failure != null || (answer != null && hasError(answer))));
+        return response;
+    }
+
+    /** Whether any error code in the response (top level or per partition) is not NONE. */
+    private static boolean hasError(AbstractResponse response) {
+        for (Errors error : response.errorCounts().keySet()) {
+            if (error != Errors.NONE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The ApiVersions answer: every registered API with its served range. */

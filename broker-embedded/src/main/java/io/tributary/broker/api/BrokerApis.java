@@ -1,5 +1,6 @@
 package io.tributary.broker.api;
 
+import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.group.GroupCoordinator;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.metadata.ConfigControl;
@@ -31,11 +32,11 @@ public final class BrokerApis {
                         GroupCoordinator groupCoordinator, short offsetsTopicReplicationFactor,
                         int offsetsTopicSegmentBytes, TransactionCoordinator transactionCoordinator,
                         TransactionMarkers transactionMarkers, short transactionStateReplicationFactor,
-                        int transactionStateSegmentBytes) {
+                        int transactionStateSegmentBytes, BrokerMetrics metrics) {
     }
 
     public static ApiRouter router(Parts parts) {
-        var router = new ApiRouter();
+        var router = new ApiRouter(parts.metrics());
         var alterConfigs = new AlterConfigsHandlers(parts.controller(), parts.configControl());
         GroupCoordinator groups = parts.groupCoordinator();
         TransactionCoordinator transactions = parts.transactionCoordinator();
@@ -49,9 +50,10 @@ public final class BrokerApis {
         router.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(router))
                 .register(ApiKeys.METADATA, new MetadataHandler(parts.controller(), parts.topicControl(), parts.node(),
                         parts.autoCreateTopicsEnable()))
-                .register(ApiKeys.PRODUCE, new ProduceHandler(parts.controller(), parts.replicaManager(), transactions))
+                .register(ApiKeys.PRODUCE, new ProduceHandler(parts.controller(), parts.replicaManager(), transactions,
+                        parts.metrics()))
                 .register(ApiKeys.FETCH, new FetchHandler(parts.controller(), parts.replicaManager(),
-                        new FetchSessions(parts.maxFetchSessions()), parts.fetchMaxBytes()))
+                        new FetchSessions(parts.maxFetchSessions()), parts.fetchMaxBytes(), parts.metrics()))
                 .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(parts.replicaManager()))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(parts.replicaManager()))
                 .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(parts.controller(), parts.topicControl(),

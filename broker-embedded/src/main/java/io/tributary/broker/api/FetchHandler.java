@@ -1,5 +1,6 @@
 package io.tributary.broker.api;
 
+import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.metadata.Controller;
 import io.tributary.broker.metadata.MetadataImage;
 import io.tributary.broker.metadata.TopicImage;
@@ -32,9 +33,11 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
     private final ReplicaManager replicaManager;
     private final FetchSessions sessions;
     private final int brokerFetchMaxBytes;
+    private final BrokerMetrics metrics;
 
     FetchHandler(Controller controller, ReplicaManager replicaManager, FetchSessions sessions,
-                 int brokerFetchMaxBytes) {
+                 int brokerFetchMaxBytes, BrokerMetrics metrics) {
+        this.metrics = metrics;
         this.controller = controller;
         this.replicaManager = replicaManager;
         this.sessions = sessions;
@@ -72,6 +75,7 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
         var params = new FetchParams(request.replicaId(), request.maxWait(), request.minBytes(),
                 Math.min(request.maxBytes(), brokerFetchMaxBytes),
                 ApiHandler.isolationLevel(request.data().isolationLevel()));
+        boolean consumer = request.replicaId() < 0;
         return replicaManager.fetch(params, session.partitionsToRead()).thenApply(results -> {
             var data = new LinkedHashMap<TopicIdPartition, FetchResponseData.PartitionData>(unknown);
             for (var entry : results.entrySet()) {
@@ -88,6 +92,9 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                         .setLogStartOffset(result.logStartOffset())
                         .setAbortedTransactions(abortedTransactions(result))
                         .setRecords(result.records() == null ? MemoryRecords.EMPTY : result.records());
+                if (consumer && result.records() != null && result.records().sizeInBytes() > 0) {
+                    metrics.recordFetched(tip.topic(), result.records().sizeInBytes());
+                }
                 data.put(usesTopicIds ? tip : new TopicIdPartition(Uuid.ZERO_UUID, tip.topicPartition()), partitionData);
             }
             return FetchResponse.of(Errors.NONE, 0, session.responseSessionId(), data, List.of());

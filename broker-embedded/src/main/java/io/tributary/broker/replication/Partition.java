@@ -48,6 +48,8 @@ public final class Partition {
     private final TopicPartition topicPartition;
     private final Uuid topicId;
     private final int localBrokerId;
+    /** Replicas the controller registered for this partition (written under the append lock). */
+    private volatile int replicaCount = 1;
     private final PartitionLog log;
     private final ProducerStateTable producers;
     private final Object appendLock = new Object();
@@ -93,6 +95,11 @@ public final class Partition {
         return state.leaderEpoch();
     }
 
+    /** Led here with fewer in-sync replicas than replicas. */
+    public boolean isUnderReplicated() {
+        return state instanceof PartitionState.Leader leader && leader.isr().size() < replicaCount;
+    }
+
     public boolean isLeader() {
         return state instanceof PartitionState.Leader;
     }
@@ -125,6 +132,7 @@ public final class Partition {
     /** Applies the controller's registration: becomes leader or follower at the registered epoch. */
     void applyRegistration(PartitionRegistration registration) {
         synchronized (appendLock) {
+            replicaCount = registration.replicas().size();
             if (registration.leader() == localBrokerId) {
                 state = new PartitionState.Leader(registration.leaderEpoch(), new HashSet<>(registration.isr()));
                 maybeIncrementHighWatermark();

@@ -73,6 +73,28 @@ public final class ReplicaManager {
         return partitions.get(topicPartition);
     }
 
+    /** Counts of the hosted partitions, for the node's status. */
+    public record PartitionSummary(int partitions, int offline, int underReplicated, long logSizeBytes) {
+    }
+
+    /** Hosted partitions, how many are offline (no role here) or under-replicated, and their logs' size. */
+    public PartitionSummary summary() {
+        int count = 0;
+        int offline = 0;
+        int underReplicated = 0;
+        long bytes = 0;
+        for (Partition partition : partitions.values()) {
+            count++;
+            if (partition.state() instanceof PartitionState.Offline) {
+                offline++;
+            } else if (partition.isUnderReplicated()) {
+                underReplicated++;
+            }
+            bytes += partition.log().sizeInBytes();
+        }
+        return new PartitionSummary(count, offline, underReplicated, bytes);
+    }
+
     public Collection<Partition> partitions() {
         return partitions.values();
     }

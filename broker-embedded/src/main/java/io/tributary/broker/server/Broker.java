@@ -13,12 +13,17 @@ import io.tributary.broker.metadata.ControllerResult;
 import io.tributary.broker.metadata.LocalMetadataLog;
 import io.tributary.broker.metadata.MetadataRecord.ProducerIdsRecord;
 import io.tributary.broker.metadata.TopicControl;
+import io.tributary.broker.metrics.BrokerMetrics;
+import io.tributary.broker.metrics.BrokerStatus;
+import io.tributary.broker.metrics.LogDirStatus;
 import io.tributary.broker.network.SocketServer;
 import io.tributary.broker.replication.FetchPurgatory;
 import io.tributary.broker.replication.ReplicaManager;
 import io.tributary.broker.txn.ProducerIdAllocator;
 import io.tributary.broker.txn.TransactionCoordinator;
+import java.io.File;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.HashMap;
@@ -62,12 +67,17 @@ public final class Broker implements AutoCloseable {
     private final ThreadPoolExecutor requestExecutor;
     private final SocketServer socketServer;
     private final LocalNode node;
+    private final ReplicaManager replicaManager;
+    private final BrokerMetrics metrics;
     private final Object closeLock = new Object();
     private boolean closed;
 
     private Broker(BrokerConfig config, ScheduledThreadPoolExecutor scheduler, LogManager logManager,
                    Controller controller, FetchPurgatory fetchPurgatory, GroupCoordinator groupCoordinator,
-                   ThreadPoolExecutor requestExecutor, SocketServer socketServer, LocalNode node) {
+                   ThreadPoolExecutor requestExecutor, SocketServer socketServer, LocalNode node,
+                   ReplicaManager replicaManager, BrokerMetrics metrics) {
+        this.replicaManager = replicaManager;
+        this.metrics = metrics;
         this.config = config;
         this.scheduler = scheduler;
         this.logManager = logManager;
@@ -95,6 +105,7 @@ public final class Broker implements AutoCloseable {
             ClusterDefaults defaults = clusterDefaults(config);
             var resolver = new ConfigResolver(defaults);
             var fetchPurgatory = new FetchPurgatory(scheduler);
+            var metrics = new BrokerMetrics();
             var replicaManager = new ReplicaManager(config.nodeId(), logManager, fetchPurgatory, time,
                     config.numRecoveryThreadsPerDataDir() * config.logDirs().size());
             controller = new Controller(new LocalMetadataLog(config.logDirs().get(0).resolve("__cluster_metadata")),
@@ -124,7 +135,7 @@ public final class Broker implements AutoCloseable {
                     config.autoCreateTopicsEnable(), config.fetchMaxBytes(), 1000, Broker::brokerConfigType,
                     groupCoordinator, offsetsReplicationFactor, config.offsetsTopicSegmentBytes(),
                     transactionCoordinator, markers, transactionStateReplicationFactor,
-                    config.transactionStateLogSegmentBytes()));
+                    config.transactionStateLogSegmentBytes(), metrics));
             BrokerConfig.Listener listener = config.listener();
             SocketServer socketServer = SocketServer.start(listener.host(), listener.port(),
                     config.numNetworkThreads(), config.socketRequestMaxBytes(), config.queuedMaxRequests(), router,
@@ -136,7 +147,7 @@ public final class Broker implements AutoCloseable {
             logManager.startBackgroundTasks(config.logRetentionCheckIntervalMs(), config.logFlushSchedulerIntervalMs(),
                     config.logFlushOffsetCheckpointIntervalMs());
             var broker = new Broker(config, scheduler, logManager, controller, fetchPurgatory, groupCoordinator,
-                    requestExecutor, socketServer, node);
+                    requestExecutor, socketServer, node, replicaManager, metrics);
             log.info("Tributary broker {} started in {} ms, listening on {}:{} (cluster {}, log.dirs {})",
                     config.nodeId(), (System.nanoTime() - startNanos) / 1_000_000, node.endpoint().host(),
                     node.endpoint().port(), clusterId, config.logDirs());
@@ -268,6 +279,29 @@ public final class Broker implements AutoCloseable {
 
     public BrokerConfig config() {
         return config;
+    }
+
+    /** The node's live counters: bytes and records produced, bytes fetched, requests per API. */
+    public BrokerMetrics metrics() {
+        return metrics;
+    }
+
+    /** The node's state now: partitions (offline, under-replicated), log size, each log directory's space. */
+    public BrokerStatus status() {
+        boolean running;
+        synchronized (closeLock) {
+            running = !closed;
+        }
+        ReplicaManager.PartitionSummary partitions = replicaManager.summary();
+        List<LogDirStatus> dirs = config.logDirs().stream().map(Broker::logDirStatus).toList();
+        return new BrokerStatus(running, partitions.partitions(), partitions.offline(), partitions.underReplicated(),
+                partitions.logSizeBytes(), dirs);
+    }
+
+    private static LogDirStatus logDirStatus(Path dir) {
+        File file = dir.toFile();
+        boolean online = file.isDirectory() && file.canWrite();
+        return new LogDirStatus(dir.toString(), file.getUsableSpace(), file.getTotalSpace(), online);
     }
 
     /**
