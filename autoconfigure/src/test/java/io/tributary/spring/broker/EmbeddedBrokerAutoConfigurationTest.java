@@ -108,12 +108,14 @@ class EmbeddedBrokerAutoConfigurationTest {
     }
 
     @Test
-    void defaultDataDirIsPerApplication() {
+    void defaultDataDirIsPerApplication() throws IOException {
         contexts.withPropertyValues("tributary.broker.ephemeral=false", "spring.application.name=dir-default-test")
                 .run(context -> {
                     Path expected = Path.of(System.getProperty("java.io.tmpdir"), "tributary", "dir-default-test");
                     assertThat(context.getBean(EmbeddedBroker.class).dataDir()).isEqualTo(expected.toAbsolutePath());
                 });
+        org.springframework.util.FileSystemUtils.deleteRecursively(
+                Path.of(System.getProperty("java.io.tmpdir"), "tributary", "dir-default-test"));
     }
 
     @Test
