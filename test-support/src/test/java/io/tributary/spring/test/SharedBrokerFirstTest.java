@@ -1,43 +1,5 @@
 package io.tributary.spring.test;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
-import io.tributary.spring.EventTemplate;
-import java.time.Duration;
-import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.ApplicationContext;
-
-/** One of two classes with the same configuration: both get the shared broker and the one cached context. */
-@SpringBootTest(classes = TestApp.class, properties = "spring.application.name=shared")
-@EmbeddedTributary
-class SharedBrokerFirstTest {
-
-    @Autowired
-    ApplicationContext context;
-
-    @Autowired
-    KafkaConnectionDetails connection;
-
-    @Autowired
-    EventTemplate events;
-
-    @Autowired
-    TestApp app;
-
-    @Test
-    void usesTheSharedBrokerAndTheCachedContext() throws Exception {
-        assertThat(connection.getBootstrapServers()).containsExactly(TestBrokers.shared(1).bootstrapServers());
-        assertThat(connection.getBootstrapServers().get(0)).startsWith("127.0.0.1:").doesNotEndWith(":0");
-        TestApp.SHARED_CONTEXT.compareAndSet(null, context);
-        assertThat(context).isSameAs(TestApp.SHARED_CONTEXT.get());
-        assertThat(context.getBeanNamesForType(io.tributary.spring.broker.EmbeddedBroker.class))
-                .as("the application starts no broker of its own").isEmpty();
-
-        events.publish(new TestApp.Ping("First")).get();
-        await().atMost(Duration.ofSeconds(20)).until(() -> app.pings.contains(new TestApp.Ping("First")));
-    }
+/** Runs {@link SharedBrokerTestBase}'s test as one of two classes sharing a broker and a context. */
+class SharedBrokerFirstTest extends SharedBrokerTestBase {
 }
