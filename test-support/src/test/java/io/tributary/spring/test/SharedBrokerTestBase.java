@@ -40,8 +40,8 @@ abstract class SharedBrokerTestBase {
         assertThat(context.getBeanNamesForType(io.tributary.spring.broker.EmbeddedBroker.class))
                 .as("the application starts no broker of its own").isEmpty();
 
-        events.publish(new TestApp.Ping(getClass().getSimpleName())).get();
         var ping = new TestApp.Ping(getClass().getSimpleName());
+        events.publish(ping).get();
         await().atMost(Duration.ofSeconds(20)).until(() -> app.pings.contains(ping));
     }
 }
