@@ -12,7 +12,9 @@
 #              spring.kafka.bootstrap-servers pointing at it
 # Measured per run: wall time from launching `java` to the app printing its first handled event (read from its
 # stdout by this script), the JVM's own uptime at that moment, heap in use then and after a full GC (live heap),
-# and VmRSS / VmHWM (peak resident set) of the process. Rounds alternate which side goes first.
+# and VmRSS / VmHWM (peak resident set) of the process, and how long the broker itself took to start inside the app
+# (Tributary: the embedded node's start; Kafka: EmbeddedKafkaKraftBroker.afterPropertiesSet). Rounds alternate which
+# side goes first.
 #
 # Settings (environment): RUNS=5, APP_JVM_OPTS="" (extra JVM flags, both sides), JAVA=java,
 #   RESULTS_FILE=benchmarks/results/app-startup-<date>-<time>.txt, TIMEOUT_S=120 per run.
@@ -32,7 +34,7 @@ echo "Building the benchmark app ..." >&2
     -Dmdep.outputFile="$WORK/classpath.txt" >&2
 CP="benchmarks/app-startup/target/classes:$(cat "$WORK/classpath.txt")"
 
-# One measurement: prints "wall_ms uptime_ms heap_used_mb heap_live_mb rss_mb hwm_mb".
+# One measurement: prints "wall_ms uptime_ms heap_used_mb heap_live_mb rss_mb hwm_mb broker_start_ms".
 measure() {
   local broker="$1" start line
   start=$(date +%s%N)
@@ -40,7 +42,7 @@ measure() {
       --broker="$broker" 2>"$WORK/$broker.err" | grep -m1 '^RESULT' || true)
   local end=$(date +%s%N)
   [ -n "$line" ] || { echo "no RESULT from the $broker run; its stderr:" >&2; tail -20 "$WORK/$broker.err" >&2; exit 1; }
-  echo "$(( (end - start) / 1000000 )) $(sed -E 's/.*uptime_ms=([0-9]+) heap_used_mb=([0-9.]+) heap_live_mb=([0-9.]+) rss_mb=([0-9.]+) hwm_mb=([0-9.]+).*/\1 \2 \3 \4 \5/' <<<"$line")"
+  echo "$(( (end - start) / 1000000 )) $(sed -E 's/.*uptime_ms=([0-9]+) heap_used_mb=([0-9.]+) heap_live_mb=([0-9.]+) rss_mb=([0-9.]+) hwm_mb=([0-9.]+) broker_start_ms=([0-9]+).*/\1 \2 \3 \4 \5 \6/' <<<"$line")"
 }
 
 : >"$WORK/results"
@@ -63,11 +65,11 @@ done
       return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
     function lo(s,   n, a, i, m) { n = split(s, a, " "); m = a[1]; for (i = 2; i <= n; i++) if (a[i] < m) m = a[i]; return m }
     function hi(s,   n, a, i, m) { n = split(s, a, " "); m = a[1]; for (i = 2; i <= n; i++) if (a[i] > m) m = a[i]; return m }
-    BEGIN { split("launch_to_first_event_ms jvm_uptime_at_first_event_ms heap_used_mb heap_live_after_gc_mb rss_mb peak_rss_mb", NAME, " ") }
-    { for (i = 2; i <= 7; i++) V[$1, i - 1] = V[$1, i - 1] " " $i }
+    BEGIN { split("launch_to_first_event_ms jvm_uptime_at_first_event_ms heap_used_mb heap_live_after_gc_mb rss_mb peak_rss_mb broker_start_ms", NAME, " ") }
+    { for (i = 2; i <= 8; i++) V[$1, i - 1] = V[$1, i - 1] " " $i }
     END {
       printf "%-32s %-26s %-26s %s\n", "metric", "tributary", "kafka", "ratio"
-      for (m = 1; m <= 6; m++) {
+      for (m = 1; m <= 7; m++) {
         t = median(V["tributary", m]); k = median(V["kafka", m])
         printf "%-32s %-26s %-26s %.2f\n", NAME[m], sprintf("%g [%g..%g]", t, lo(V["tributary", m]), hi(V["tributary", m])),
           sprintf("%g [%g..%g]", k, lo(V["kafka", m]), hi(V["kafka", m])), (k > 0 ? t / k : 0)

@@ -27,11 +27,13 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final Broker broker;
     private final Path dataDir;
     private final boolean ephemeral;
+    private final long startupMillis;
 
-    private EmbeddedBroker(Broker broker, Path dataDir, boolean ephemeral) {
+    private EmbeddedBroker(Broker broker, Path dataDir, boolean ephemeral, long startupMillis) {
         this.broker = broker;
         this.dataDir = dataDir;
         this.ephemeral = ephemeral;
+        this.startupMillis = startupMillis;
     }
 
     /**
@@ -39,11 +41,13 @@ public final class EmbeddedBroker implements AutoCloseable {
      * property to change when the data directory cannot be used or the port is taken.
      */
     public static EmbeddedBroker start(TributaryProperties.Broker properties, String applicationName) {
+        long startNanos = System.nanoTime();
         Path dataDir = dataDir(properties, applicationName);
         Map<String, Object> config = brokerConfig(properties, dataDir);
         try {
             Broker broker = Broker.start(BrokerConfig.fromMap(config));
-            return new EmbeddedBroker(broker, dataDir, properties.isEphemeral());
+            return new EmbeddedBroker(broker, dataDir, properties.isEphemeral(),
+                    (System.nanoTime() - startNanos) / 1_000_000);
         } catch (RuntimeException e) {
             if (properties.isEphemeral()) {
                 deleteQuietly(dataDir);
@@ -131,6 +135,11 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** The bound port (the one chosen when {@code tributary.broker.port=0}). */
     public int port() {
         return broker.port();
+    }
+
+    /** How long the node took to start, data directory preparation included. */
+    public long startupMillis() {
+        return startupMillis;
     }
 
     public Path dataDir() {

@@ -3,11 +3,13 @@ package io.tributary.benchmarks.startup;
 import io.tributary.spring.EventTemplate;
 import io.tributary.spring.Topic;
 import io.tributary.spring.TopicListener;
+import io.tributary.spring.broker.EmbeddedBroker;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -21,22 +23,27 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  * Kafka in the same JVM, port chosen at bind time) and points the same app at it with
  * {@code spring.kafka.bootstrap-servers}. When the first event reaches the listener it prints one line:
  *
- * <pre>RESULT broker=tributary uptime_ms=812 heap_used_mb=41.2 heap_live_mb=22.9 rss_mb=151.0 hwm_mb=151.0</pre>
+ * <pre>RESULT broker=tributary uptime_ms=812 heap_used_mb=41.2 heap_live_mb=22.9 rss_mb=151.0 hwm_mb=151.0 broker_start_ms=340</pre>
  *
- * (uptime since JVM start; heap in use then, and after a full GC; resident set size and its peak) and exits.
+ * (uptime since JVM start; heap in use then, and after a full GC; resident set size and its peak; how long the
+ * broker itself took to start inside that uptime) and exits.
  */
 @SpringBootApplication
 public class StartupApp {
+    private static long kafkaStartMillis = -1;
+
     private final AtomicBoolean reported = new AtomicBoolean();
     private final EventTemplate events;
+    private final ObjectProvider<EmbeddedBroker> embedded;
 
     /** The event; its topic is created at startup from this declaration. */
     @Topic(name = "startup-pings", partitions = 1)
     public record Ping(long sentAtMs) {
     }
 
-    public StartupApp(EventTemplate events) {
+    public StartupApp(EventTemplate events, ObjectProvider<EmbeddedBroker> embedded) {
         this.events = events;
+        this.embedded = embedded;
     }
 
     @EventListener(ApplicationReadyEvent.class)
@@ -53,9 +60,11 @@ public class StartupApp {
         double heapUsedMb = heapUsedMb();
         System.gc();
         double heapLiveMb = heapUsedMb();
-        System.out.printf("RESULT broker=%s uptime_ms=%d heap_used_mb=%.1f heap_live_mb=%.1f rss_mb=%.1f hwm_mb=%.1f%n",
-                System.getProperty("startup.broker"), uptimeMs, heapUsedMb, heapLiveMb, statusMb("VmRSS"),
-                statusMb("VmHWM"));
+        EmbeddedBroker broker = embedded.getIfAvailable();
+        long brokerStartMs = broker != null ? broker.startupMillis() : kafkaStartMillis;
+        System.out.printf("RESULT broker=%s uptime_ms=%d heap_used_mb=%.1f heap_live_mb=%.1f rss_mb=%.1f hwm_mb=%.1f"
+                        + " broker_start_ms=%d%n", System.getProperty("startup.broker"), uptimeMs, heapUsedMb,
+                heapLiveMb, statusMb("VmRSS"), statusMb("VmHWM"), brokerStartMs);
         System.out.flush();
         new Thread(() -> System.exit(0), "startup-benchmark-exit").start();
     }
@@ -69,8 +78,10 @@ public class StartupApp {
         }
         System.setProperty("startup.broker", broker);
         if (broker.equals("kafka")) {
+            long startNanos = System.nanoTime();
             var kafka = new EmbeddedKafkaKraftBroker(1, 1, "startup-pings").kafkaPorts(0);
             kafka.afterPropertiesSet();
+            kafkaStartMillis = (System.nanoTime() - startNanos) / 1_000_000;
             Runtime.getRuntime().addShutdownHook(new Thread(kafka::destroy, "embedded-kafka-shutdown"));
             System.setProperty("spring.kafka.bootstrap-servers", kafka.getBrokersAsString());
         } else if (!broker.equals("tributary")) {
