@@ -7,7 +7,15 @@ import io.tributary.spring.EventTemplate;
 import io.tributary.spring.Topic;
 import io.tributary.spring.TopicListener;
 import io.tributary.spring.broker.EmbeddedBrokerAutoConfiguration;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.SpringApplication;
@@ -90,6 +98,51 @@ class DeliverySemanticsAutoConfigurationTest {
                 .run(context -> assertThat(context.getBean(DeliveryRuntimes.class)
                         .runtime(DeliverySemantics.AT_LEAST_ONCE).template().getProducerFactory()
                         .getConfigurationProperties()).containsEntry("retries", 7).containsEntry("linger.ms", "20"));
+    }
+
+    @Test
+    void anyKafkaSerializerCanReplaceJson() {
+        contexts.withPropertyValues(
+                "spring.kafka.producer.value-serializer=org.apache.kafka.common.serialization.StringSerializer")
+                .run(context -> {
+                    EventTemplate events = context.getBean(EventTemplate.class);
+                    var sent = events.send("dc-plain", "k", "plain text, not JSON").get(10, TimeUnit.SECONDS);
+                    String bootstrap = String.join(",", context.getBean(
+                            org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails.class)
+                            .getBootstrapServers());
+                    try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringDeserializer(),
+                            new StringDeserializer())) {
+                        var partition = new TopicPartition("dc-plain", sent.partition());
+                        consumer.assign(List.of(partition));
+                        consumer.seek(partition, sent.offset());
+                        var records = consumer.poll(Duration.ofSeconds(10));
+                        assertThat(records.records(partition)).first().satisfies(record -> {
+                            assertThat(record.value()).isEqualTo("plain text, not JSON");
+                            assertThat(record.headers().lastHeader("__TypeId__")).isNull();
+                        });
+                    }
+                });
+    }
+
+    @Test
+    void jsonValuesCarryTheirTypeInAHeader() {
+        contexts.run(context -> {
+            var sent = context.getBean(EventTemplate.class).publish("k", new Thing("t-1")).get(10, TimeUnit.SECONDS);
+            String bootstrap = String.join(",", context.getBean(
+                    org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails.class).getBootstrapServers());
+            try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    bootstrap), new StringDeserializer(), new StringDeserializer())) {
+                var partition = new TopicPartition("dc-things", sent.partition());
+                consumer.assign(List.of(partition));
+                consumer.seek(partition, sent.offset());
+                assertThat(consumer.poll(Duration.ofSeconds(10)).records(partition)).first().satisfies(record -> {
+                    assertThat(record.value()).isEqualTo("{\"id\":\"t-1\"}");
+                    assertThat(new String(record.headers().lastHeader("__TypeId__").value()))
+                            .isEqualTo(Thing.class.getName());
+                });
+            }
+        });
     }
 
     @Test
