@@ -2,7 +2,9 @@ package io.tributary.spring.listener;
 
 import io.tributary.spring.DeliverySemantics;
 import io.tributary.spring.Topic;
+import io.tributary.broker.server.TopicSpec;
 import io.tributary.spring.TributaryProperties;
+import io.tributary.spring.broker.EmbeddedBroker;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,18 +27,23 @@ import org.springframework.util.ClassUtils;
  * types in its packages (the {@code @SpringBootApplication}'s), each listener's topics, and the dead-letter topics
  * of listeners that use them. Existing topics are left as they are unless a declaration asks for more partitions.
  * {@code NewTopic} beans are created by Spring Boot's {@code KafkaAdmin} itself.
+ *
+ * <p>On the embedded broker the topics are declared in-process ({@code Broker#declareTopics}), which spares the
+ * application an Admin client at startup; on an external cluster through {@code KafkaAdmin}.
  */
 final class TopicDeclarations implements SmartInitializingSingleton {
     private static final Logger log = LoggerFactory.getLogger(TopicDeclarations.class);
 
     private final KafkaAdmin admin;
+    private final EmbeddedBroker embedded;
     private final BeanFactory beanFactory;
     private final TopicListenerEnhancer listeners;
     private final TributaryProperties properties;
 
-    TopicDeclarations(KafkaAdmin admin, BeanFactory beanFactory, TopicListenerEnhancer listeners,
-                      TributaryProperties properties) {
+    TopicDeclarations(KafkaAdmin admin, EmbeddedBroker embedded, BeanFactory beanFactory,
+                      TopicListenerEnhancer listeners, TributaryProperties properties) {
         this.admin = admin;
+        this.embedded = embedded;
         this.beanFactory = beanFactory;
         this.listeners = listeners;
         this.properties = properties;
@@ -61,10 +68,17 @@ final class TopicDeclarations implements SmartInitializingSingleton {
                 }
             }
         }
-        if (!topics.isEmpty()) {
-            admin.createOrModifyTopics(topics.values().toArray(NewTopic[]::new));
-            log.debug("Declared topics {}", topics.keySet());
+        if (topics.isEmpty()) {
+            return;
         }
+        if (embedded != null) {
+            embedded.broker().declareTopics(topics.values().stream().map(topic -> new TopicSpec(topic.name(),
+                    topic.numPartitions(), topic.replicationFactor(),
+                    topic.configs() == null ? Map.of() : topic.configs())).toList());
+        } else {
+            admin.createOrModifyTopics(topics.values().toArray(NewTopic[]::new));
+        }
+        log.debug("Declared topics {}", topics.keySet());
     }
 
     private static NewTopic declared(Topic topic) {

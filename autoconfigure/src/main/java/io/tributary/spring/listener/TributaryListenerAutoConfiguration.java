@@ -3,6 +3,7 @@ package io.tributary.spring.listener;
 import io.tributary.spring.DeliverySemantics;
 import io.tributary.spring.EventTemplate;
 import io.tributary.spring.TributaryProperties;
+import io.tributary.spring.broker.EmbeddedBroker;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -89,8 +90,9 @@ public final class TributaryListenerAutoConfiguration {
     }
 
     @Bean
-    TopicDeclarations tributaryTopicDeclarations(KafkaAdmin admin, BeanFactory beanFactory,
-                                                 TopicListenerEnhancer listeners, TributaryProperties properties) {
-        return new TopicDeclarations(admin, beanFactory, listeners, properties);
+    TopicDeclarations tributaryTopicDeclarations(KafkaAdmin admin, ObjectProvider<EmbeddedBroker> embedded,
+                                                 BeanFactory beanFactory, TopicListenerEnhancer listeners,
+                                                 TributaryProperties properties) {
+        return new TopicDeclarations(admin, embedded.getIfAvailable(), beanFactory, listeners, properties);
     }
 }

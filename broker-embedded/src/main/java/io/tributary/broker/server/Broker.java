@@ -12,7 +12,9 @@ import io.tributary.broker.metadata.Controller;
 import io.tributary.broker.metadata.ControllerResult;
 import io.tributary.broker.metadata.LocalMetadataLog;
 import io.tributary.broker.metadata.MetadataRecord.ProducerIdsRecord;
+import io.tributary.broker.metadata.NewTopic;
 import io.tributary.broker.metadata.TopicControl;
+import io.tributary.broker.metadata.TopicResult;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.metrics.BrokerStatus;
 import io.tributary.broker.metrics.LogDirStatus;
@@ -37,6 +39,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.ApiError;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,13 +73,15 @@ public final class Broker implements AutoCloseable {
     private final LocalNode node;
     private final ReplicaManager replicaManager;
     private final BrokerMetrics metrics;
+    private final TopicControl topicControl;
     private final Object closeLock = new Object();
     private boolean closed;
 
     private Broker(BrokerConfig config, ScheduledThreadPoolExecutor scheduler, LogManager logManager,
                    Controller controller, FetchPurgatory fetchPurgatory, GroupCoordinator groupCoordinator,
                    ThreadPoolExecutor requestExecutor, SocketServer socketServer, LocalNode node,
-                   ReplicaManager replicaManager, BrokerMetrics metrics) {
+                   ReplicaManager replicaManager, BrokerMetrics metrics, TopicControl topicControl) {
+        this.topicControl = topicControl;
         this.replicaManager = replicaManager;
         this.metrics = metrics;
         this.config = config;
@@ -130,7 +136,8 @@ public final class Broker implements AutoCloseable {
             // A single node is the only replica the internal topics can have.
             short offsetsReplicationFactor = (short) Math.min(config.offsetsTopicReplicationFactor(), 1);
             short transactionStateReplicationFactor = (short) Math.min(config.transactionStateLogReplicationFactor(), 1);
-            var router = BrokerApis.router(new BrokerApis.Parts(node, controller, new TopicControl(defaults),
+            var topicControl = new TopicControl(defaults);
+            var router = BrokerApis.router(new BrokerApis.Parts(node, controller, topicControl,
                     new ConfigControl(defaults), resolver, replicaManager, logManager, producerIds,
                     config.autoCreateTopicsEnable(), config.fetchMaxBytes(), 1000, Broker::brokerConfigType,
                     groupCoordinator, offsetsReplicationFactor, config.offsetsTopicSegmentBytes(),
@@ -147,7 +154,7 @@ public final class Broker implements AutoCloseable {
             logManager.startBackgroundTasks(config.logRetentionCheckIntervalMs(), config.logFlushSchedulerIntervalMs(),
                     config.logFlushOffsetCheckpointIntervalMs());
             var broker = new Broker(config, scheduler, logManager, controller, fetchPurgatory, groupCoordinator,
-                    requestExecutor, socketServer, node, replicaManager, metrics);
+                    requestExecutor, socketServer, node, replicaManager, metrics, topicControl);
             log.info("Tributary broker {} started in {} ms, listening on {}:{} (cluster {}, log.dirs {})",
                     config.nodeId(), (System.nanoTime() - startNanos) / 1_000_000, node.endpoint().host(),
                     node.endpoint().port(), clusterId, config.logDirs());
@@ -279,6 +286,56 @@ public final class Broker implements AutoCloseable {
 
     public BrokerConfig config() {
         return config;
+    }
+
+    /**
+     * Creates the topics that do not exist yet and adds partitions to existing ones that have fewer than declared,
+     * in-process, through the controller (what CreateTopics and CreatePartitions do, without a client). Other
+     * existing topics are left as they are. Returns the names of the topics created or grown; fails with the
+     * broker's message (invalid name, partitions or config) naming the topic.
+     */
+    public List<String> declareTopics(List<TopicSpec> topics) {
+        var changed = new java.util.ArrayList<String>();
+        var missing = new java.util.ArrayList<NewTopic>();
+        for (TopicSpec topic : topics) {
+            var existing = controller.image().topic(topic.name());
+            if (existing == null) {
+                missing.add(new NewTopic(topic.name(), topic.partitions(), topic.replicationFactor(), Map.of(),
+                        topic.configs()));
+            } else if (topic.partitions() > existing.partitionCount()) {
+                ApiError grown = await(controller.write(image -> topicControl.createPartitions(image, topic.name(),
+                        topic.partitions(), List.of(), false)), topic.name());
+                if (grown.isFailure()) {
+                    throw new IllegalArgumentException("Topic '" + topic.name() + "': " + grown.messageWithFallback());
+                }
+                changed.add(topic.name());
+            }
+        }
+        if (!missing.isEmpty()) {
+            for (TopicResult result : await(controller.write(image -> topicControl.createTopics(image, missing,
+                    false)), missing.get(0).name())) {
+                if (result.error().error() == Errors.TOPIC_ALREADY_EXISTS) {
+                    continue;
+                }
+                if (result.error().isFailure()) {
+                    throw new IllegalArgumentException("Topic '" + result.name() + "': "
+                            + result.error().messageWithFallback());
+                }
+                changed.add(result.name());
+            }
+        }
+        return changed;
+    }
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> write, String topic) {
+        try {
+            return write.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while declaring topic '" + topic + "'", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Could not declare topic '" + topic + "': " + e, e);
+        }
     }
 
     /** The node's live counters: bytes and records produced, bytes fetched, requests per API. */
