@@ -204,7 +204,10 @@ public class TributaryProperties {
         /** Suffix of dead-letter topics: records that still fail go to "{topic}{suffix}". */
         private String deadLetterSuffix = ".DLT";
 
-        /** Create each listener's topic and dead-letter topic at startup when missing. */
+        /**
+         * Create the declared topics at startup when missing: @Topic types, each listener's topic and its dead-letter
+         * topic. Off for clusters where applications may not create topics.
+         */
         private boolean createTopics = true;
 
         public int getMaxAttempts() {

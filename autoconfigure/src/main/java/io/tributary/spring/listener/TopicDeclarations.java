@@ -24,8 +24,9 @@ import org.springframework.util.ClassUtils;
 
 /**
  * Creates at startup, before any listener starts, the topics the application declares: those of {@link Topic}
- * types in its packages (the {@code @SpringBootApplication}'s), each listener's topics, and the dead-letter topics
- * of listeners that use them. Existing topics are left as they are unless a declaration asks for more partitions.
+ * types in its packages (the {@code @SpringBootApplication}'s, and any added with {@code @AutoConfigurationPackage}),
+ * each listener's topics (with its event type's {@link Topic} settings wherever that type lives), and the
+ * dead-letter topics of listeners that use them. Existing topics are left as they are unless a declaration asks for more partitions.
  * {@code NewTopic} beans are created by Spring Boot's {@code KafkaAdmin} itself.
  *
  * <p>On the embedded broker the topics are declared in-process ({@code Broker#declareTopics}), which spares the
@@ -51,20 +52,22 @@ final class TopicDeclarations implements SmartInitializingSingleton {
 
     @Override
     public void afterSingletonsInstantiated() {
+        if (!properties.getListener().isCreateTopics()) {
+            return;
+        }
         Map<String, NewTopic> topics = new LinkedHashMap<>();
         for (Class<?> type : topicTypes()) {
             Topic topic = AnnotatedElementUtils.findMergedAnnotation(type, Topic.class);
             topics.put(topic.name(), declared(topic));
         }
-        if (properties.getListener().isCreateTopics()) {
-            String suffix = properties.getListener().getDeadLetterSuffix();
-            for (TopicListenerEnhancer.ListenerEndpoint endpoint : listeners.endpoints()) {
-                for (String topic : endpoint.topics()) {
-                    topics.putIfAbsent(topic, new NewTopic(topic, Optional.empty(), Optional.empty()));
-                    if (endpoint.semantics() != DeliverySemantics.AT_MOST_ONCE) {
-                        topics.putIfAbsent(topic + suffix, new NewTopic(topic + suffix, Optional.empty(),
-                                Optional.empty()));
-                    }
+        listeners.declarations().forEach((name, topic) -> topics.putIfAbsent(name, declared(topic)));
+        String suffix = properties.getListener().getDeadLetterSuffix();
+        for (TopicListenerEnhancer.ListenerEndpoint endpoint : listeners.endpoints()) {
+            for (String topic : endpoint.topics()) {
+                topics.putIfAbsent(topic, new NewTopic(topic, Optional.empty(), Optional.empty()));
+                if (endpoint.semantics() != DeliverySemantics.AT_MOST_ONCE) {
+                    topics.putIfAbsent(topic + suffix, new NewTopic(topic + suffix, Optional.empty(),
+                            Optional.empty()));
                 }
             }
         }

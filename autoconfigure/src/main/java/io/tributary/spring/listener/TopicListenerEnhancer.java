@@ -44,6 +44,7 @@ public final class TopicListenerEnhancer implements AnnotationEnhancer {
     private final Environment environment;
     private final List<ListenerEndpoint> endpoints = new ArrayList<>();
     private final Map<String, String> listenerByTopicAndGroup = new HashMap<>();
+    private final Map<String, Topic> declarations = new HashMap<>();
 
     /** One enhanced listener: where it listens, in which group, with which semantics. */
     public record ListenerEndpoint(String method, List<String> topics, String groupId, DeliverySemantics semantics) {
@@ -99,8 +100,21 @@ public final class TopicListenerEnhancer implements AnnotationEnhancer {
                         + " = \"...\")) so that both receive every event.");
             }
         }
+        Class<?> eventType = eventType(method);
+        Topic declared = eventType == null ? null : AnnotatedElementUtils.findMergedAnnotation(eventType, Topic.class);
+        if (declared != null && topics.contains(declared.name())) {
+            declarations.putIfAbsent(declared.name(), declared);
+        }
         endpoints.add(new ListenerEndpoint(name, topics, groupId, semantics));
         return enhanced;
+    }
+
+    /**
+     * The {@link Topic} declarations of the listeners' event types, by topic name, so their topics get the declared
+     * partitions and configs even when the event type lives outside the application's packages.
+     */
+    public synchronized Map<String, Topic> declarations() {
+        return Map.copyOf(declarations);
     }
 
     /** The listeners enhanced so far. */
