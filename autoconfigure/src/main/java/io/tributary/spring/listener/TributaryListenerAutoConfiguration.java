@@ -85,11 +85,13 @@ public final class TributaryListenerAutoConfiguration {
     }
 
     @Bean
+    @ConditionalOnMissingBean
     ApplicationEventForwarder tributaryApplicationEventForwarder(EventTemplate events) {
         return new ApplicationEventForwarder(events);
     }
 
     @Bean
+    @ConditionalOnMissingBean
     TopicDeclarations tributaryTopicDeclarations(KafkaAdmin admin, ObjectProvider<EmbeddedBroker> embedded,
                                                  BeanFactory beanFactory, TopicListenerEnhancer listeners,
                                                  TributaryProperties properties) {
