@@ -124,6 +124,8 @@ public final class DeliveryRuntimes {
         config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
         DeliveryPreset.apply(config, DeliveryPreset.producer(semantics), semantics, PRODUCER_SOURCE);
         var factory = new DefaultKafkaProducerFactory<Object, Object>(config);
+        // The application's producer listeners, among them Spring Boot's Micrometer one (kafka.producer.* meters).
+        applicationProducers.getListeners().forEach(listener -> factory.addListener(cast(listener)));
         if (!environment.containsProperty("spring.kafka.producer.key-serializer")) {
             factory.setKeySerializer(new EventKeySerializer());
         }
@@ -141,6 +143,7 @@ public final class DeliveryRuntimes {
         DeliveryPreset.apply(config, DeliveryPreset.consumer(semantics), semantics, CONSUMER_SOURCE);
         config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         var factory = new DefaultKafkaConsumerFactory<Object, Object>(config);
+        applicationConsumers.getListeners().forEach(listener -> factory.addListener(cast(listener)));
         if (!environment.containsProperty("spring.kafka.consumer.key-deserializer")) {
             factory.setKeyDeserializerSupplier(() -> cast(new StringDeserializer()));
         }
@@ -170,6 +173,16 @@ public final class DeliveryRuntimes {
     @SuppressWarnings("unchecked")
     private static Deserializer<Object> cast(Deserializer<?> deserializer) {
         return (Deserializer<Object>) deserializer;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ProducerFactory.Listener<Object, Object> cast(ProducerFactory.Listener<?, ?> listener) {
+        return (ProducerFactory.Listener<Object, Object>) listener;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ConsumerFactory.Listener<Object, Object> cast(ConsumerFactory.Listener<?, ?> listener) {
+        return (ConsumerFactory.Listener<Object, Object>) listener;
     }
 
     private String transactionIdPrefix() {

@@ -91,6 +91,9 @@ class ActuatorTest {
                     .gauges()).hasSize(2).allSatisfy(gauge -> assertThat(gauge.value()).isZero());
         });
         assertThat(meters.get("tributary.broker.partitions").gauge().value()).isGreaterThanOrEqualTo(2);
+        assertThat(meters.find("kafka.consumer.fetch.manager.records.consumed.total").tag("client.id",
+                value -> value.startsWith("consumer-actuator-test")).functionCounters())
+                .as("Spring Boot's kafka-clients meters cover Tributary's consumers").isNotEmpty();
 
         Map<String, Object> description = endpoint.describe();
         assertThat(description).containsEntry("mode", "embedded").containsEntry("delivery", "at-least-once");

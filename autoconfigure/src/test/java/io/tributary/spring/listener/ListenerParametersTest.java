@@ -55,6 +55,13 @@ class ListenerParametersTest {
             viaRecord.add(shipped);
         }
 
+        final java.util.Map<Integer, String> threadByPartition = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @TopicListener(groupId = "parameters-test-concurrent", concurrency = "3")
+        void concurrently(Shipped shipped, ConsumerRecordMetadata meta) {
+            threadByPartition.put(meta.partition(), Thread.currentThread().getName());
+        }
+
         @TopicListener(groupId = "parameters-test-batches", batch = "true")
         void inBatches(List<Shipped> shipments) {
             batches.add(List.copyOf(shipments));
@@ -103,6 +110,16 @@ class ListenerParametersTest {
         Seen seen = app.seen.stream().filter(s -> s.parcel().equals("p-1")).findFirst().orElseThrow();
         assertThat(seen).isEqualTo(new Seen("p-1", "p-1", "depot-7", metadata.partition(), metadata.offset()));
         await().atMost(Duration.ofSeconds(20)).until(() -> app.viaRecord.contains(new Shipped("p-1", 700)));
+    }
+
+    @Test
+    void concurrencyRunsAConsumerThreadPerPartition() throws Exception {
+        for (int partition = 0; partition < 3; partition++) {
+            events.send(new org.apache.kafka.clients.producer.ProducerRecord<>("lp-shipments", partition, "c",
+                    new Shipped("c-" + partition, partition))).get();
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> app.threadByPartition.size() == 3);
+        assertThat(java.util.Set.copyOf(app.threadByPartition.values())).hasSize(3);
     }
 
     @Test
