@@ -13,6 +13,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
 import org.springframework.core.env.Environment;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
@@ -38,7 +41,8 @@ import tools.jackson.databind.json.JsonMapper;
  * configuration (Spring Boot's producer and consumer factories: {@code spring.kafka.*} and the cluster's address)
  * and adds the {@link DeliveryPreset}; a user setting that contradicts the preset fails here, at startup.
  */
-public final class DeliveryRuntimes {
+public final class DeliveryRuntimes implements DisposableBean {
+    private static final Logger log = LoggerFactory.getLogger(DeliveryRuntimes.class);
     private static final String PRODUCER_SOURCE =
             "from spring.kafka.producer.* or spring.kafka.properties.*";
     private static final String CONSUMER_SOURCE =
@@ -81,12 +85,30 @@ public final class DeliveryRuntimes {
         return runtimes.get(semantics);
     }
 
-    /** Checks every semantics' settings against the application's configuration without building anything. */
+    /** Checks {@code semantics}' settings against the application's configuration without building anything. */
     void checkSettings(DeliverySemantics semantics) {
         DeliveryPreset.check(applicationProducers.getConfigurationProperties(), DeliveryPreset.producer(semantics),
                 semantics, PRODUCER_SOURCE);
         DeliveryPreset.check(applicationConsumerConfig(), DeliveryPreset.consumer(semantics), semantics,
                 CONSUMER_SOURCE);
+    }
+
+    /**
+     * Closes the producers of every runtime when the context closes: before the embedded broker, which the
+     * application's Kafka beans (and so these runtimes) depend on.
+     */
+    @Override
+    public synchronized void destroy() {
+        for (DeliveryRuntime runtime : runtimes.values()) {
+            if (runtime.template().getProducerFactory() instanceof DisposableBean producers) {
+                try {
+                    producers.destroy();
+                } catch (Exception e) {
+                    log.warn("Could not close the {} producers: {}", runtime.semantics().value(), e.toString());
+                }
+            }
+        }
+        runtimes.clear();
     }
 
     private DeliveryRuntime build(DeliverySemantics semantics) {
