@@ -57,9 +57,11 @@ class ListenerParametersTest {
 
         final java.util.Map<Integer, String> threadByPartition = new java.util.concurrent.ConcurrentHashMap<>();
 
-        @TopicListener(groupId = "parameters-test-concurrent", concurrency = "3")
+        @TopicListener(id = "concurrent", groupId = "parameters-test-concurrent", concurrency = "3")
         void concurrently(Shipped shipped, ConsumerRecordMetadata meta) {
-            threadByPartition.put(meta.partition(), Thread.currentThread().getName());
+            if (shipped.parcel().startsWith("c-")) {
+                threadByPartition.put(meta.partition(), Thread.currentThread().getName());
+            }
         }
 
         @TopicListener(groupId = "parameters-test-batches", batch = "true")
@@ -100,6 +102,9 @@ class ListenerParametersTest {
     ApplicationEventPublisher publisher;
 
     @Autowired
+    org.springframework.kafka.config.KafkaListenerEndpointRegistry listeners;
+
+    @Autowired
     AbstractPlatformTransactionManager transactions;
 
     @Test
@@ -114,6 +119,13 @@ class ListenerParametersTest {
 
     @Test
     void concurrencyRunsAConsumerThreadPerPartition() throws Exception {
+        var container = listeners.getListenerContainer("concurrent");
+        // Three consumers of one group: once the group settles, each holds one of the three partitions.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            var assignments = container.getAssignmentsByClientId();
+            return assignments != null && assignments.size() == 3
+                    && assignments.values().stream().allMatch(partitions -> partitions.size() == 1);
+        });
         for (int partition = 0; partition < 3; partition++) {
             events.send(new org.apache.kafka.clients.producer.ProducerRecord<>("lp-shipments", partition, "c",
                     new Shipped("c-" + partition, partition))).get();
