@@ -47,11 +47,13 @@ import org.junit.jupiter.api.io.TempDir;
  * and no kafka-clients at all, serves real clients.
  *
  * <p>Runs in the {@code shaded-artifact} execution of broker-embedded/pom.xml, after {@code package}, which passes
- * the jar as the system property {@value #JAR_PROPERTY}; anywhere else (the default test execution, an IDE) it is
+ * the jar as the system property {@value #JAR_PROPERTY} (and the runnable jar as
+ * {@value #STANDALONE_JAR_PROPERTY}); anywhere else (the default test execution, an IDE) it is
  * skipped.
  */
 class ShadedArtifactTest {
     static final String JAR_PROPERTY = "tributary.broker.jar";
+    static final String STANDALONE_JAR_PROPERTY = "tributary.broker.standalone.jar";
     private static final String RELOCATED = "io/tributary/shaded/org/apache/kafka/";
     /** File name prefixes of the jars a consumer of tributary-broker gets with it (its non-optional dependencies). */
     private static final List<String> RUNTIME_JARS =
@@ -97,6 +99,20 @@ class ShadedArtifactTest {
                 .doesNotContain("kafka/kafka-version.properties")
                 .noneMatch(name -> name.startsWith("common/message/"))
                 .noneMatch(name -> name.startsWith("META-INF/services/org.apache.kafka"));
+    }
+
+    /**
+     * The runnable jar is built from the broker's unrelocated classes. An incremental build once fed the previous
+     * build's shaded main jar back into both shade executions (the jar plugin took it for up to date), and the
+     * runnable jar then carried kafka-clients twice.
+     */
+    @Test
+    void standaloneJarHoldsNoRelocatedCopy() throws IOException {
+        Path standalone = Path.of(System.getProperty(STANDALONE_JAR_PROPERTY));
+        Set<String> names = entryNames(standalone);
+        assertThat(names).contains("io/tributary/broker/server/BrokerMain.class",
+                        "org/apache/kafka/common/protocol/ApiKeys.class")
+                .noneMatch(name -> name.startsWith("io/tributary/shaded/"));
     }
 
     @Test
