@@ -26,11 +26,19 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  * </pre>
  *
  * <p>The header goes through {@link RequestHeader#parse}, the body through {@link RequestContext#parseRequest},
- * both kafka-clients' generated codecs, and nothing may follow the body. ApiVersions is the exception on both
- * counts (KIP-511): any version decodes, as v0 when it is newer than we know, so the client can be told our ranges.
+ * both kafka-clients' generated codecs, and exactly as leniently as Kafka's broker ({@code SocketServer} and
+ * {@code RequestChannel.Request} do the same two calls):
+ * <ul>
+ *   <li>bytes after the body are ignored: Kafka never checks that the body used the whole frame, and librdkafka
+ *       2.15 relies on it (its Metadata v13 requests carry three bytes past the body);
+ *   <li>unknown tagged fields are kept by the generated readers and otherwise ignored;
+ *   <li>a truncated body, a length or count past the end of the frame, an unknown API key or a version we do not
+ *       serve is rejected: the caller closes the connection, as Kafka does;
+ *   <li>ApiVersions decodes at any version (KIP-511), as v0 when it is newer than we know, so the client can be
+ *       told our ranges.
+ * </ul>
  *
- * <p>Every failure is an {@link InvalidRequestException} or {@link UnsupportedVersionException}; the caller closes
- * the connection. Stateless.
+ * <p>Every failure is an {@link InvalidRequestException} or {@link UnsupportedVersionException}. Stateless.
  */
 final class RequestDecoder {
     private static final ListenerName LISTENER = ListenerName.forSecurityProtocol(SecurityProtocol.PLAINTEXT);
@@ -54,9 +62,6 @@ final class RequestDecoder {
         var context = new RequestContext(header, connectionId, address, port, KafkaPrincipal.ANONYMOUS, LISTENER,
                 SecurityProtocol.PLAINTEXT, ClientInformation.EMPTY, false);
         RequestAndSize parsed = context.parseRequest(frame);
-        if (frame.hasRemaining() && api != ApiKeys.API_VERSIONS) {
-            throw new InvalidRequestException(frame.remaining() + " trailing bytes after the " + api + " request");
-        }
         return new Decoded(context, parsed.request);
     }
 }

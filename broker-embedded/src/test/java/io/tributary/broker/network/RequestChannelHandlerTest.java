@@ -9,6 +9,7 @@ import io.tributary.broker.api.RequestRouter;
 import io.tributary.broker.testing.KafkaFrames;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +17,7 @@ import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -23,6 +25,8 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
 import org.apache.kafka.common.requests.CreateTopicsResponse;
 import org.apache.kafka.common.requests.DescribeUserScramCredentialsRequest;
+import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.requests.RequestContext;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.junit.jupiter.api.Test;
@@ -130,11 +134,27 @@ class RequestChannelHandlerTest {
     }
 
     @Test
-    void trailingBytesAfterTheBodyCloseTheChannel() {
-        EmbeddedChannel channel = channel(RequestChannelHandlerTest::apiVersionsAnswer);
-        byte[] frame = KafkaFrames.frame(KafkaFrames.metadata("t"), 1);
+    void trailingBytesAfterTheBodyAreIgnoredAsKafkaDoes() {
+        EmbeddedChannel channel = channel((context, request) -> CompletableFuture.completedFuture(
+                new MetadataResponse(new MetadataResponseData(), request.version())));
+        AbstractRequest request = KafkaFrames.metadata("t");
+        byte[] frame = KafkaFrames.frame(request, 1);
 
-        write(channel, KafkaFrames.sized(KafkaFrames.concat(frame, new byte[] {1, 2, 3})));
+        // librdkafka 2.15's Metadata v13 requests end with three such bytes; Kafka's broker never looks at them.
+        write(channel, KafkaFrames.sized(KafkaFrames.concat(frame, new byte[] {1, 0, 0})));
+
+        assertThat(handled).singleElement().isInstanceOfSatisfying(MetadataRequest.class,
+                metadata -> assertThat(metadata.topics()).containsExactly("t"));
+        assertThat(parse(written(channel), request, 1)).isInstanceOf(MetadataResponse.class);
+        assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void bodyTruncatedInsideAFieldClosesTheChannel() {
+        EmbeddedChannel channel = channel(RequestChannelHandlerTest::apiVersionsAnswer);
+        byte[] frame = KafkaFrames.frame(KafkaFrames.metadata("a-topic-name"), 1);
+
+        write(channel, KafkaFrames.sized(Arrays.copyOf(frame, frame.length - 6)));
 
         assertThat(channel.isOpen()).isFalse();
         assertThat(handled).isEmpty();
@@ -153,7 +173,7 @@ class RequestChannelHandlerTest {
     void frameOfExactlyTheLimitIsAccepted() {
         EmbeddedChannel channel = channel(RequestChannelHandlerTest::apiVersionsAnswer);
         byte[] frame = new byte[MAX_REQUEST_BYTES];
-        // An ApiVersions request padded to the limit: ApiVersions tolerates trailing bytes (KIP-511).
+        // An ApiVersions request padded to the limit with zeros, which Kafka ignores after the body.
         byte[] apiVersions = KafkaFrames.frame(KafkaFrames.apiVersions(), 3);
         System.arraycopy(apiVersions, 0, frame, 0, apiVersions.length);
 
