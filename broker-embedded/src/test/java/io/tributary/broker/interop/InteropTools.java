@@ -16,15 +16,21 @@ import java.util.Map;
  * tests never skip.
  */
 final class InteropTools {
-    /** A cold install downloads Debian packages, an npm package and ~55 MB of jars. */
-    private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(10);
+    /**
+     * A cold install downloads Debian packages, npm packages and ~55 MB of jars, and builds librdkafka from source
+     * (about 90 s on two cores).
+     */
+    private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(15);
 
     private static final Path REPO_ROOT = findRepoRoot();
 
     private InteropTools() {
     }
 
-    /** Installs one part ({@code kcat}, {@code kafkajs}, {@code kafka-cli} or {@code python}), or fails. */
+    /**
+     * Installs one part ({@code kcat}, {@code kafkajs}, {@code kafka-cli}, {@code python} or {@code confluent-js}),
+     * or fails.
+     */
     static void install(String part) throws IOException, InterruptedException {
         ExternalProcess.runSuccessfully(
                 List.of("bash", REPO_ROOT.resolve("scripts/install-interop-tools.sh").toString(), part),
@@ -46,6 +52,16 @@ final class InteropTools {
 
     static Path kafkaJsScript() {
         return REPO_ROOT.resolve("interop/kafkajs/interop.js");
+    }
+
+    /** Confluent's JavaScript client with its librdkafka, built by the install script. */
+    static Path confluentJsNodeModules() {
+        return REPO_ROOT.resolve(".interop/confluent-js/node_modules");
+    }
+
+    /** The scenario runner of {@code interop/confluent-js}: {@code node run.js <area> <scenario> [args]}. */
+    static Path confluentJsRunner() {
+        return REPO_ROOT.resolve("interop/confluent-js/run.js");
     }
 
     static Path kafkaLibs() {
