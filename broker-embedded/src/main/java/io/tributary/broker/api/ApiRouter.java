@@ -14,10 +14,16 @@ import org.apache.kafka.common.requests.RequestContext;
 
 /**
  * The single table from API key to handler and served version range. It routes requests and is also the source of
- * the ApiVersions answer, so the broker advertises exactly what it implements.
+ * the ApiVersions answer, so the broker advertises what it implements, with Kafka's one exception: Produce is
+ * advertised from version 0 although only 3 and later are served (KAFKA-18659: librdkafka up to 2.11 takes a
+ * broker whose Produce starts above 0 for one without compression support and sends its batches uncompressed;
+ * Kafka 4 advertises 0 and closes the connection on v0-2, and so do we).
  */
 public final class ApiRouter implements RequestRouter {
     private record Route(ApiHandler<AbstractRequest> handler, short minVersion, short maxVersion) {
+        short advertisedMinVersion(ApiKeys api) {
+            return api == ApiKeys.PRODUCE ? 0 : minVersion;
+        }
     }
 
     private final Map<ApiKeys, Route> routes = new EnumMap<>(ApiKeys.class);
@@ -27,9 +33,13 @@ public final class ApiRouter implements RequestRouter {
         this.metrics = metrics;
     }
 
-    /** Serves every version of {@code api} that kafka-clients can decode. */
+    /**
+     * Serves every stable version of {@code api} that kafka-clients can decode. A version kafka-clients marks
+     * unstable (still being designed in a KIP) is left out, as Kafka's brokers leave it out unless
+     * {@code unstable.api.versions.enable} is set.
+     */
     public <R extends AbstractRequest> ApiRouter register(ApiKeys api, ApiHandler<R> handler) {
-        return register(api, api.oldestVersion(), api.latestVersion(), handler);
+        return register(api, api.oldestVersion(), api.latestVersion(false), handler);
     }
 
     @SuppressWarnings("unchecked")
@@ -70,7 +80,7 @@ public final class ApiRouter implements RequestRouter {
     public ApiVersionCollection apiVersions() {
         var versions = new ApiVersionCollection();
         routes.forEach((api, route) -> versions.add(new ApiVersion().setApiKey(api.id)
-                .setMinVersion(route.minVersion()).setMaxVersion(route.maxVersion())));
+                .setMinVersion(route.advertisedMinVersion(api)).setMaxVersion(route.maxVersion())));
         return versions;
     }
 }
