@@ -136,3 +136,108 @@ module.exports = {
   Kafka, bootstrap, prefix, name, out, log, baseConfig, logTo, call, sleep, until, admin, producer, text,
   headerText, runMain,
 }
+
+/**
+ * Creates topics ({name: {partitions, config}}, names already passed through name()) and waits until the broker
+ * lists every one: Kafka's brokers learn of a new topic from the controller a moment after CreateTopics answers.
+ */
+async function createTopicsAndWait(topics) {
+  const client = admin()
+  try {
+    for (const [topic, { partitions = 1, config = {} }] of Object.entries(topics)) {
+      await call(client, 'createTopic', { topic, num_partitions: partitions, replication_factor: 1, config })
+    }
+    await until(`topics ${Object.keys(topics).join(', ')} listed`, async () => {
+      const listed = new Set(await call(client, 'listTopics', { timeout: 10000 }))
+      return Object.keys(topics).every(topic => listed.has(topic))
+    })
+  } finally {
+    client.disconnect()
+  }
+}
+
+/**
+ * A connected librdkafka-style consumer for reading assigned partitions (no group membership, no commits), which
+ * reports reaching the end of a partition. isolation.level is librdkafka's default, read_committed, unless given.
+ */
+async function assignedConsumer(extra = {}) {
+  const client = logTo(new Kafka.KafkaConsumer(baseConfig({
+    'group.id': name('reader'),
+    'enable.auto.commit': false,
+    'enable.partition.eof': true,
+    ...extra,
+  }), {}), 'consumer')
+  await call(client, 'connect', {})
+  return client
+}
+
+/**
+ * Assigns the partitions ([{topic, partition}]) from their start and consumes until each reached its end (the
+ * last stable offset under read_committed); returns the messages sorted by topic, partition and offset, since
+ * librdkafka interleaves partitions in no fixed order. The caller makes sure the partitions are complete first.
+ */
+async function readToEnd(consumer, partitions, timeoutMs = 30000) {
+  const key = (topic, partition) => `${topic}/${partition}`
+  const pending = new Set(partitions.map(p => key(p.topic, p.partition)))
+  const messages = []
+  const onEof = eof => pending.delete(key(eof.topic, eof.partition))
+  consumer.on('partition.eof', onEof)
+  try {
+    // -2 is librdkafka's RD_KAFKA_OFFSET_BEGINNING.
+    consumer.assign(partitions.map(p => ({ topic: p.topic, partition: p.partition, offset: -2 })))
+    const deadline = Date.now() + timeoutMs
+    while (pending.size > 0) {
+      if (Date.now() > deadline) {
+        throw new Error(`timed out after ${timeoutMs} ms reading to the end of ${[...pending].join(', ')}`)
+      }
+      messages.push(...await call(consumer, 'consume', 100))
+    }
+  } finally {
+    consumer.removeListener('partition.eof', onEof)
+    consumer.unassign()
+  }
+  return messages.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition || a.offset - b.offset
+    : a.topic < b.topic ? -1 : 1))
+}
+
+/** A partition's high watermark as the consumer's isolation level sees it (the LSO under read_committed). */
+async function highWatermark(consumer, topic, partition) {
+  return (await call(consumer, 'queryWatermarkOffsets', topic, partition, 10000)).highOffset
+}
+
+/** A key, value or header value as text: printable ASCII as is, anything else as hex:..., null as null. */
+function bytesText(value) {
+  if (value === null || value === undefined) {
+    return 'null'
+  }
+  const buffer = Buffer.isBuffer(value) ? value : Buffer.from(String(value))
+  return buffer.every(b => b >= 0x20 && b < 0x7f) ? `'${buffer.toString()}'` : `hex:${buffer.toString('hex')}`
+}
+
+Object.assign(module.exports, { createTopicsAndWait, assignedConsumer, readToEnd, highWatermark, bytesText })
+
+/**
+ * The package's KafkaJS-compatible API (require('@confluentinc/kafka-javascript').KafkaJS) on this run's broker:
+ * a Kafka object whose clients log warnings to stderr, since KafkaJS' default logger writes to stdout, which is the
+ * scenario's output. Producers, consumers and admins made from it take KafkaJS options in their kafkaJS block and
+ * librdkafka properties beside it.
+ */
+function kafkaJs() {
+  const { Kafka: KafkaJS, logLevel } = Kafka.KafkaJS
+  const logger = {
+    info: message => log(`[kafkajs info] ${message}`),
+    warn: message => log(`[kafkajs warn] ${message}`),
+    error: message => log(`[kafkajs error] ${message}`),
+    debug: () => {},
+    namespace() {
+      return logger
+    },
+    setLogLevel() {},
+  }
+  return new KafkaJS({
+    'log_level': 4,
+    kafkaJS: { brokers: [bootstrap], clientId: 'tributary-interop', logger, logLevel: logLevel.WARN },
+  })
+}
+
+Object.assign(module.exports, { kafkaJs })

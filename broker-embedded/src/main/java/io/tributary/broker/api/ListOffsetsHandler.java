@@ -1,5 +1,6 @@
 package io.tributary.broker.api;
 
+import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.replication.Partition;
 import io.tributary.broker.replication.ReplicaManager;
 import java.util.concurrent.CompletableFuture;
@@ -20,7 +21,9 @@ import org.apache.kafka.common.requests.RequestContext;
 /**
  * ListOffsets: EARLIEST (and EARLIEST_LOCAL) is the log start offset, LATEST the high watermark (the last stable
  * offset under read_committed), MAX_TIMESTAMP the record with the largest timestamp, and a timestamp the first
- * offset whose timestamp is at or above it, found through the time index; -1 when there is none.
+ * offset whose timestamp is at or above it, found through the time index; -1 when there is none. Both searches
+ * look at the whole log and answer -1 when what they find lies at or above the high watermark (the last stable
+ * offset under read_committed), as Kafka does.
  */
 final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
     private final ReplicaManager replicaManager;
@@ -84,8 +87,13 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
                 // response's defaults) for a topic without remote storage, not an error.
                 response.setOffset(-1).setTimestamp(-1).setLeaderEpoch(-1);
             } else if (timestamp == ListOffsetsRequest.MAX_TIMESTAMP) {
-                FileRecords.TimestampAndOffset found = partition.log().maxTimestampOffset(upper);
-                set(response, found);
+                // As Kafka (Partition.fetchOffsetForTimestamp, then ReplicaManager): the record with the largest
+                // timestamp in the whole log, answered only when it lies below the isolation level's bound. Under
+                // read_committed with that record in an open transaction the answer is none, not the largest
+                // timestamp among the stable records.
+                PartitionLog log = partition.log();
+                FileRecords.TimestampAndOffset found = log.maxTimestampOffset(log.logEndOffset());
+                set(response, found != null && found.offset < upper ? found : null);
             } else if (timestamp < 0) {
                 response.setErrorCode(Errors.INVALID_REQUEST.code());
             } else {

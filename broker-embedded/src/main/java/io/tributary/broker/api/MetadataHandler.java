@@ -11,9 +11,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -25,6 +27,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * Metadata: brokers, cluster id, controller, and topics with their partitions, leaders, epochs and topic ids.
@@ -32,8 +35,14 @@ import org.apache.kafka.common.requests.RequestContext;
  * allow it (as librdkafka's tests expect), and the answer already describes them.
  */
 final class MetadataHandler implements ApiHandler<MetadataRequest> {
-    /** Every topic operation (KIP-430): there is no authorizer, so everything is allowed. */
-    private static final int ALL_TOPIC_OPERATIONS = 0b1_1111_1111_1000;
+    /**
+     * The operations a topic supports (KIP-430; Kafka's AclEntry.supportedOperations(TOPIC)): there is no
+     * authorizer, so each is allowed, and Kafka without one answers exactly these.
+     */
+    private static final int TOPIC_OPERATIONS = Utils.to32BitField(Set.of(AclOperation.READ.code(),
+            AclOperation.WRITE.code(), AclOperation.CREATE.code(), AclOperation.DESCRIBE.code(),
+            AclOperation.DELETE.code(), AclOperation.ALTER.code(), AclOperation.DESCRIBE_CONFIGS.code(),
+            AclOperation.ALTER_CONFIGS.code()));
 
     private final Controller controller;
     private final TopicControl topicControl;
@@ -96,6 +105,10 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
                 .setControllerId(node.nodeId());
         data.brokers().add(new MetadataResponseBroker().setNodeId(endpoint.id()).setHost(endpoint.host())
                 .setPort(endpoint.port()).setRack(null));
+        if (request.data().includeClusterAuthorizedOperations()) {
+            // Metadata v8 to v10 only; later clients ask DescribeCluster.
+            data.setClusterAuthorizedOperations(DescribeClusterHandler.CLUSTER_OPERATIONS);
+        }
         boolean includeOperations = request.data().includeTopicAuthorizedOperations();
         if (request.isAllTopics()) {
             for (TopicImage topic : image.topicsByName().values()) {
@@ -133,7 +146,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
             result.setTopicId(topic.id());
         }
         if (includeOperations) {
-            result.setTopicAuthorizedOperations(ALL_TOPIC_OPERATIONS);
+            result.setTopicAuthorizedOperations(TOPIC_OPERATIONS);
         }
         for (var entry : topic.partitions().entrySet()) {
             PartitionRegistration registration = entry.getValue();

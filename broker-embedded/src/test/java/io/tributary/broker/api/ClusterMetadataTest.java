@@ -10,9 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ReplicaInfo;
@@ -22,16 +25,22 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** DescribeCluster, DescribeLogDirs, and topics auto-created from Metadata with {@code num.partitions}. */
+/**
+ * DescribeCluster, DescribeLogDirs, the operations a client may perform on topics and on the cluster, and topics
+ * auto-created from Metadata with {@code num.partitions}.
+ */
 class ClusterMetadataTest {
     @TempDir
     static Path dataDir;
@@ -76,6 +85,39 @@ class ClusterMetadataTest {
         assertThat(cluster.clusterId().get()).isEqualTo(broker.broker().clusterId()).isNotBlank();
         assertThat(cluster.nodes().get()).containsExactly(expected);
         assertThat(cluster.controller().get()).isEqualTo(expected);
+    }
+
+    @Test
+    void authorizedOperationsOfATopicAreTheOperationsATopicSupports() throws Exception {
+        admin.createTopics(List.of(new NewTopic("authorized", 1, (short) 1))).all().get();
+
+        TopicDescription described = admin.describeTopics(List.of("authorized"),
+                new DescribeTopicsOptions().includeAuthorizedOperations(true)).allTopicNames().get().get("authorized");
+
+        // As Kafka without an authorizer answers: AclEntry.supportedOperations(TOPIC), not every operation.
+        assertThat(described.authorizedOperations()).containsExactlyInAnyOrder(AclOperation.READ,
+                AclOperation.WRITE, AclOperation.CREATE, AclOperation.DESCRIBE, AclOperation.DELETE,
+                AclOperation.ALTER, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS);
+    }
+
+    @Test
+    void authorizedOperationsOfTheClusterAreTheOperationsTheClusterSupports() throws Exception {
+        var clusterOperations = new AclOperation[] {AclOperation.CREATE, AclOperation.CLUSTER_ACTION,
+            AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS, AclOperation.IDEMPOTENT_WRITE,
+            AclOperation.ALTER, AclOperation.DESCRIBE};
+
+        Set<AclOperation> described = admin.describeCluster(
+                new DescribeClusterOptions().includeAuthorizedOperations(true)).authorizedOperations().get();
+        MetadataResponse metadata;
+        try (WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            // Metadata v8 to v10 carry the cluster's operations too, for clients older than DescribeCluster.
+            metadata = wire.send(new MetadataRequest.Builder(new MetadataRequestData().setTopics(List.of())
+                    .setIncludeClusterAuthorizedOperations(true)), (short) 10);
+        }
+
+        assertThat(described).containsExactlyInAnyOrder(clusterOperations);
+        assertThat(Utils.from32BitField(metadata.data().clusterAuthorizedOperations()).stream()
+                .map(AclOperation::fromCode)).containsExactlyInAnyOrder(clusterOperations);
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,6 +22,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.AfterAll;
@@ -67,8 +69,14 @@ class ListOffsetsTest {
     }
 
     private static ListOffsetsResultInfo listOffsets(TopicPartition partition, OffsetSpec spec) throws Exception {
+        return listOffsets(partition, spec, IsolationLevel.READ_UNCOMMITTED);
+    }
+
+    private static ListOffsetsResultInfo listOffsets(TopicPartition partition, OffsetSpec spec,
+                                                     IsolationLevel isolation) throws Exception {
         try (Admin admin = Clients.admin(broker.bootstrapServers())) {
-            return admin.listOffsets(Map.of(partition, spec)).partitionResult(partition).get();
+            return admin.listOffsets(Map.of(partition, spec), new ListOffsetsOptions(isolation))
+                    .partitionResult(partition).get();
         }
     }
 
@@ -130,6 +138,33 @@ class ListOffsetsTest {
         assertThat(max.offset()).isEqualTo(1);
         assertThat(max.timestamp()).isEqualTo(T + 50);
         assertThat(listOffsets(TIMED, OffsetSpec.maxTimestamp()).offset()).isEqualTo(9);
+    }
+
+    @Test
+    void maxTimestampUnderReadCommittedIsNoneWhileTheLargestTimestampIsInAnOpenTransaction() throws Exception {
+        var partition = new TopicPartition("max-timestamp-open-txn", 0);
+        Clients.createTopic(broker.bootstrapServers(), partition.topic(), 1, Map.of());
+        try (KafkaProducer<String, String> plain = Clients.producer(broker.bootstrapServers())) {
+            plain.send(new ProducerRecord<>(partition.topic(), 0, T + 10, "k0", "stable")).get();
+        }
+        try (KafkaProducer<String, String> transactional = Clients.producer(broker.bootstrapServers(),
+                Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "max-timestamp-txn"))) {
+            transactional.initTransactions();
+            transactional.beginTransaction();
+            transactional.send(new ProducerRecord<>(partition.topic(), 0, T + 20, "k1", "pending")).get();
+
+            // Kafka looks for the largest timestamp in the whole log, then drops it when it lies at or above the
+            // last stable offset: the stable record at T+10 is not the answer.
+            ListOffsetsResultInfo committed = listOffsets(partition, OffsetSpec.maxTimestamp(),
+                    IsolationLevel.READ_COMMITTED);
+            assertThat(committed.offset()).isEqualTo(-1);
+            assertThat(committed.timestamp()).isEqualTo(-1);
+            ListOffsetsResultInfo uncommitted = listOffsets(partition, OffsetSpec.maxTimestamp(),
+                    IsolationLevel.READ_UNCOMMITTED);
+            assertThat(uncommitted.offset()).isEqualTo(1);
+            assertThat(uncommitted.timestamp()).isEqualTo(T + 20);
+            transactional.abortTransaction();
+        }
     }
 
     @Test
