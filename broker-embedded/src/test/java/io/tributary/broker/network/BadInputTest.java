@@ -45,6 +45,7 @@ import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
+import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -143,6 +144,33 @@ class BadInputTest {
     }
 
     @Test
+    void bodyCutInsideAFieldClosesTheConnection() throws Exception {
+        byte[] metadata = KafkaFrames.frame(KafkaFrames.metadata(LEDGER), 1);
+        try (RawConnection connection = connect()) {
+            // A size prefix that matches: the frame is whole, the body in it is not.
+            connection.send(KafkaFrames.sized(java.util.Arrays.copyOf(metadata, metadata.length - 3)));
+            assertThat(connection.closedByBroker(CLOSE_TIMEOUT)).isTrue();
+        }
+    }
+
+    @Test
+    void bytesAfterTheBodyAreIgnoredAsKafkaDoes() throws Exception {
+        try (RawConnection connection = connect()) {
+            // librdkafka 2.15 sends three such bytes after Metadata v13; Kafka's broker never reads them.
+            MetadataResponse metadata = connection.request(KafkaFrames.metadata(LEDGER), new byte[] {1, 0, 0});
+            FetchResponse fetched = connection.request(KafkaFrames.fetch(LEDGER, 0), new byte[64]);
+
+            assertThat(metadata.topicMetadata()).singleElement()
+                    .satisfies(topic -> assertThat(topic.error()).isEqualTo(Errors.NONE));
+            assertThat(fetched.error()).isEqualTo(Errors.NONE);
+            assertThat(fetched.data().responses().get(0).partitions().get(0).highWatermark())
+                    .isEqualTo(LEDGER_RECORDS);
+            ApiVersionsResponse stillOpen = connection.request(KafkaFrames.apiVersions());
+            assertThat(stillOpen.data().errorCode()).isEqualTo(Errors.NONE.code());
+        }
+    }
+
+    @Test
     void sizeOverSocketRequestMaxBytesClosesTheConnection() throws Exception {
         try (RawConnection connection = connect()) {
             connection.send(ByteBuffer.allocate(8).putInt(MAX_REQUEST_BYTES + 1).putInt(0).array());
@@ -191,7 +219,7 @@ class BadInputTest {
             ApiVersionsResponse answer = ApiVersionsResponse.parse(new ByteBufferAccessor(frame), (short) 0);
             assertThat(answer.data().errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
             assertThat(ranges(answer.data().apiKeys())).isEqualTo(ranges(served.data().apiKeys()))
-                    .contains("PRODUCE " + ApiKeys.PRODUCE.oldestVersion() + "-" + ApiKeys.PRODUCE.latestVersion());
+                    .contains("PRODUCE 0-" + ApiKeys.PRODUCE.latestVersion());
             // The client negotiates down on the same connection.
             ApiVersionsResponse retry = connection.request(new ApiVersionsRequest.Builder().build((short) 0));
             assertThat(retry.data().errorCode()).isEqualTo(Errors.NONE.code());

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -31,10 +32,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * A storm of mutated request frames (bit flips, truncation, wrong size prefixes, inserted and deleted bytes) over a
- * few sockets to a live broker, reconnecting whenever it closes one. Afterwards a normal client is served, the
- * records written before the storm are intact, the only records added are whole copies of the one valid batch
- * the frames carried, and the broker logged no error (an error log means a handler failed on decodable input).
+ * A storm of mutated request frames (bit flips, truncation, wrong size prefixes, inserted, deleted and appended
+ * bytes) over a few sockets to a live broker, reconnecting whenever it closes one. Then every valid frame with bytes
+ * appended after its body is answered on one connection, as Kafka's broker answers it (it never reads past the
+ * body). Afterwards a normal client is served, the records written before the storm are intact, the only records
+ * added are whole copies of the one valid batch the frames carried, and the broker logged no error (an error log
+ * means a handler failed on decodable input).
  */
 class MutatedFramesTest {
     private static final Duration STORM = Duration.ofSeconds(15);
@@ -45,6 +48,7 @@ class MutatedFramesTest {
     private static final int LEDGER_RECORDS = 100;
     private static final int STORM_BATCH_RECORDS = 3;
     private static final Duration REPLY_WAIT = Duration.ofMillis(50);
+    private static final int APPENDED_ROUNDS = 20;
     private static final byte[] INTERESTING = {0, -1, 0x7f, (byte) 0x80, 1};
 
     @TempDir
@@ -71,6 +75,7 @@ class MutatedFramesTest {
             }
 
             storm(bootstrap, templates());
+            everyFrameWithBytesAppendedIsAnswered(bootstrap, templates());
 
             try (KafkaProducer<String, String> producer = Clients.producer(bootstrap)) {
                 producer.send(new ProducerRecord<>(LEDGER, 0, "after", "after-storm")).get();
@@ -90,6 +95,29 @@ class MutatedFramesTest {
         }
         assertThat(errors.list).filteredOn(event -> event.getLevel().isGreaterOrEqual(Level.ERROR))
                 .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
+    }
+
+    /**
+     * Each template with 1 to 32 random bytes after its body (and a size prefix that counts them), in rounds on one
+     * connection: each is answered, in order, and the connection stays open.
+     */
+    private static void everyFrameWithBytesAppendedIsAnswered(String bootstrap, List<byte[]> templates)
+            throws IOException {
+        var random = new Random(7);
+        try (RawConnection connection = RawConnection.open(bootstrap)) {
+            for (int round = 0; round < APPENDED_ROUNDS; round++) {
+                for (byte[] template : templates) {
+                    byte[] tail = new byte[1 + random.nextInt(32)];
+                    random.nextBytes(tail);
+                    connection.send(KafkaFrames.sized(KafkaFrames.concat(template, tail)));
+
+                    int correlationId = ByteBuffer.wrap(template, 4, 4).getInt();
+                    assertThat(ByteBuffer.wrap(connection.readFrame()).getInt())
+                            .as("correlation id of the answer to %s", HexFormat.of().formatHex(tail))
+                            .isEqualTo(correlationId);
+                }
+            }
+        }
     }
 
     /** Valid frames of the everyday APIs; the produce frames carry one batch of three storm records. */
@@ -150,7 +178,7 @@ class MutatedFramesTest {
     /** One mutation of {@code frame}, size prefix included (usually matching the mutated frame, not always). */
     static byte[] mutate(byte[] frame, Random random) {
         byte[] bytes = frame.clone();
-        switch (random.nextInt(6)) {
+        switch (random.nextInt(7)) {
             case 0 -> {
                 for (int i = 1 + random.nextInt(4); i > 0; i--) {
                     bytes[random.nextInt(bytes.length)] ^= (byte) (1 << random.nextInt(8));
@@ -175,6 +203,12 @@ class MutatedFramesTest {
                 int from = random.nextInt(bytes.length);
                 int to = Math.min(bytes.length, from + 1 + random.nextInt(32));
                 bytes = KafkaFrames.concat(Arrays.copyOf(bytes, from), Arrays.copyOfRange(bytes, to, bytes.length));
+            }
+            case 5 -> {
+                // Bytes after the body, which the broker ignores as Kafka's does: still a valid request.
+                byte[] appended = new byte[1 + random.nextInt(16)];
+                random.nextBytes(appended);
+                bytes = KafkaFrames.concat(bytes, appended);
             }
             default -> {
                 // unchanged: a valid request in the middle of the noise

@@ -17,9 +17,13 @@ import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataRequestData.MetadataRequestTopic;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.protocol.types.RawTaggedField;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
@@ -146,6 +150,23 @@ class RequestChannelHandlerTest {
         assertThat(handled).singleElement().isInstanceOfSatisfying(MetadataRequest.class,
                 metadata -> assertThat(metadata.topics()).containsExactly("t"));
         assertThat(parse(written(channel), request, 1)).isInstanceOf(MetadataResponse.class);
+        assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void unknownTaggedFieldsInHeaderAndBodyAreSkippedAsKafkaDoes() {
+        EmbeddedChannel channel = channel((context, request) -> CompletableFuture.completedFuture(
+                new MetadataResponse(new MetadataResponseData(), request.version())));
+        RequestHeaderData header = KafkaFrames.headerData(ApiKeys.METADATA, (short) 12, 4);
+        header.unknownTaggedFields().add(new RawTaggedField(1_000, new byte[] {1, 2, 3}));
+        var body = new MetadataRequestData().setTopics(List.of(new MetadataRequestTopic().setName("t")));
+        body.unknownTaggedFields().add(new RawTaggedField(1_000, new byte[] {4, 5}));
+
+        write(channel, KafkaFrames.sized(KafkaFrames.frame(header, body)));
+
+        assertThat(handled).singleElement().isInstanceOfSatisfying(MetadataRequest.class,
+                metadata -> assertThat(metadata.topics()).containsExactly("t"));
+        assertThat(parse(written(channel), KafkaFrames.metadata("t"), 4)).isInstanceOf(MetadataResponse.class);
         assertThat(channel.isOpen()).isTrue();
     }
 

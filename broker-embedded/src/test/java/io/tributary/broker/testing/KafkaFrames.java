@@ -19,6 +19,7 @@ import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.MessageUtil;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.SimpleRecord;
@@ -30,6 +31,7 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.RequestUtils;
 
 /**
  * Kafka request frames built with kafka-clients' own request builders, for tests that talk to the broker below
@@ -51,6 +53,21 @@ public final class KafkaFrames {
     public static byte[] frame(AbstractRequest request, int correlationId) {
         var header = new RequestHeader(request.apiKey(), request.version(), CLIENT_ID, correlationId);
         return bytes(request.serializeWithHeader(header));
+    }
+
+    /**
+     * Header and body of a request given as its message data, at the header's api version: for bodies no request
+     * builder makes (defaults, unknown tagged fields).
+     */
+    public static byte[] frame(RequestHeaderData header, ApiMessage body) {
+        ApiKeys api = ApiKeys.forId(header.requestApiKey());
+        short version = header.requestApiVersion();
+        return bytes(RequestUtils.serialize(header, api.requestHeaderVersion(version), body, version));
+    }
+
+    public static RequestHeaderData headerData(ApiKeys api, short version, int correlationId) {
+        return new RequestHeaderData().setRequestApiKey(api.id).setRequestApiVersion(version)
+                .setCorrelationId(correlationId).setClientId(CLIENT_ID);
     }
 
     /** A header with any api key and version, even ones kafka-clients does not know, and no body. */

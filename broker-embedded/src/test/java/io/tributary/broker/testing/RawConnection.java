@@ -10,6 +10,7 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Optional;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -49,10 +50,19 @@ public final class RawConnection implements AutoCloseable {
     }
 
     /** Sends {@code request} with a fresh correlation id and parses the response to it. */
-    @SuppressWarnings("unchecked")
     public <R extends AbstractResponse> R request(AbstractRequest request) throws IOException {
+        return request(request, new byte[0]);
+    }
+
+    /**
+     * Sends {@code request} with a fresh correlation id and {@code bytesAfterTheBody} at the end of its frame (which
+     * Kafka's broker ignores), and parses the response to it.
+     */
+    @SuppressWarnings("unchecked")
+    public <R extends AbstractResponse> R request(AbstractRequest request, byte[] bytesAfterTheBody)
+            throws IOException {
         int correlationId = nextCorrelationId++;
-        send(KafkaFrames.sized(KafkaFrames.frame(request, correlationId)));
+        send(KafkaFrames.sized(KafkaFrames.concat(KafkaFrames.frame(request, correlationId), bytesAfterTheBody)));
         var header = new RequestHeader(request.apiKey(), request.version(), KafkaFrames.CLIENT_ID, correlationId);
         return (R) AbstractResponse.parseResponse(ByteBuffer.wrap(readFrame()), header);
     }
@@ -63,6 +73,18 @@ public final class RawConnection implements AutoCloseable {
         byte[] frame = new byte[size];
         in.readFully(frame);
         return frame;
+    }
+
+    /**
+     * The next response frame, or empty when the broker closes the connection (end of stream or a reset) before
+     * sending one. Silence past the read timeout still throws.
+     */
+    public Optional<byte[]> readFrameUnlessClosed() throws IOException {
+        try {
+            return Optional.of(readFrame());
+        } catch (EOFException | SocketException closed) {
+            return Optional.empty();
+        }
     }
 
     /** What came back after a request: response bytes, the end of the connection, or nothing in time. */
