@@ -1,7 +1,9 @@
 package io.tributary.broker.log;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
@@ -15,6 +17,7 @@ import org.apache.kafka.common.record.MutableRecordBatch;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.requests.ProduceResponse.RecordError;
 import org.apache.kafka.common.utils.BufferSupplier;
 import org.apache.kafka.common.utils.ByteUtils;
 import org.apache.kafka.common.utils.CloseableIterator;
@@ -28,6 +31,11 @@ import org.apache.kafka.common.utils.CloseableIterator;
  * <p>Uncompressed batches are walked in place (varints only, nothing allocated per record); compressed batches are
  * decompressed once with key and value bytes skipped. Failures are Kafka's exceptions, which map to the
  * partition's error code: CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE, INVALID_TIMESTAMP.
+ *
+ * <p>A batch whose framing is sound but some of whose records break the topic's rules (a key, a timestamp) is
+ * refused as a whole, as Kafka's {@code LogValidator} does, with every offending record named (KIP-467's
+ * record_errors): {@link RefusedRecords}. Each record has at most one error, its key's before its timestamp's, and
+ * the batch is INVALID_TIMESTAMP when any record's timestamp is wrong, INVALID_RECORD otherwise.
  * Stateless and thread-safe.
  */
 public final class RecordBatchValidator {
@@ -39,6 +47,118 @@ public final class RecordBatchValidator {
 
     /** What validation learned about the batches: enough to append them without another pass. */
     public record Summary(int batchCount, int recordCount, long maxTimestamp, int sizeInBytes) {
+    }
+
+    /**
+     * A batch refused for some of its records: which ones (by their index in the batch) and why, for the
+     * ProduceResponse's record_errors (KIP-467). The exception's type gives the partition's error code.
+     */
+    public sealed interface RefusedRecords permits InvalidRecords, InvalidTimestamps {
+        List<RecordError> recordErrors();
+    }
+
+    /** INVALID_RECORD: records without a key on a compacted topic, and no timestamp out of range. */
+    public static final class InvalidRecords extends InvalidRecordException implements RefusedRecords {
+        private final transient List<RecordError> recordErrors;
+
+        InvalidRecords(List<RecordError> recordErrors) {
+            super("One or more records have been rejected due to " + recordErrors.size() + " record errors in total,"
+                    + " and only showing the first three errors at most: "
+                    + describe(recordErrors.subList(0, Math.min(recordErrors.size(), 3))));
+            this.recordErrors = List.copyOf(recordErrors);
+        }
+
+        @Override
+        public List<RecordError> recordErrors() {
+            return recordErrors;
+        }
+    }
+
+    /**
+     * INVALID_TIMESTAMP: at least one record's CreateTime is outside the topic's accepted range, or the batch claims
+     * LogAppendTime.
+     */
+    public static final class InvalidTimestamps extends InvalidTimestampException implements RefusedRecords {
+        private final transient List<RecordError> recordErrors;
+
+        InvalidTimestamps(List<RecordError> recordErrors) {
+            super("One or more records have been rejected due to invalid timestamp: "
+                    + describe(recordErrors.subList(0, Math.min(recordErrors.size(), 3))));
+            this.recordErrors = List.copyOf(recordErrors);
+        }
+
+        @Override
+        public List<RecordError> recordErrors() {
+            return recordErrors;
+        }
+    }
+
+    private static String describe(List<RecordError> recordErrors) {
+        var text = new StringBuilder("[");
+        for (RecordError error : recordErrors) {
+            text.append(text.length() > 1 ? ", " : "").append("record ").append(error.batchIndex).append(": ")
+                    .append(error.message);
+        }
+        return text.append(']').toString();
+    }
+
+    /**
+     * The records of one batch that break the topic's rules, collected while the batch is walked; created at the
+     * first such record, so a valid batch allocates nothing.
+     */
+    private static final class Refusals {
+        private final List<RecordError> errors = new ArrayList<>(2);
+        private boolean timestamps;
+
+        static Refusals add(Refusals refusals, int index, String message, boolean timestamp) {
+            Refusals added = refusals != null ? refusals : new Refusals();
+            added.errors.add(new RecordError(index, message));
+            added.timestamps |= timestamp;
+            return added;
+        }
+
+        RuntimeException exception() {
+            return timestamps ? new InvalidTimestamps(errors) : new InvalidRecords(errors);
+        }
+    }
+
+    /**
+     * A batch's rules for its records, read once per batch ({@code compact()} is a list lookup). A batch that claims
+     * LogAppendTime gives every record its max timestamp, as kafka-clients reads it.
+     */
+    private record RecordRules(boolean compact, boolean checkTimestamps, boolean logAppendTimeBatch,
+                               long batchMaxTimestamp, long nowMs, long beforeMaxMs, long afterMaxMs) {
+        static RecordRules of(RecordBatch batch, LogConfig config, long nowMs) {
+            return new RecordRules(config.compact(), config.messageTimestampType() == TimestampType.CREATE_TIME,
+                    batch.timestampType() == TimestampType.LOG_APPEND_TIME, batch.maxTimestamp(), nowMs,
+                    config.messageTimestampBeforeMaxMs(), config.messageTimestampAfterMaxMs());
+        }
+
+        /**
+         * Kafka's {@code LogValidator.validateRecord} for one record: a missing key on a compacted topic first;
+         * otherwise, on a CreateTime topic, a timestamp (other than -1, "none") outside [now -
+         * message.timestamp.before.max.ms, now + message.timestamp.after.max.ms]; otherwise a batch that claims
+         * LogAppendTime, which only a broker may set. Any other timestamp, negative ones included, is accepted.
+         */
+        Refusals check(Refusals refusals, int index, boolean hasKey, long recordTimestamp) {
+            if (compact && !hasKey) {
+                return Refusals.add(refusals, index, "Compacted topic cannot accept message without key", false);
+            }
+            long timestamp = logAppendTimeBatch ? batchMaxTimestamp : recordTimestamp;
+            if (checkTimestamps && timestamp != RecordBatch.NO_TIMESTAMP) {
+                // Kafka's arithmetic, so the edges (and a negative timestamp) fare as they do there.
+                long differenceMs = nowMs - timestamp;
+                if (differenceMs > beforeMaxMs || -differenceMs > afterMaxMs) {
+                    return Refusals.add(refusals, index, "Timestamp " + timestamp + " of message with offset " + index
+                            + " is out of range. The timestamp should be within [" + (nowMs - beforeMaxMs) + ", "
+                            + (nowMs + afterMaxMs) + "]", true);
+                }
+            } else if (logAppendTimeBatch) {
+                return Refusals.add(refusals, index, "Invalid timestamp type in message " + index
+                        + ". Producer should not set timestamp type to LogAppendTime.", true);
+            }
+            return refusals;
+        }
     }
 
     public static Summary validate(MemoryRecords records, LogConfig config, long nowMs) {
@@ -53,13 +173,11 @@ public final class RecordBatchValidator {
             MutableRecordBatch batch = batches.next();
             validateBatchHeader(batch, config);
             int count = batch.countOrNull();
+            RecordRules rules = RecordRules.of(batch, config, nowMs);
             if (compressionType(batch) == CompressionType.NONE) {
-                walkUncompressed(buffer, position, batch, config, nowMs);
+                walkUncompressed(buffer, position, batch, rules);
             } else {
-                walkCompressed(batch, config, nowMs);
-            }
-            if (config.messageTimestampType() == TimestampType.CREATE_TIME) {
-                checkTimestamp(batch.maxTimestamp(), config, nowMs);
+                walkCompressed(batch, rules);
             }
             maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
             recordCount += count;
@@ -129,14 +247,13 @@ public final class RecordBatchValidator {
      * <pre> length:varint attributes:int8 timestampDelta:varlong offsetDelta:varint
      *       keyLength:varint key valueLength:varint value headerCount:varint headers </pre> */
     private static void walkUncompressed(ByteBuffer buffer, int batchStart, MutableRecordBatch batch,
-                                         LogConfig config, long nowMs) {
+                                         RecordRules rules) {
         ByteBuffer view = buffer.duplicate();
         int batchEnd = batchStart + batch.sizeInBytes();
         view.limit(batchEnd).position(batchStart + DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
         int count = batch.countOrNull();
-        boolean checkTimestamps = config.messageTimestampType() == TimestampType.CREATE_TIME;
-        boolean compact = config.compact(); // a List.contains: once per batch, not per record
         long baseTimestamp = ((DefaultRecordBatch) batch).baseTimestamp();
+        Refusals refusals = null;
         try {
             for (int i = 0; i < count; i++) {
                 int length = ByteUtils.readVarint(view);
@@ -151,11 +268,7 @@ public final class RecordBatchValidator {
                     throw new InvalidRecordException("Record " + i + " has offset delta " + offsetDelta);
                 }
                 int keyLength = ByteUtils.readVarint(view);
-                if (keyLength < 0) {
-                    if (compact) {
-                        throw new InvalidRecordException("Compacted topic cannot accept a record without a key");
-                    }
-                } else {
+                if (keyLength >= 0) {
                     skip(view, keyLength, recordEnd);
                 }
                 int valueLength = ByteUtils.readVarint(view);
@@ -180,15 +293,16 @@ public final class RecordBatchValidator {
                 if (view.position() != recordEnd) {
                     throw new CorruptRecordException("Record " + i + " does not match its length");
                 }
-                if (checkTimestamps) {
-                    checkTimestamp(baseTimestamp + timestampDelta, config, nowMs);
-                }
+                refusals = rules.check(refusals, i, keyLength >= 0, baseTimestamp + timestampDelta);
             }
         } catch (IllegalArgumentException | java.nio.BufferUnderflowException e) {
             throw new CorruptRecordException("Malformed record in batch: " + e.getMessage());
         }
         if (view.position() != batchEnd) {
             throw new CorruptRecordException("The record batch has bytes after its last record");
+        }
+        if (refusals != null) {
+            throw refusals.exception();
         }
     }
 
@@ -199,11 +313,10 @@ public final class RecordBatchValidator {
         view.position(view.position() + length);
     }
 
-    private static void walkCompressed(MutableRecordBatch batch, LogConfig config, long nowMs) {
+    private static void walkCompressed(MutableRecordBatch batch, RecordRules rules) {
         long expectedOffset = batch.baseOffset();
-        boolean checkTimestamps = config.messageTimestampType() == TimestampType.CREATE_TIME;
-        boolean compact = config.compact();
         int seen = 0;
+        Refusals refusals = null;
         try (CloseableIterator<Record> records = batch.skipKeyValueIterator(DECOMPRESSION_BUFFERS.get())) {
             while (records.hasNext()) {
                 Record record = records.next();
@@ -211,12 +324,7 @@ public final class RecordBatchValidator {
                     throw new InvalidRecordException("Compressed record has offset " + record.offset()
                             + ", expected " + (expectedOffset - 1));
                 }
-                if (compact && !record.hasKey()) {
-                    throw new InvalidRecordException("Compacted topic cannot accept a record without a key");
-                }
-                if (checkTimestamps) {
-                    checkTimestamp(record.timestamp(), config, nowMs);
-                }
+                refusals = rules.check(refusals, seen, record.hasKey(), record.timestamp());
                 seen++;
             }
         } catch (InvalidRecordException | CorruptRecordException e) {
@@ -232,21 +340,8 @@ public final class RecordBatchValidator {
         if (seen != batch.countOrNull()) {
             throw new InvalidRecordException("The batch says " + batch.countOrNull() + " records but holds " + seen);
         }
-    }
-
-    private static void checkTimestamp(long timestamp, LogConfig config, long nowMs) {
-        if (timestamp == RecordBatch.NO_TIMESTAMP) {
-            return;
-        }
-        if (timestamp < 0) {
-            throw new InvalidTimestampException("Record timestamp " + timestamp + " is negative");
-        }
-        if (nowMs - timestamp > config.messageTimestampBeforeMaxMs()
-                || timestamp - nowMs > config.messageTimestampAfterMaxMs()) {
-            throw new InvalidTimestampException("Record timestamp " + timestamp
-                    + " is out of the accepted range (message.timestamp.before.max.ms="
-                    + config.messageTimestampBeforeMaxMs() + ", message.timestamp.after.max.ms="
-                    + config.messageTimestampAfterMaxMs() + ")");
+        if (refusals != null) {
+            throw refusals.exception();
         }
     }
 }

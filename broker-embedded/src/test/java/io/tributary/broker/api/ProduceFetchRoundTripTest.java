@@ -1,6 +1,7 @@
 package io.tributary.broker.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tributary.broker.testing.Clients;
 import io.tributary.broker.testing.TestBroker;
@@ -15,8 +16,11 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -83,6 +87,35 @@ class ProduceFetchRoundTripTest {
             assertThat(received.get(0).offset()).isEqualTo(42);
             assertThat(received.get(0).value()).isEqualTo("v42");
             assertThat(received.get(57).value()).isEqualTo("v99");
+        }
+    }
+
+    @Test
+    @Disabled("ReplicaManager.appendRecords does not yet put RecordBatchValidator.RefusedRecords' record_errors"
+            + " in the ProduceResponse, so every record fails with the partition's error")
+    void everyRefusedRecordOfABatchFailsWithItsOwnError() throws Exception {
+        // Kafka's LogValidator checks every record and names each refused one (KIP-467 record_errors); with more
+        // than one, the producer fails each with InvalidRecordException and that record's own message, and the
+        // records in between with a plain KafkaException.
+        try (TestBroker broker = TestBroker.start(dataDir)) {
+            String topic = "compacted-within-an-hour";
+            Clients.createTopic(broker.bootstrapServers(), topic, 1, Map.of("cleanup.policy", "compact",
+                    "message.timestamp.before.max.ms", "3600000"));
+            long nowMs = System.currentTimeMillis();
+            try (KafkaProducer<String, String> producer = Clients.producer(broker.bootstrapServers(),
+                    Map.of(ProducerConfig.LINGER_MS_CONFIG, 1000, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false))) {
+                Future<RecordMetadata> keyless = producer.send(new ProducerRecord<>(topic, 0, nowMs, null, "v0"));
+                Future<RecordMetadata> valid = producer.send(new ProducerRecord<>(topic, 0, nowMs, "k1", "v1"));
+                Future<RecordMetadata> old = producer.send(new ProducerRecord<>(topic, 0, nowMs - 7_200_000, "k2",
+                        "v2"));
+                producer.flush();
+
+                assertThatThrownBy(keyless::get).cause().isExactlyInstanceOf(InvalidRecordException.class)
+                        .hasMessageContaining("without key");
+                assertThatThrownBy(valid::get).cause().isExactlyInstanceOf(KafkaException.class);
+                assertThatThrownBy(old::get).cause().isExactlyInstanceOf(InvalidRecordException.class)
+                        .hasMessageContaining("is out of range");
+            }
         }
     }
 }
