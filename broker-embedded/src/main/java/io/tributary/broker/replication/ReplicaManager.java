@@ -5,6 +5,7 @@ import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.log.LogOffsetMetadata;
 import io.tributary.broker.log.PartitionLog;
+import io.tributary.broker.log.RecordBatchValidator;
 import io.tributary.broker.metadata.ConfigResolver;
 import io.tributary.broker.metadata.MetadataImage;
 import io.tributary.broker.metadata.PartitionRegistration;
@@ -33,6 +34,7 @@ import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Records;
+import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.ProduceResponse.PartitionResponse;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
@@ -228,7 +230,11 @@ public final class ReplicaManager {
                         info.logStartOffset()));
                 fetchPurgatory.checkAndComplete(tp);
             } catch (ApiException e) {
-                responses.put(tp, new PartitionResponse(Errors.forException(e), -1, -1, -1, List.of(),
+                // KIP-467: a batch refused for some of its records names them, so the client fails those records
+                // with the error and retries the rest of the batch (librdkafka fails them with INVALID_RECORD).
+                List<ProduceResponse.RecordError> recordErrors = e instanceof RecordBatchValidator.RefusedRecords refused
+                        ? refused.recordErrors() : List.of();
+                responses.put(tp, new PartitionResponse(Errors.forException(e), -1, -1, -1, recordErrors,
                         e.getMessage()));
             } catch (RuntimeException e) {
                 log.error("Append to {} failed", tp, e);

@@ -20,7 +20,6 @@ import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -91,8 +90,6 @@ class ProduceFetchRoundTripTest {
     }
 
     @Test
-    @Disabled("ReplicaManager.appendRecords does not yet put RecordBatchValidator.RefusedRecords' record_errors"
-            + " in the ProduceResponse, so every record fails with the partition's error")
     void everyRefusedRecordOfABatchFailsWithItsOwnError() throws Exception {
         // Kafka's LogValidator checks every record and names each refused one (KIP-467 record_errors); with more
         // than one, the producer fails each with InvalidRecordException and that record's own message, and the

@@ -185,9 +185,6 @@ class LibrdkafkaProducerInteropTest {
 
     /** librdkafka: INVALID_RECORD (87) for each record the response names, _INVALID_DIFFERENT_RECORD (-138) else. */
     @Test
-    @Disabled("Tributary disagrees: ReplicaManager.appendRecords does not yet put RecordBatchValidator.RefusedRecords'"
-            + " record_errors (KIP-467) in the ProduceResponse, so librdkafka fails every record with the partition's"
-            + " error")
     void everyRefusedRecordOfABatchIsNamedInTheResponse() throws Exception {
         assertThat(brokers.run("producer", "record-errors")).containsExactly(
                 "two-without-key: error 87, error -138, error 87",
