@@ -11,6 +11,7 @@ import io.tributary.broker.replication.ReplicaManager;
 import io.tributary.broker.txn.ProducerIdAllocator;
 import io.tributary.broker.txn.TransactionCoordinator;
 import io.tributary.broker.txn.TransactionMarkers;
+import java.util.List;
 import java.util.function.Function;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.internals.Topic;
@@ -49,7 +50,7 @@ public final class BrokerApis {
                 transactions::loadHostedPartitions);
         router.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(router))
                 .register(ApiKeys.METADATA, new MetadataHandler(parts.controller(), parts.topicControl(), parts.node(),
-                        parts.autoCreateTopicsEnable()))
+                        parts.autoCreateTopicsEnable(), List.of(offsetsTopic, transactionStateTopic)))
                 .register(ApiKeys.PRODUCE, new ProduceHandler(parts.controller(), parts.replicaManager(), transactions,
                         parts.metrics()))
                 .register(ApiKeys.FETCH, new FetchHandler(parts.controller(), parts.replicaManager(),

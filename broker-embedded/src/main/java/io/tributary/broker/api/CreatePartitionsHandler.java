@@ -20,7 +20,10 @@ import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreatePartitionsResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
-/** CreatePartitions: increase only; every topic gets its own result, errors included. */
+/**
+ * CreatePartitions: increase only; every topic gets its own result, errors included. A topic named more than once
+ * gets one INVALID_REQUEST and none of its entries is applied (Kafka's ControllerApis.createPartitions).
+ */
 final class CreatePartitionsHandler implements ApiHandler<CreatePartitionsRequest> {
     private final Controller controller;
     private final TopicControl topicControl;
@@ -51,7 +54,11 @@ final class CreatePartitionsHandler implements ApiHandler<CreatePartitionsReques
         var seen = new HashSet<String>();
         for (CreatePartitionsTopic topic : topics) {
             if (!seen.add(topic.name())) {
-                results.put(topic.name(), new ApiError(Errors.INVALID_REQUEST, "Duplicate topic in request."));
+                results.put(topic.name(), new ApiError(Errors.INVALID_REQUEST, "Duplicate topic name."));
+            }
+        }
+        for (CreatePartitionsTopic topic : topics) {
+            if (results.containsKey(topic.name())) {
                 continue;
             }
             List<List<Integer>> assignments = null;

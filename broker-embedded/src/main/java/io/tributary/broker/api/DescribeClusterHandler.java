@@ -2,6 +2,7 @@ package io.tributary.broker.api;
 
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.admin.EndpointType;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
@@ -12,7 +13,11 @@ import org.apache.kafka.common.requests.DescribeClusterResponse;
 import org.apache.kafka.common.requests.RequestContext;
 import org.apache.kafka.common.utils.Utils;
 
-/** DescribeCluster: cluster id, controller and the live brokers (KIP-700). */
+/**
+ * DescribeCluster: cluster id, controller and the live brokers (KIP-700). This is a broker endpoint: a request for
+ * the controllers' endpoints (v1+, KIP-919) is MISMATCHED_ENDPOINT_TYPE, an unknown endpoint type
+ * UNSUPPORTED_ENDPOINT_TYPE, either INVALID_REQUEST at v0 (Kafka's AuthHelper.computeDescribeClusterResponse).
+ */
 final class DescribeClusterHandler implements ApiHandler<DescribeClusterRequest> {
     /**
      * The operations the cluster supports (KIP-430; Kafka's AclEntry.supportedOperations(CLUSTER)): there is no
@@ -31,6 +36,17 @@ final class DescribeClusterHandler implements ApiHandler<DescribeClusterRequest>
 
     @Override
     public CompletableFuture<DescribeClusterResponse> handle(RequestContext context, DescribeClusterRequest request) {
+        byte endpointType = request.data().endpointType();
+        if (EndpointType.fromId(endpointType) != EndpointType.BROKER) {
+            boolean unknown = EndpointType.fromId(endpointType) == EndpointType.UNKNOWN;
+            Errors error = context.apiVersion() == 0 ? Errors.INVALID_REQUEST
+                    : unknown ? Errors.UNSUPPORTED_ENDPOINT_TYPE : Errors.MISMATCHED_ENDPOINT_TYPE;
+            String message = unknown ? "Unsupported endpoint type " + endpointType
+                    : "The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type "
+                            + EndpointType.fromId(endpointType);
+            return CompletableFuture.completedFuture(new DescribeClusterResponse(new DescribeClusterResponseData()
+                    .setErrorCode(error.code()).setErrorMessage(message)));
+        }
         Node endpoint = node.endpoint();
         var data = new DescribeClusterResponseData()
                 .setErrorCode(Errors.NONE.code())

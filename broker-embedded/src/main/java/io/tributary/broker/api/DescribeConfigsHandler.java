@@ -11,6 +11,8 @@ import java.util.function.Function;
 import org.apache.kafka.clients.admin.ConfigEntry.ConfigSource;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
@@ -51,7 +53,11 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
             ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
             List<ConfigEntry> entries = null;
             if (type == ConfigResource.Type.TOPIC) {
-                if (image.topic(resource.resourceName()) == null) {
+                String invalidName = invalidTopicName(resource.resourceName());
+                if (invalidName != null) {
+                    // Kafka's ConfigHelper validates the name before looking the topic up.
+                    result.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code()).setErrorMessage(invalidName);
+                } else if (image.topic(resource.resourceName()) == null) {
                     result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
                             .setErrorMessage("Topic " + resource.resourceName() + " does not exist");
                 } else {
@@ -82,6 +88,15 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
             data.results().add(result);
         }
         return CompletableFuture.completedFuture(new DescribeConfigsResponse(data));
+    }
+
+    private static String invalidTopicName(String name) {
+        try {
+            Topic.validate(name);
+            return null;
+        } catch (InvalidTopicException e) {
+            return e.getMessage();
+        }
     }
 
     private DescribeConfigsResourceResult toWire(ConfigEntry entry, ConfigResource.Type type, boolean synonyms,

@@ -5,6 +5,8 @@ import io.tributary.broker.replication.ReplicaManager;
 import io.tributary.broker.txn.ProducerStateTable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.DescribeProducersRequestData;
 import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.message.DescribeProducersResponseData.PartitionResponse;
@@ -17,7 +19,8 @@ import org.apache.kafka.common.requests.RequestContext;
 
 /**
  * DescribeProducers (KIP-664): the producers with state in each partition this node leads, with the offset their
- * open transaction started at, so an operator can find what holds a partition's last stable offset back.
+ * open transaction started at, so an operator can find what holds a partition's last stable offset back. An invalid
+ * topic name is INVALID_TOPIC_EXCEPTION for each of its partitions, as Kafka checks it before looking the topic up.
  */
 final class DescribeProducersHandler implements ApiHandler<DescribeProducersRequest> {
     private final ReplicaManager replicaManager;
@@ -32,12 +35,26 @@ final class DescribeProducersHandler implements ApiHandler<DescribeProducersRequ
         var data = new DescribeProducersResponseData();
         for (DescribeProducersRequestData.TopicRequest topic : request.data().topics()) {
             var topicResponse = new TopicResponse().setName(topic.name());
+            String invalidName = invalidName(topic.name());
             for (int index : topic.partitionIndexes()) {
-                topicResponse.partitions().add(describe(new TopicPartition(topic.name(), index)));
+                topicResponse.partitions().add(invalidName != null
+                        ? new PartitionResponse().setPartitionIndex(index)
+                                .setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code()).setErrorMessage(invalidName)
+                        : describe(new TopicPartition(topic.name(), index)));
             }
             data.topics().add(topicResponse);
         }
         return CompletableFuture.completedFuture(new DescribeProducersResponse(data));
+    }
+
+    /** Why {@code name} cannot be a topic's name, or null when it can (Kafka's Topic.validate). */
+    private static String invalidName(String name) {
+        try {
+            Topic.validate(name);
+            return null;
+        } catch (InvalidTopicException e) {
+            return e.getMessage();
+        }
     }
 
     private PartitionResponse describe(TopicPartition tp) {

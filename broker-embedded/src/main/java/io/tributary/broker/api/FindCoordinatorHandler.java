@@ -49,6 +49,13 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
         int partitionFor(String key) {
             return partitionFor.applyAsInt(key);
         }
+
+        /** The topic as its coordinator creates it (Kafka's AutoTopicCreationManager.creatableTopic). */
+        NewTopic newTopic() {
+            return new NewTopic(name, partitions, replicationFactor, Map.of(),
+                    Map.of(LogConfig.CLEANUP_POLICY, "compact", LogConfig.SEGMENT_BYTES, Integer.toString(segmentBytes),
+                            LogConfig.COMPRESSION_TYPE, compressionType));
+        }
     }
 
     FindCoordinatorHandler(Controller controller, TopicControl topicControl, LocalNode node, InternalTopic offsets,
@@ -99,10 +106,7 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
         if (image.topic(internal.name()) != null) {
             return CompletableFuture.completedFuture(Errors.NONE);
         }
-        var topic = new NewTopic(internal.name(), internal.partitions(), internal.replicationFactor(), Map.of(),
-                Map.of(LogConfig.CLEANUP_POLICY, "compact",
-                        LogConfig.SEGMENT_BYTES, Integer.toString(internal.segmentBytes()),
-                        LogConfig.COMPRESSION_TYPE, internal.compressionType()));
+        NewTopic topic = internal.newTopic();
         return controller.write(current -> topicControl.createTopics(current, List.of(topic), false))
                 .thenApply(results -> {
                     for (TopicResult result : results) {

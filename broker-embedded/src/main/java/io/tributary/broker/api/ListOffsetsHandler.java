@@ -3,6 +3,7 @@ package io.tributary.broker.api;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.replication.Partition;
 import io.tributary.broker.replication.ReplicaManager;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
@@ -23,9 +24,19 @@ import org.apache.kafka.common.requests.RequestContext;
  * offset under read_committed), MAX_TIMESTAMP the record with the largest timestamp, and a timestamp the first
  * offset whose timestamp is at or above it, found through the time index; -1 when there is none. Both searches
  * look at the whole log and answer -1 when what they find lies at or above the high watermark (the last stable
- * offset under read_committed), as Kafka does.
+ * offset under read_committed), as Kafka does. A special (negative) timestamp older than the request's version, or
+ * one Kafka does not know, is UNSUPPORTED_VERSION (Kafka's ReplicaManager.isListOffsetsTimestampUnsupported).
  */
 final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
+    /** The first ListOffsets version that knows each special timestamp (KIP-734, KIP-405, KIP-1005, KIP-1023). */
+    private static final Map<Long, Short> FIRST_VERSION_OF_SPECIAL_TIMESTAMP = Map.of(
+            ListOffsetsRequest.EARLIEST_TIMESTAMP, (short) 1,
+            ListOffsetsRequest.LATEST_TIMESTAMP, (short) 1,
+            ListOffsetsRequest.MAX_TIMESTAMP, (short) 7,
+            ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP, (short) 8,
+            ListOffsetsRequest.LATEST_TIERED_TIMESTAMP, (short) 9,
+            ListOffsetsRequest.EARLIEST_PENDING_UPLOAD_TIMESTAMP, (short) 11);
+
     private final ReplicaManager replicaManager;
 
     ListOffsetsHandler(ReplicaManager replicaManager) {
@@ -45,6 +56,8 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
                         .setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
                 if (duplicates.contains(tp)) {
                     response.setErrorCode(Errors.INVALID_REQUEST.code());
+                } else if (unsupported(partition.timestamp(), context.apiVersion())) {
+                    response.setErrorCode(Errors.UNSUPPORTED_VERSION.code());
                 } else {
                     lookup(replicaManager.partition(tp), partition, isolation, response);
                 }
@@ -58,6 +71,10 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
             data.topics().add(topicResponse);
         }
         return CompletableFuture.completedFuture(new ListOffsetsResponse(data));
+    }
+
+    private static boolean unsupported(long timestamp, short version) {
+        return timestamp < 0 && version < FIRST_VERSION_OF_SPECIAL_TIMESTAMP.getOrDefault(timestamp, Short.MAX_VALUE);
     }
 
     private static void lookup(Partition partition, ListOffsetsPartition requested, IsolationLevel isolation,
@@ -94,8 +111,6 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
                 PartitionLog log = partition.log();
                 FileRecords.TimestampAndOffset found = log.maxTimestampOffset(log.logEndOffset());
                 set(response, found != null && found.offset < upper ? found : null);
-            } else if (timestamp < 0) {
-                response.setErrorCode(Errors.INVALID_REQUEST.code());
             } else {
                 set(response, partition.log().offsetForTimestamp(timestamp, upper));
             }

@@ -32,7 +32,9 @@ import org.apache.kafka.common.utils.Utils;
 /**
  * Metadata: brokers, cluster id, controller, and topics with their partitions, leaders, epochs and topic ids.
  * Unknown topics are created with the broker defaults when both the request and {@code auto.create.topics.enable}
- * allow it (as librdkafka's tests expect), and the answer already describes them.
+ * allow it (as librdkafka's tests expect), and the answer already describes them. {@code __consumer_offsets} and
+ * {@code __transaction_state} are created as their coordinators create them (Kafka's
+ * AutoTopicCreationManager.creatableTopic): their partition count, replication factor and compacted configs.
  */
 final class MetadataHandler implements ApiHandler<MetadataRequest> {
     /**
@@ -48,12 +50,15 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
     private final TopicControl topicControl;
     private final LocalNode node;
     private final boolean autoCreateTopicsEnable;
+    private final Map<String, FindCoordinatorHandler.InternalTopic> internalTopics = new HashMap<>();
 
-    MetadataHandler(Controller controller, TopicControl topicControl, LocalNode node, boolean autoCreateTopicsEnable) {
+    MetadataHandler(Controller controller, TopicControl topicControl, LocalNode node, boolean autoCreateTopicsEnable,
+                    List<FindCoordinatorHandler.InternalTopic> internalTopics) {
         this.controller = controller;
         this.topicControl = topicControl;
         this.node = node;
         this.autoCreateTopicsEnable = autoCreateTopicsEnable;
+        internalTopics.forEach(topic -> this.internalTopics.put(topic.name(), topic));
     }
 
     @Override
@@ -69,7 +74,8 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
                 String name = topic.name();
                 if (name != null && image.topic(name) == null && isValidName(name)
                         && toCreate.stream().noneMatch(t -> t.name().equals(name))) {
-                    toCreate.add(NewTopic.withDefaults(name));
+                    FindCoordinatorHandler.InternalTopic internal = internalTopics.get(name);
+                    toCreate.add(internal != null ? internal.newTopic() : NewTopic.withDefaults(name));
                 }
             }
         }
@@ -82,6 +88,9 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
                     for (TopicResult result : results) {
                         if (result.error().isFailure() && result.error().error() != Errors.TOPIC_ALREADY_EXISTS) {
                             errors.put(result.name(), result.error().error());
+                        } else if (!result.error().isFailure() && internalTopics.containsKey(result.name())) {
+                            // Its coordinator takes up the new partitions, as after FindCoordinator's creation.
+                            internalTopics.get(result.name()).onCreated().run();
                         }
                     }
                     return respond(request, version, controller.image(), errors);

@@ -14,8 +14,10 @@ import org.apache.kafka.common.utils.CloseableIterator;
 
 /**
  * Applies a topic's {@code compression.type} when it names a codec: batches the producer compressed differently are
- * rebuilt with the topic's codec, keeping producer id, epoch, sequence, timestamps, keys, values and headers.
- * With the default {@code producer} batches are stored exactly as sent and nothing is copied.
+ * rebuilt with the topic's codec at the topic's {@code compression.<codec>.level}, keeping producer id, epoch,
+ * sequence, timestamps, keys, values and headers. With the default {@code producer} batches are stored exactly as
+ * sent and nothing is copied; so is a batch already in the topic's codec, whatever level it was compressed at (as
+ * Kafka's LogValidator does).
  */
 public final class BatchRecompressor {
     private BatchRecompressor() {
@@ -27,9 +29,10 @@ public final class BatchRecompressor {
         if (target == null || allMatch(records, target)) {
             return records;
         }
+        Compression compression = config.compression();
         var out = new ByteBufferOutputStream(Math.max(256, records.sizeInBytes()));
         for (MutableRecordBatch batch : records.batches()) {
-            var builder = new MemoryRecordsBuilder(out, RecordBatch.MAGIC_VALUE_V2, Compression.of(target).build(),
+            var builder = new MemoryRecordsBuilder(out, RecordBatch.MAGIC_VALUE_V2, compression,
                     batch.timestampType(), batch.baseOffset(), RecordBatch.NO_TIMESTAMP, batch.producerId(),
                     batch.producerEpoch(), batch.baseSequence(), batch.isTransactional(), false,
                     batch.partitionLeaderEpoch(), Integer.MAX_VALUE);

@@ -78,16 +78,24 @@ public final class LeaderEpochCache {
     }
 
     /**
-     * Kafka's OffsetForLeaderEpoch answer: the largest epoch at or below {@code requestedEpoch} and the offset
-     * where the next epoch starts (or the log end for the latest epoch). {@code (-1, -1)} when none is known.
+     * Kafka's OffsetForLeaderEpoch answer (LeaderEpochFileCache.endOffsetFor): for the latest epoch, that epoch and
+     * the log end; for an older one, the largest epoch at or below it and the offset where the next epoch starts; for
+     * one older than every epoch known, the epoch asked for and the start of the first known epoch (the log before it
+     * is gone). {@code (-1, -1)} for an undefined epoch, one newer than the latest, or when no epoch is known.
      */
     public EpochEntry endOffsetFor(int requestedEpoch, long logEndOffset) {
         List<EpochEntry> snapshot = entries;
-        for (int i = snapshot.size() - 1; i >= 0; i--) {
-            EpochEntry entry = snapshot.get(i);
-            if (entry.epoch() <= requestedEpoch) {
-                long end = i == snapshot.size() - 1 ? logEndOffset : snapshot.get(i + 1).startOffset();
-                return new EpochEntry(entry.epoch(), end);
+        if (requestedEpoch == -1 || snapshot.isEmpty()) {
+            return new EpochEntry(-1, -1);
+        }
+        if (snapshot.get(snapshot.size() - 1).epoch() == requestedEpoch) {
+            return new EpochEntry(requestedEpoch, logEndOffset);
+        }
+        for (int i = 0; i < snapshot.size(); i++) {
+            EpochEntry higher = snapshot.get(i);
+            if (higher.epoch() > requestedEpoch) {
+                return i == 0 ? new EpochEntry(requestedEpoch, higher.startOffset())
+                        : new EpochEntry(snapshot.get(i - 1).epoch(), higher.startOffset());
             }
         }
         return new EpochEntry(-1, -1);

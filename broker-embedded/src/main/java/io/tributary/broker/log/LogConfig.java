@@ -1,11 +1,12 @@
 package io.tributary.broker.log;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.random.RandomGenerator;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -13,13 +14,17 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidList;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.record.CompressionType;
 import org.apache.kafka.common.record.TimestampType;
 
 /**
  * The effective configuration of one partition log: topic overrides over broker defaults over Kafka's defaults.
  *
- * <p>Each topic config has a broker-level synonym ({@code retention.ms} ← {@code log.retention.ms}) as in Kafka;
- * {@link #keys()} lists them so DescribeConfigs can report sources and synonyms.
+ * <p>Each topic config has Kafka's type, default and validator. Most have a broker-level synonym
+ * ({@code retention.ms} ← {@code log.retention.ms}) as in Kafka; {@link #keys()} lists them so DescribeConfigs can
+ * report sources and synonyms. Kafka's tiered-storage configs ({@code remote.storage.enable}, {@code local.retention.*},
+ * {@code remote.log.*}) and replication throttles are accepted and validated as Kafka does on a broker without tiered
+ * storage, and have no effect here.
  */
 public record LogConfig(
         List<String> cleanupPolicy,
@@ -27,6 +32,7 @@ public record LogConfig(
         long retentionBytes,
         int segmentBytes,
         long segmentMs,
+        long segmentJitterMs,
         int segmentIndexBytes,
         int indexIntervalBytes,
         int maxMessageBytes,
@@ -38,6 +44,9 @@ public record LogConfig(
         long flushMs,
         long fileDeleteDelayMs,
         String compressionType,
+        int compressionGzipLevel,
+        int compressionLz4Level,
+        int compressionZstdLevel,
         long deleteRetentionMs,
         long minCompactionLagMs,
         long maxCompactionLagMs,
@@ -48,6 +57,7 @@ public record LogConfig(
     public static final String RETENTION_BYTES = "retention.bytes";
     public static final String SEGMENT_BYTES = "segment.bytes";
     public static final String SEGMENT_MS = "segment.ms";
+    public static final String SEGMENT_JITTER_MS = "segment.jitter.ms";
     public static final String SEGMENT_INDEX_BYTES = "segment.index.bytes";
     public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
     public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
@@ -59,16 +69,31 @@ public record LogConfig(
     public static final String FLUSH_MS = "flush.ms";
     public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
     public static final String COMPRESSION_TYPE = "compression.type";
+    public static final String COMPRESSION_GZIP_LEVEL = "compression.gzip.level";
+    public static final String COMPRESSION_LZ4_LEVEL = "compression.lz4.level";
+    public static final String COMPRESSION_ZSTD_LEVEL = "compression.zstd.level";
     public static final String DELETE_RETENTION_MS = "delete.retention.ms";
     public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
     public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
     public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
     public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
     public static final String PREALLOCATE = "preallocate";
+    public static final String LEADER_REPLICATION_THROTTLED_REPLICAS = "leader.replication.throttled.replicas";
+    public static final String FOLLOWER_REPLICATION_THROTTLED_REPLICAS = "follower.replication.throttled.replicas";
+    public static final String REMOTE_STORAGE_ENABLE = "remote.storage.enable";
+    public static final String LOCAL_RETENTION_MS = "local.retention.ms";
+    public static final String LOCAL_RETENTION_BYTES = "local.retention.bytes";
+    public static final String REMOTE_LOG_COPY_DISABLE = "remote.log.copy.disable";
+    public static final String REMOTE_LOG_DELETE_ON_DISABLE = "remote.log.delete.on.disable";
 
-    /** One topic config: its name, type, default, validator and the broker property that sets its default. */
+    /**
+     * One topic config: its name, type, default and validator, the broker property that sets its default (null when
+     * Kafka has none), and that property's own default. The latter is null where Kafka's broker property has no
+     * default and falls back to another one ({@code log.retention.ms} to {@code log.retention.minutes} and
+     * {@code log.retention.hours}, {@code log.roll.ms} to {@code log.roll.hours}, ...).
+     */
     public record Key(String name, Type type, Object defaultValue, ConfigDef.Validator validator,
-                      String brokerSynonym, String doc) {
+                      String brokerSynonym, Object brokerDefault, String doc) {
     }
 
     private static final Map<String, Key> KEYS = new LinkedHashMap<>();
@@ -77,14 +102,17 @@ public record LogConfig(
     static {
         key(CLEANUP_POLICY, Type.LIST, List.of("delete"), ValidList.in("delete", "compact"), "log.cleanup.policy",
                 "delete, compact, or both.");
-        key(RETENTION_MS, Type.LONG, 604_800_000L, Range.atLeast(-1), "log.retention.ms",
+        key(RETENTION_MS, Type.LONG, 604_800_000L, Range.atLeast(-1), "log.retention.ms", null,
                 "Delete segments older than this; -1 keeps them forever.");
         key(RETENTION_BYTES, Type.LONG, -1L, null, "log.retention.bytes",
                 "Delete old segments while the partition is larger than this; -1 means no limit.");
+        // Kafka requires 1 MiB; Tributary accepts much smaller segments, which tests rely on to roll often.
         key(SEGMENT_BYTES, Type.INT, 1024 * 1024 * 1024, Range.atLeast(14), "log.segment.bytes",
                 "Roll a new segment when the active one would exceed this size.");
-        key(SEGMENT_MS, Type.LONG, 604_800_000L, Range.atLeast(1), "log.roll.ms",
+        key(SEGMENT_MS, Type.LONG, 604_800_000L, Range.atLeast(1), "log.roll.ms", null,
                 "Roll a new segment when the active one's first record is older than this.");
+        key(SEGMENT_JITTER_MS, Type.LONG, 0L, Range.atLeast(0), "log.roll.jitter.ms", null,
+                "Each segment's time-based roll comes a random amount below this (and below segment.ms) early.");
         key(SEGMENT_INDEX_BYTES, Type.INT, 10 * 1024 * 1024, Range.atLeast(8), "log.index.size.max.bytes",
                 "The largest offset index of a segment; a full index rolls the segment.");
         key(INDEX_INTERVAL_BYTES, Type.INT, 4096, Range.atLeast(0), "log.index.interval.bytes",
@@ -101,13 +129,22 @@ public record LogConfig(
                 "Replicas that must have a write for acks=all to succeed.");
         key(FLUSH_MESSAGES, Type.LONG, Long.MAX_VALUE, Range.atLeast(1), "log.flush.interval.messages",
                 "fsync after this many appended records.");
-        key(FLUSH_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), "log.flush.interval.ms",
+        key(FLUSH_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), "log.flush.interval.ms", null,
                 "fsync when the oldest unflushed record is older than this.");
         key(FILE_DELETE_DELAY_MS, Type.LONG, 60_000L, Range.atLeast(0), "log.segment.delete.delay.ms",
                 "Delay before the files of a deleted segment are removed.");
         key(COMPRESSION_TYPE, Type.STRING, "producer",
                 ValidString.in("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"), "compression.type",
                 "producer keeps the producer's compression.");
+        key(COMPRESSION_GZIP_LEVEL, Type.INT, CompressionType.GZIP.defaultLevel(),
+                CompressionType.GZIP.levelValidator(), COMPRESSION_GZIP_LEVEL,
+                "The gzip level of batches the broker recompresses for compression.type=gzip.");
+        key(COMPRESSION_LZ4_LEVEL, Type.INT, CompressionType.LZ4.defaultLevel(),
+                CompressionType.LZ4.levelValidator(), COMPRESSION_LZ4_LEVEL,
+                "The lz4 level of batches the broker recompresses for compression.type=lz4.");
+        key(COMPRESSION_ZSTD_LEVEL, Type.INT, CompressionType.ZSTD.defaultLevel(),
+                CompressionType.ZSTD.levelValidator(), COMPRESSION_ZSTD_LEVEL,
+                "The zstd level of batches the broker recompresses for compression.type=zstd.");
         key(DELETE_RETENTION_MS, Type.LONG, 86_400_000L, Range.atLeast(0), "log.cleaner.delete.retention.ms",
                 "How long tombstones are kept on a compacted topic.");
         key(MIN_COMPACTION_LAG_MS, Type.LONG, 0L, Range.atLeast(0), "log.cleaner.min.compaction.lag.ms",
@@ -119,11 +156,31 @@ public record LogConfig(
         key(UNCLEAN_LEADER_ELECTION_ENABLE, Type.BOOLEAN, false, null, "unclean.leader.election.enable",
                 "Allow an out-of-sync replica to become leader.");
         key(PREALLOCATE, Type.BOOLEAN, false, null, "log.preallocate", "Preallocate segment files.");
+        key(LEADER_REPLICATION_THROTTLED_REPLICAS, Type.LIST, List.of(), ThrottledReplicas.VALIDATOR, null, null,
+                "Replicas whose replication the leader throttles, as partition:broker pairs or *. No effect here.");
+        key(FOLLOWER_REPLICATION_THROTTLED_REPLICAS, Type.LIST, List.of(), ThrottledReplicas.VALIDATOR, null, null,
+                "Replicas whose replication the follower throttles, as partition:broker pairs or *. No effect here.");
+        key(REMOTE_STORAGE_ENABLE, Type.BOOLEAN, false, null, null, null,
+                "Tiered storage; true is refused, as by Kafka on a broker without tiered storage.");
+        key(LOCAL_RETENTION_MS, Type.LONG, -2L, Range.atLeast(-2), "log.local.retention.ms",
+                "Local retention of a tiered topic; -2 means retention.ms. No effect here.");
+        key(LOCAL_RETENTION_BYTES, Type.LONG, -2L, Range.atLeast(-2), "log.local.retention.bytes",
+                "Local retention of a tiered topic; -2 means retention.bytes. No effect here.");
+        key(REMOTE_LOG_COPY_DISABLE, Type.BOOLEAN, false, null, null, null,
+                "Stop copying segments of a tiered topic to remote storage. No effect here.");
+        key(REMOTE_LOG_DELETE_ON_DISABLE, Type.BOOLEAN, false, null, null, null,
+                "Delete remote data when tiered storage is turned off for the topic. No effect here.");
+    }
+
+    /** A topic config whose broker property has the same default. */
+    private static void key(String name, Type type, Object defaultValue, ConfigDef.Validator validator,
+                            String brokerSynonym, String doc) {
+        key(name, type, defaultValue, validator, brokerSynonym, defaultValue, doc);
     }
 
     private static void key(String name, Type type, Object defaultValue, ConfigDef.Validator validator,
-                            String brokerSynonym, String doc) {
-        KEYS.put(name, new Key(name, type, defaultValue, validator, brokerSynonym, doc));
+                            String brokerSynonym, Object brokerDefault, String doc) {
+        KEYS.put(name, new Key(name, type, defaultValue, validator, brokerSynonym, brokerDefault, doc));
         TOPIC_DEFINITION.define(name, type, defaultValue, validator, Importance.MEDIUM, doc);
     }
 
@@ -135,16 +192,22 @@ public record LogConfig(
         return KEYS.get(name);
     }
 
-    public static String brokerSynonymOf(String topicConfig) {
-        return KEYS.get(topicConfig).brokerSynonym();
+    /** As {@link #validate(Map, Map)} with Kafka's defaults for every config the topic does not set. */
+    public static void validate(Map<String, String> overrides) {
+        validate(overrides, Map.of());
     }
 
     /**
-     * Checks topic overrides: every name must be a topic config and every value valid.
+     * Checks topic overrides as Kafka's controller does (its LogConfig.validate, given the broker's log configs):
+     * every name must be a topic config and every value valid; with the broker defaults applied,
+     * {@code min.compaction.lag.ms} may not exceed {@code max.compaction.lag.ms}; and {@code remote.storage.enable}
+     * may not be true, as on a Kafka broker without tiered storage ({@code remote.log.storage.system.enable=false}).
+     * The other tiered-storage checks only apply to topics with remote storage, which cannot exist here.
      *
+     * @param brokerDefaults the broker-level defaults, keyed by topic config name (parsed values)
      * @throws ConfigException naming the offending config
      */
-    public static void validate(Map<String, String> overrides) {
+    public static void validate(Map<String, String> overrides, Map<String, Object> brokerDefaults) {
         for (var entry : overrides.entrySet()) {
             if (!KEYS.containsKey(entry.getKey())) {
                 throw new ConfigException("Unknown topic config name: " + entry.getKey());
@@ -154,6 +217,17 @@ public record LogConfig(
             }
         }
         TOPIC_DEFINITION.parse(overrides);
+        Map<String, Object> effective = effectiveValues(brokerDefaults, overrides);
+        long minCompactionLagMs = (Long) effective.get(MIN_COMPACTION_LAG_MS);
+        long maxCompactionLagMs = (Long) effective.get(MAX_COMPACTION_LAG_MS);
+        if (minCompactionLagMs > maxCompactionLagMs) {
+            throw new ConfigException("conflict topic config setting " + MIN_COMPACTION_LAG_MS + " ("
+                    + minCompactionLagMs + ") > " + MAX_COMPACTION_LAG_MS + " (" + maxCompactionLagMs + ")");
+        }
+        if ((Boolean) effective.get(REMOTE_STORAGE_ENABLE)) {
+            throw new ConfigException("Tiered Storage functionality is disabled in the broker. "
+                    + "Topic cannot be configured with remote log storage.");
+        }
     }
 
     /** Parses one value of a topic config (for brokers' defaults and DescribeConfigs). */
@@ -172,9 +246,13 @@ public record LogConfig(
         return String.valueOf(value);
     }
 
-    /** Builds the effective config from broker defaults (keyed by topic config name) and topic overrides. */
-    public static LogConfig of(Map<String, Object> brokerDefaults, Map<String, String> topicOverrides) {
-        var values = new HashMap<String, Object>();
+    /**
+     * The effective value of every topic config, in definition order: the topic's override, else the broker default
+     * (keyed by topic config name), else Kafka's default.
+     */
+    public static Map<String, Object> effectiveValues(Map<String, Object> brokerDefaults,
+                                                      Map<String, String> topicOverrides) {
+        var values = new LinkedHashMap<String, Object>();
         for (Key key : KEYS.values()) {
             Object brokerDefault = brokerDefaults.get(key.name());
             values.put(key.name(), brokerDefault != null ? brokerDefault : key.defaultValue());
@@ -184,12 +262,19 @@ public record LogConfig(
                 values.put(entry.getKey(), parse(entry.getKey(), entry.getValue()));
             }
         }
+        return values;
+    }
+
+    /** Builds the effective config from broker defaults (keyed by topic config name) and topic overrides. */
+    public static LogConfig of(Map<String, Object> brokerDefaults, Map<String, String> topicOverrides) {
+        Map<String, Object> values = effectiveValues(brokerDefaults, topicOverrides);
         return new LogConfig(
                 ((List<?>) values.get(CLEANUP_POLICY)).stream().map(p -> String.valueOf(p).trim().toLowerCase(Locale.ROOT)).toList(),
                 (Long) values.get(RETENTION_MS),
                 (Long) values.get(RETENTION_BYTES),
                 (Integer) values.get(SEGMENT_BYTES),
                 (Long) values.get(SEGMENT_MS),
+                (Long) values.get(SEGMENT_JITTER_MS),
                 (Integer) values.get(SEGMENT_INDEX_BYTES),
                 (Integer) values.get(INDEX_INTERVAL_BYTES),
                 (Integer) values.get(MAX_MESSAGE_BYTES),
@@ -201,6 +286,9 @@ public record LogConfig(
                 (Long) values.get(FLUSH_MS),
                 (Long) values.get(FILE_DELETE_DELAY_MS),
                 (String) values.get(COMPRESSION_TYPE),
+                (Integer) values.get(COMPRESSION_GZIP_LEVEL),
+                (Integer) values.get(COMPRESSION_LZ4_LEVEL),
+                (Integer) values.get(COMPRESSION_ZSTD_LEVEL),
                 (Long) values.get(DELETE_RETENTION_MS),
                 (Long) values.get(MIN_COMPACTION_LAG_MS),
                 (Long) values.get(MAX_COMPACTION_LAG_MS),
@@ -217,5 +305,37 @@ public record LogConfig(
 
     public boolean delete() {
         return cleanupPolicy.contains("delete");
+    }
+
+    /**
+     * The codec and level the broker recompresses batches with (Kafka's LogConfig.compression): the topic's
+     * {@code compression.type} with its {@code compression.<codec>.level}; null for {@code producer}, which keeps
+     * batches as sent.
+     */
+    public Compression compression() {
+        return switch (compressionType) {
+            case "producer" -> null;
+            case "uncompressed" -> Compression.NONE;
+            case "gzip" -> Compression.gzip().level(compressionGzipLevel).build();
+            case "lz4" -> Compression.lz4().level(compressionLz4Level).build();
+            case "zstd" -> Compression.zstd().level(compressionZstdLevel).build();
+            default -> Compression.of(compressionType).build();
+        };
+    }
+
+    /**
+     * How long the active segment may stay open before it rolls (Kafka's LogConfig.maxSegmentMs): segment.ms, or
+     * max.compaction.lag.ms when that is shorter on a compacted topic, so its records become cleanable in time.
+     */
+    public long maxSegmentMs() {
+        return compact() && maxCompactionLagMs > 0 ? Math.min(maxCompactionLagMs, segmentMs) : segmentMs;
+    }
+
+    /**
+     * A new segment's roll jitter (Kafka's LogConfig.randomSegmentJitter): uniform below segment.jitter.ms, capped
+     * at segment.ms, so partitions created together do not all roll at the same moment.
+     */
+    public long randomSegmentJitterMs(RandomGenerator random) {
+        return segmentJitterMs == 0 ? 0 : random.nextLong(Math.min(segmentJitterMs, segmentMs));
     }
 }

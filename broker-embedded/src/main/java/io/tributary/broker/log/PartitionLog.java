@@ -8,9 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
@@ -56,6 +58,8 @@ public final class PartitionLog implements AutoCloseable {
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final LeaderEpochCache epochs;
     private final BackgroundTasks background;
+    /** Draws each active segment's roll jitter; used under {@code lock} only. */
+    private final RandomGenerator segmentJitterRandom;
     private final Object lock = new Object();
     private volatile LogConfig config;
     private volatile long logStartOffset;
@@ -63,6 +67,11 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long recoveryPoint;
     private long unflushedRecords;
     private long lastFlushMs;
+    /**
+     * How much earlier than segment.ms the active segment rolls (segment.jitter.ms), drawn when it became active and
+     * kept for its life, as Kafka keeps it per segment. Guarded by {@code lock}.
+     */
+    private long activeSegmentJitterMs;
     /** The offset the cleaner stays below: the replica's high watermark; see {@link #updateHighWatermark}. */
     private volatile long highWatermark = Long.MAX_VALUE;
     /**
@@ -84,12 +93,13 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, LeaderEpochCache epochs,
-                         BackgroundTasks background, long nowMs) {
+                         BackgroundTasks background, RandomGenerator segmentJitterRandom, long nowMs) {
         this.topicPartition = topicPartition;
         this.dir = dir;
         this.config = config;
         this.epochs = epochs;
         this.background = background;
+        this.segmentJitterRandom = segmentJitterRandom;
         this.lastFlushMs = nowMs;
     }
 
@@ -115,10 +125,18 @@ public final class PartitionLog implements AutoCloseable {
     public static PartitionLog open(TopicPartition topicPartition, Path dir, LogConfig config, long recoveryPoint,
                                     long logStartOffset, BackgroundTasks background, long nowMs,
                                     Consumer<RecordBatch> batchVisitor) {
+        return open(topicPartition, dir, config, recoveryPoint, logStartOffset, background, nowMs, batchVisitor,
+                new SplittableRandom());
+    }
+
+    /** As above, drawing segment roll jitter from {@code segmentJitterRandom} (a fixed one in tests). */
+    static PartitionLog open(TopicPartition topicPartition, Path dir, LogConfig config, long recoveryPoint,
+                             long logStartOffset, BackgroundTasks background, long nowMs,
+                             Consumer<RecordBatch> batchVisitor, RandomGenerator segmentJitterRandom) {
         try {
             Files.createDirectories(dir);
             var partitionLog = new PartitionLog(topicPartition, dir, config,
-                    new LeaderEpochCache(dir.resolve(EPOCH_CHECKPOINT)), background, nowMs);
+                    new LeaderEpochCache(dir.resolve(EPOCH_CHECKPOINT)), background, segmentJitterRandom, nowMs);
             partitionLog.load(recoveryPoint, logStartOffset, nowMs, batchVisitor);
             return partitionLog;
         } catch (IOException e) {
@@ -136,6 +154,7 @@ public final class PartitionLog implements AutoCloseable {
         recoveryPoint = Math.min(Math.max(checkpointedRecoveryPoint, logStartOffset), nextOffset);
         epochs.truncateFromEnd(nextOffset);
         epochs.truncateFromStart(logStartOffset);
+        activeSegmentJitterMs = config.randomSegmentJitterMs(segmentJitterRandom);
     }
 
     public TopicPartition topicPartition() {
@@ -230,7 +249,9 @@ public final class PartitionLog implements AutoCloseable {
         LogSegment active = segments.lastEntry().getValue();
         LogConfig current = config;
         boolean full = (long) active.sizeInBytes() + incomingBytes > current.segmentBytes();
-        boolean old = active.sizeInBytes() > 0 && nowMs - active.rollBaseMs() > current.segmentMs();
+        // Kafka's LogSegment.shouldRoll: older than the roll time less this segment's jitter.
+        boolean old = active.sizeInBytes() > 0
+                && nowMs - active.rollBaseMs() > current.maxSegmentMs() - activeSegmentJitterMs;
         if (active.sizeInBytes() > 0 && (full || old || active.indexFull())) {
             return roll(nextOffset, nowMs);
         }
@@ -240,6 +261,7 @@ public final class PartitionLog implements AutoCloseable {
     private LogSegment roll(long nextOffset, long nowMs) throws IOException {
         LogSegment segment = LogSegment.open(dir, nextOffset, config, nowMs);
         segments.put(nextOffset, segment);
+        activeSegmentJitterMs = config.randomSegmentJitterMs(segmentJitterRandom);
         log.debug("{}: rolled segment at offset {}", topicPartition, nextOffset);
         // Segments below the new one are immutable from here on: force them in the background and then move the
         // recovery point up to it (Kafka's flush on roll), so after a crash only the active segment needs a CRC

@@ -26,7 +26,9 @@ public final class ConfigControl {
     public ConfigControl(ClusterDefaults defaults) {
         this.defaults = defaults;
         for (LogConfig.Key key : LogConfig.keys()) {
-            topicKeysByBrokerName.put(key.brokerSynonym(), key);
+            if (key.brokerSynonym() != null) {
+                topicKeysByBrokerName.put(key.brokerSynonym(), key);
+            }
         }
     }
 
@@ -104,7 +106,7 @@ public final class ConfigControl {
     private ControllerResult<ApiError> replace(MetadataImage image, ConfigResource resource, Map<String, String> current,
                                                Map<String, String> updated, boolean validateOnly) {
         try {
-            validate(resource, updated);
+            validate(image, resource, updated);
         } catch (ConfigException e) {
             return ControllerResult.of(new ApiError(Errors.INVALID_CONFIG, e.getMessage()));
         } catch (InvalidBrokerConfig e) {
@@ -159,9 +161,9 @@ public final class ConfigControl {
         return defaults.brokerConfigValues().get(name);
     }
 
-    private void validate(ConfigResource resource, Map<String, String> configs) {
+    private void validate(MetadataImage image, ConfigResource resource, Map<String, String> configs) {
         if (resource.type() == ConfigResource.Type.TOPIC) {
-            LogConfig.validate(configs);
+            LogConfig.validate(configs, new ConfigResolver(defaults).topicDefaults(image));
             return;
         }
         var readOnly = new ArrayList<String>();

@@ -9,6 +9,7 @@ import io.tributary.broker.metadata.MetadataRecord.TopicRecord;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,32 +38,54 @@ public final class TopicControl {
         this.defaults = defaults;
     }
 
+    /**
+     * Creates topics, or with {@code validateOnly} only checks them. As Kafka's controller (ControllerApis.createTopics
+     * before ReplicationControlManager): a name given more than once gets one INVALID_REQUEST and none of its entries
+     * is created; {@code __cluster_metadata} is refused; every other topic succeeds or fails on its own.
+     */
     public ControllerResult<List<TopicResult>> createTopics(MetadataImage image, List<NewTopic> topics,
                                                             boolean validateOnly) {
         var records = new ArrayList<MetadataRecord>();
         var results = new ArrayList<TopicResult>();
         var seen = new HashSet<String>();
+        var duplicates = new LinkedHashSet<String>();
+        for (NewTopic topic : topics) {
+            if (!seen.add(topic.name())) {
+                duplicates.add(topic.name());
+            }
+        }
+        for (String duplicate : duplicates) {
+            results.add(TopicResult.failed(duplicate, new ApiError(Errors.INVALID_REQUEST, "Duplicate topic name.")));
+        }
+        var creatable = new ArrayList<NewTopic>();
+        for (NewTopic topic : topics) {
+            if (duplicates.contains(topic.name())) {
+                continue;
+            }
+            if (topic.name().equals(Topic.CLUSTER_METADATA_TOPIC_NAME)) {
+                results.add(TopicResult.failed(topic.name(), new ApiError(Errors.INVALID_REQUEST,
+                        "Creation of internal topic " + Topic.CLUSTER_METADATA_TOPIC_NAME + " is prohibited.")));
+            } else {
+                creatable.add(topic);
+            }
+        }
         var collisionKeys = new HashSet<String>();
         for (String existing : image.topicsByName().keySet()) {
             collisionKeys.add(Topic.unifyCollisionChars(existing));
         }
         long requestedPartitions = 0;
-        for (NewTopic topic : topics) {
+        for (NewTopic topic : creatable) {
             requestedPartitions += !topic.assignments().isEmpty() ? topic.assignments().size()
                     : topic.numPartitions() == -1 ? defaults.numPartitions() : Math.max(topic.numPartitions(), 0);
         }
         if (requestedPartitions > MAX_PARTITIONS_PER_REQUEST) {
             var tooMany = new ApiError(Errors.POLICY_VIOLATION, TOO_MANY_PARTITIONS);
-            topics.forEach(topic -> results.add(TopicResult.failed(topic.name(), tooMany)));
+            creatable.forEach(topic -> results.add(TopicResult.failed(topic.name(), tooMany)));
             return new ControllerResult<>(records, results);
         }
-        for (NewTopic topic : topics) {
-            if (!seen.add(topic.name())) {
-                results.add(TopicResult.failed(topic.name(), new ApiError(Errors.INVALID_REQUEST,
-                        "Topic '" + topic.name() + "' appears more than once in the request")));
-                continue;
-            }
-            TopicResult result = validate(image, topic, collisionKeys);
+        Map<String, Object> topicDefaults = new ConfigResolver(defaults).topicDefaults(image);
+        for (NewTopic topic : creatable) {
+            TopicResult result = validate(image, topic, collisionKeys, topicDefaults);
             if (result.error().isFailure()) {
                 results.add(result);
                 continue;
@@ -83,7 +106,8 @@ public final class TopicControl {
         return new ControllerResult<>(records, results);
     }
 
-    private TopicResult validate(MetadataImage image, NewTopic topic, Set<String> collisionKeys) {
+    private TopicResult validate(MetadataImage image, NewTopic topic, Set<String> collisionKeys,
+                                 Map<String, Object> topicDefaults) {
         String name = topic.name();
         try {
             Topic.validate(name);
@@ -99,7 +123,7 @@ public final class TopicControl {
                     "Topic '" + name + "' collides with an existing topic: '.' and '_' are interchangeable in metric names."));
         }
         try {
-            LogConfig.validate(topic.configs());
+            LogConfig.validate(topic.configs(), topicDefaults);
         } catch (ConfigException e) {
             return TopicResult.failed(name, new ApiError(Errors.INVALID_CONFIG, e.getMessage()));
         }
@@ -184,23 +208,80 @@ public final class TopicControl {
         return layout;
     }
 
-    /** Deletes topics by name; unknown names get UNKNOWN_TOPIC_OR_PARTITION. */
-    public ControllerResult<Map<String, ApiError>> deleteTopics(MetadataImage image, List<String> names) {
-        var records = new ArrayList<MetadataRecord>();
-        var results = new LinkedHashMap<String, ApiError>();
-        for (String name : names) {
-            TopicImage topic = image.topic(name);
-            if (!defaults.deleteTopicEnable()) {
-                results.put(name, new ApiError(Errors.TOPIC_DELETION_DISABLED, "delete.topic.enable is false"));
-            } else if (topic == null) {
-                results.put(name, new ApiError(Errors.UNKNOWN_TOPIC_OR_PARTITION,
-                        "This server does not host this topic-partition."));
-            } else if (!results.containsKey(name)) {
-                records.add(new RemoveTopicRecord(topic.id()));
-                results.put(name, ApiError.NONE);
+    /** Whether topics may be deleted ({@code delete.topic.enable}). */
+    public boolean deleteTopicEnable() {
+        return defaults.deleteTopicEnable();
+    }
+
+    /** A topic to delete as a request names it: by name (id zero) or by id (name null), or wrongly by both or neither. */
+    public record TopicReference(String name, Uuid id) {
+    }
+
+    /**
+     * Deletes topics as Kafka's controller does (ControllerApis.deleteTopics): an entry with both name and id, or
+     * neither, is INVALID_REQUEST; a name or id given twice is INVALID_REQUEST once and not deleted; an unknown id is
+     * UNKNOWN_TOPIC_ID, an unknown name UNKNOWN_TOPIC_OR_PARTITION; and a name whose topic is also given by id is
+     * INVALID_REQUEST, with that topic not deleted and its id not answered. Every other topic is deleted.
+     */
+    public ControllerResult<List<TopicDeletion>> deleteTopics(MetadataImage image, List<TopicReference> topics) {
+        var results = new ArrayList<TopicDeletion>();
+        var names = new LinkedHashSet<String>();
+        var duplicateNames = new LinkedHashSet<String>();
+        var ids = new LinkedHashSet<Uuid>();
+        var duplicateIds = new LinkedHashSet<Uuid>();
+        for (TopicReference topic : topics) {
+            boolean hasId = topic.id() != null && !topic.id().equals(Uuid.ZERO_UUID);
+            if (topic.name() != null && hasId) {
+                results.add(new TopicDeletion(topic.name(), topic.id(), new ApiError(Errors.INVALID_REQUEST,
+                        "You may not specify both topic name and topic id.")));
+            } else if (topic.name() != null) {
+                addOnce(topic.name(), names, duplicateNames);
+            } else if (hasId) {
+                addOnce(topic.id(), ids, duplicateIds);
+            } else {
+                results.add(new TopicDeletion(null, Uuid.ZERO_UUID, new ApiError(Errors.INVALID_REQUEST,
+                        "Neither topic name nor id were specified.")));
             }
         }
+        duplicateNames.forEach(name -> results.add(new TopicDeletion(name, Uuid.ZERO_UUID,
+                new ApiError(Errors.INVALID_REQUEST, "Duplicate topic name."))));
+        duplicateIds.forEach(id -> results.add(new TopicDeletion(null, id,
+                new ApiError(Errors.INVALID_REQUEST, "Duplicate topic id."))));
+        var namesById = new LinkedHashMap<Uuid, String>();
+        for (Uuid id : ids) {
+            TopicImage topic = image.topic(id);
+            if (topic == null) {
+                results.add(new TopicDeletion(null, id, new ApiError(Errors.UNKNOWN_TOPIC_ID, null)));
+            } else {
+                namesById.put(id, topic.name());
+            }
+        }
+        for (String name : names) {
+            TopicImage topic = image.topic(name);
+            if (topic == null) {
+                results.add(new TopicDeletion(name, Uuid.ZERO_UUID, new ApiError(Errors.UNKNOWN_TOPIC_OR_PARTITION,
+                        "This server does not host this topic-partition.")));
+            } else if (duplicateIds.contains(topic.id()) || namesById.putIfAbsent(topic.id(), name) != null) {
+                duplicateIds.add(topic.id());
+                namesById.remove(topic.id());
+                results.add(new TopicDeletion(name, topic.id(), new ApiError(Errors.INVALID_REQUEST,
+                        "The provided topic name maps to an ID that was already supplied.")));
+            }
+        }
+        var records = new ArrayList<MetadataRecord>();
+        namesById.forEach((id, name) -> {
+            records.add(new RemoveTopicRecord(id));
+            results.add(new TopicDeletion(name, id, ApiError.NONE));
+        });
         return new ControllerResult<>(records, results);
+    }
+
+    /** Adds {@code value} to {@code once}, or moves it to {@code twice} when it is there already. */
+    private static <T> void addOnce(T value, Set<T> once, Set<T> twice) {
+        if (twice.contains(value) || !once.add(value)) {
+            once.remove(value);
+            twice.add(value);
+        }
     }
 
     /** Adds partitions to a topic; the count may only grow (INVALID_PARTITIONS otherwise). */

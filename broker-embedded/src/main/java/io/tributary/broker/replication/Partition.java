@@ -333,6 +333,12 @@ public final class Partition {
         if (!isLeader()) {
             throw new NotLeaderOrFollowerException("This broker is not the leader of " + topicPartition);
         }
+        LogConfig config = log.config();
+        if (config.compact() && !config.delete()) {
+            // Kafka's Partition.deleteRecordsOnLeader: only a log that may delete may have its start moved.
+            throw new org.apache.kafka.common.errors.PolicyViolationException("Records of partition "
+                    + topicPartition + " can not be deleted due to the configured policy");
+        }
         long target = offset == -1 ? highWatermark.offset() : offset;
         if (target < 0 || target > highWatermark.offset()) {
             throw new org.apache.kafka.common.errors.OffsetOutOfRangeException("Cannot delete records before "

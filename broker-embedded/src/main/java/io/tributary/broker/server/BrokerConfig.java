@@ -75,6 +75,7 @@ public final class BrokerConfig {
     public static final String LOG_RETENTION_MINUTES = "log.retention.minutes";
     public static final String LOG_RETENTION_HOURS = "log.retention.hours";
     public static final String LOG_ROLL_HOURS = "log.roll.hours";
+    public static final String LOG_ROLL_JITTER_HOURS = "log.roll.jitter.hours";
     public static final String LOG_CLEANER_ENABLE = "log.cleaner.enable";
     public static final String LOG_CLEANER_THREADS = "log.cleaner.threads";
     public static final String LOG_CLEANER_DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
@@ -308,25 +309,25 @@ public final class BrokerConfig {
 
     /**
      * Broker-level defaults for topic configs, keyed by the topic config name ({@code retention.ms}, ...),
-     * resolving Kafka's synonym order ({@code log.retention.ms} over {@code .minutes} over {@code .hours}).
+     * resolving Kafka's synonym order (KafkaConfig): {@code log.retention.ms} over {@code .minutes} over
+     * {@code .hours} (a negative result is -1), {@code log.roll.ms} over {@code log.roll.hours},
+     * {@code log.roll.jitter.ms} over {@code log.roll.jitter.hours}.
      */
     public Map<String, Object> topicDefaults() {
         var defaults = new HashMap<String, Object>();
         for (LogConfig.Key key : LogConfig.keys()) {
-            if (key.brokerSynonym() != null) {
+            if (key.brokerSynonym() != null && values.get(key.brokerSynonym()) != null) {
                 defaults.put(key.name(), values.get(key.brokerSynonym()));
             }
         }
-        if (!originals.containsKey(LogConfig.brokerSynonymOf(LogConfig.RETENTION_MS))) {
-            if (originals.containsKey(LOG_RETENTION_MINUTES)) {
-                defaults.put(LogConfig.RETENTION_MS, (Integer) values.get(LOG_RETENTION_MINUTES) * 60_000L);
-            } else {
-                defaults.put(LogConfig.RETENTION_MS, (Integer) values.get(LOG_RETENTION_HOURS) * 3_600_000L);
-            }
+        if (!defaults.containsKey(LogConfig.RETENTION_MS)) {
+            Integer minutes = (Integer) values.get(LOG_RETENTION_MINUTES);
+            long retentionMs = minutes != null ? minutes * 60_000L
+                    : (Integer) values.get(LOG_RETENTION_HOURS) * 3_600_000L;
+            defaults.put(LogConfig.RETENTION_MS, retentionMs < 0 ? -1L : retentionMs);
         }
-        if (!originals.containsKey(LogConfig.brokerSynonymOf(LogConfig.SEGMENT_MS))) {
-            defaults.put(LogConfig.SEGMENT_MS, (Integer) values.get(LOG_ROLL_HOURS) * 3_600_000L);
-        }
+        defaults.putIfAbsent(LogConfig.SEGMENT_MS, (Integer) values.get(LOG_ROLL_HOURS) * 3_600_000L);
+        defaults.putIfAbsent(LogConfig.SEGMENT_JITTER_MS, (Integer) values.get(LOG_ROLL_JITTER_HOURS) * 3_600_000L);
         return defaults;
     }
 
@@ -381,6 +382,8 @@ public final class BrokerConfig {
                 .define(LOG_RETENTION_MINUTES, Type.INT, null, Importance.HIGH, "Retention in minutes.")
                 .define(LOG_RETENTION_HOURS, Type.INT, 168, Importance.HIGH, "Retention in hours.")
                 .define(LOG_ROLL_HOURS, Type.INT, 168, Range.atLeast(1), Importance.HIGH, "Roll interval in hours.")
+                .define(LOG_ROLL_JITTER_HOURS, Type.INT, 0, Range.atLeast(0), Importance.HIGH,
+                        "Roll jitter in hours.")
                 .define(LOG_CLEANER_ENABLE, Type.BOOLEAN, CleanerConfig.DEFAULT_ENABLE, Importance.MEDIUM,
                         "Run the log cleaner, which compacts topics with cleanup.policy=compact.")
                 .define(LOG_CLEANER_THREADS, Type.INT, CleanerConfig.DEFAULT_THREADS, Range.atLeast(0),
@@ -439,7 +442,14 @@ public final class BrokerConfig {
                         Importance.LOW, "How often idle producers' state is looked for.");
         for (LogConfig.Key key : LogConfig.keys()) {
             if (key.brokerSynonym() != null) {
-                def.define(key.brokerSynonym(), key.type(), key.defaultValue(), key.validator(), Importance.MEDIUM,
+                // Unset is valid where Kafka's property has no default: another one (log.retention.hours, ...) applies.
+                ConfigDef.Validator validator = key.validator() == null || key.brokerDefault() != null
+                        ? key.validator() : (name, value) -> {
+                            if (value != null) {
+                                key.validator().ensureValid(name, value);
+                            }
+                        };
+                def.define(key.brokerSynonym(), key.type(), key.brokerDefault(), validator, Importance.MEDIUM,
                         "Default of the topic config " + key.name() + ".");
             }
         }

@@ -8,11 +8,13 @@ import io.tributary.broker.testing.WireClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
@@ -20,15 +22,21 @@ import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ReplicaInfo;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.DescribeClusterRequest;
+import org.apache.kafka.common.requests.DescribeClusterResponse;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.utils.Utils;
@@ -39,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * DescribeCluster, DescribeLogDirs, the operations a client may perform on topics and on the cluster, and topics
- * auto-created from Metadata with {@code num.partitions}.
+ * auto-created from Metadata with {@code num.partitions}, or as their coordinators create them for the internal ones.
  */
 class ClusterMetadataTest {
     @TempDir
@@ -50,7 +58,9 @@ class ClusterMetadataTest {
 
     @BeforeAll
     static void startBroker() {
-        broker = TestBroker.start(dataDir, Map.of("num.partitions", "3"));
+        broker = TestBroker.start(dataDir, Map.of("num.partitions", "3", "offsets.topic.num.partitions", "5",
+                "offsets.topic.segment.bytes", "2000000", "transaction.state.log.num.partitions", "4",
+                "transaction.state.log.segment.bytes", "3000000"));
         admin = Clients.admin(broker.bootstrapServers());
     }
 
@@ -85,6 +95,28 @@ class ClusterMetadataTest {
         assertThat(cluster.clusterId().get()).isEqualTo(broker.broker().clusterId()).isNotBlank();
         assertThat(cluster.nodes().get()).containsExactly(expected);
         assertThat(cluster.controller().get()).isEqualTo(expected);
+    }
+
+    @Test
+    void describeClusterForControllersOrAnUnknownEndpointTypeIsRefusedAsByAKafkaBroker() {
+        try (WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            for (short version = 1; version <= 2; version++) {
+                DescribeClusterResponse brokers = wire.send(new DescribeClusterRequest.Builder(
+                        new DescribeClusterRequestData().setEndpointType((byte) 1)), version);
+                DescribeClusterResponse controllers = wire.send(new DescribeClusterRequest.Builder(
+                        new DescribeClusterRequestData().setEndpointType((byte) 2)), version);
+                DescribeClusterResponse unknown = wire.send(new DescribeClusterRequest.Builder(
+                        new DescribeClusterRequestData().setEndpointType((byte) 7)), version);
+
+                assertThat(Errors.forCode(brokers.data().errorCode())).as("v%d", version).isEqualTo(Errors.NONE);
+                assertThat(brokers.data().brokers()).hasSize(1);
+                assertThat(Errors.forCode(controllers.data().errorCode())).as("v%d", version)
+                        .isEqualTo(Errors.MISMATCHED_ENDPOINT_TYPE);
+                assertThat(controllers.data().brokers()).isEmpty();
+                assertThat(Errors.forCode(unknown.data().errorCode())).as("v%d", version)
+                        .isEqualTo(Errors.UNSUPPORTED_ENDPOINT_TYPE);
+            }
+        }
     }
 
     @Test
@@ -169,6 +201,37 @@ class ClusterMetadataTest {
         assertThat(topic.partitions()).hasSize(3);
         assertThat(topic.partitions()).allSatisfy(p -> assertThat(p.leaderId()).isEqualTo(1));
         assertThat(admin.listTopics().names().get()).contains("librdkafka-style");
+    }
+
+    @Test
+    void aMetadataRequestForTheInternalTopicsCreatesThemAsTheirCoordinatorsDo() throws Exception {
+        MetadataResponseTopic offsets = metadata(Topic.GROUP_METADATA_TOPIC_NAME, true);
+        MetadataResponseTopic transactions = metadata(Topic.TRANSACTION_STATE_TOPIC_NAME, true);
+
+        assertThat(Errors.forCode(offsets.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(offsets.isInternal()).isTrue();
+        assertThat(offsets.partitions()).hasSize(5);
+        assertThat(transactions.partitions()).hasSize(4);
+        Map<String, Config> configs = topicConfigs(Topic.GROUP_METADATA_TOPIC_NAME, Topic.TRANSACTION_STATE_TOPIC_NAME);
+        assertThat(configs.get(Topic.GROUP_METADATA_TOPIC_NAME).get("cleanup.policy").value()).isEqualTo("compact");
+        assertThat(configs.get(Topic.GROUP_METADATA_TOPIC_NAME).get("segment.bytes").value()).isEqualTo("2000000");
+        assertThat(configs.get(Topic.TRANSACTION_STATE_TOPIC_NAME).get("cleanup.policy").value())
+                .isEqualTo("compact");
+        assertThat(configs.get(Topic.TRANSACTION_STATE_TOPIC_NAME).get("segment.bytes").value())
+                .isEqualTo("3000000");
+        // The group coordinator took up the new partitions: offsets commit and read back.
+        var partition = new TopicPartition("committed-after-metadata", 0);
+        metadata(partition.topic(), true);
+        admin.alterConsumerGroupOffsets("after-metadata", Map.of(partition, new OffsetAndMetadata(2))).all().get();
+        assertThat(admin.listConsumerGroupOffsets("after-metadata").partitionsToOffsetAndMetadata().get())
+                .containsEntry(partition, new OffsetAndMetadata(2));
+    }
+
+    private static Map<String, Config> topicConfigs(String... topics) throws Exception {
+        var resources = Stream.of(topics).map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        var byName = new HashMap<String, Config>();
+        admin.describeConfigs(resources).all().get().forEach((resource, config) -> byName.put(resource.name(), config));
+        return byName;
     }
 
     @Test

@@ -126,8 +126,8 @@ class ConfigsTest {
         assertThat(retention.isReadOnly()).isFalse();
         assertThat(retention.isSensitive()).isFalse();
         assertThat(retention.type()).isEqualTo(ConfigEntry.ConfigType.LONG);
-        assertThat(synonyms(retention)).first().isEqualTo("DYNAMIC_TOPIC_CONFIG retention.ms=123456");
-        assertThat(synonyms(retention)).last().isEqualTo("DEFAULT_CONFIG log.retention.ms=604800000");
+        // log.retention.ms has no default, so no DEFAULT_CONFIG synonym follows the override (as in Kafka).
+        assertThat(synonyms(retention)).containsExactly("DYNAMIC_TOPIC_CONFIG retention.ms=123456");
 
         ConfigEntry segmentBytes = config.get("segment.bytes");
         assertThat(segmentBytes.value()).isEqualTo(STATIC_SEGMENT_BYTES);
@@ -141,6 +141,77 @@ class ConfigsTest {
         assertThat(cleanupPolicy.source()).isEqualTo(ConfigSource.DEFAULT_CONFIG);
         assertThat(cleanupPolicy.type()).isEqualTo(ConfigEntry.ConfigType.LIST);
         assertThat(config.get("message.timestamp.type").value()).isEqualTo("CreateTime");
+    }
+
+    @Test
+    void retentionSegmentAndFlushMsHaveNoSynonymWhileTheirBrokerPropertiesAreUnset() throws Exception {
+        createTopic("unset-broker-properties", Map.of());
+
+        Config topic = describe(topic("unset-broker-properties"));
+        Config broker = describe(THIS_BROKER);
+
+        // Kafka's log.retention.ms, log.roll.ms and log.flush.interval.ms have no default; their values come from
+        // log.retention.hours, log.roll.hours and Kafka's flush default, which are not synonyms of the topic config.
+        for (String name : List.of("retention.ms", "segment.ms", "flush.ms")) {
+            assertThat(topic.get(name).source()).as(name).isEqualTo(ConfigSource.DEFAULT_CONFIG);
+            assertThat(topic.get(name).synonyms()).as(name).isEmpty();
+        }
+        assertThat(topic.get("retention.ms").value()).isEqualTo("604800000");
+        assertThat(topic.get("segment.ms").value()).isEqualTo("604800000");
+        assertThat(topic.get("flush.ms").value()).isEqualTo(String.valueOf(Long.MAX_VALUE));
+        for (String name : List.of("log.retention.ms", "log.roll.ms", "log.flush.interval.ms")) {
+            assertThat(broker.get(name).value()).as(name).isNull();
+            assertThat(broker.get(name).source()).as(name).isEqualTo(ConfigSource.DEFAULT_CONFIG);
+            assertThat(broker.get(name).synonyms()).as(name).isEmpty();
+        }
+        assertThat(synonyms(broker.get("log.retention.hours"))).containsExactly(
+                "DEFAULT_CONFIG log.retention.hours=168");
+    }
+
+    @Test
+    void kafkasNewerTopicConfigsAreDescribedWithKafkasDefaultsAndSynonyms() throws Exception {
+        createTopic("newer-configs", Map.of("compression.zstd.level", "7"));
+
+        Config config = describe(topic("newer-configs"));
+
+        assertThat(synonyms(config.get("compression.zstd.level"))).containsExactly(
+                "DYNAMIC_TOPIC_CONFIG compression.zstd.level=7", "DEFAULT_CONFIG compression.zstd.level=3");
+        assertThat(synonyms(config.get("compression.gzip.level"))).containsExactly(
+                "DEFAULT_CONFIG compression.gzip.level=-1");
+        assertThat(synonyms(config.get("compression.lz4.level"))).containsExactly(
+                "DEFAULT_CONFIG compression.lz4.level=9");
+        assertThat(synonyms(config.get("local.retention.ms"))).containsExactly(
+                "DEFAULT_CONFIG log.local.retention.ms=-2");
+        assertThat(synonyms(config.get("local.retention.bytes"))).containsExactly(
+                "DEFAULT_CONFIG log.local.retention.bytes=-2");
+        // log.roll.jitter.ms has no default (log.roll.jitter.hours does); the rest have no broker property at all.
+        var noSynonym = Map.of("segment.jitter.ms", "0", "remote.storage.enable", "false",
+                "remote.log.copy.disable", "false", "remote.log.delete.on.disable", "false",
+                "leader.replication.throttled.replicas", "", "follower.replication.throttled.replicas", "");
+        noSynonym.forEach((name, value) -> {
+            ConfigEntry entry = config.get(name);
+            assertThat(entry.value()).as(name).isEqualTo(value);
+            assertThat(entry.source()).as(name).isEqualTo(ConfigSource.DEFAULT_CONFIG);
+            assertThat(entry.synonyms()).as(name).isEmpty();
+        });
+        assertThat(config.get("leader.replication.throttled.replicas").type())
+                .isEqualTo(ConfigEntry.ConfigType.LIST);
+    }
+
+    @Test
+    void remoteStorageCannotBeEnabledOnABrokerWithoutTieredStorage() throws Exception {
+        createTopic("not-tiered", Map.of());
+
+        assertThatThrownBy(() -> alter(topic("not-tiered"), op("remote.storage.enable", "true", OpType.SET)))
+                .hasCauseInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("Tiered Storage functionality is disabled in the broker");
+        alter(topic("not-tiered"), op("remote.log.copy.disable", "true", OpType.SET),
+                op("local.retention.ms", "1000", OpType.SET));
+
+        Config config = describe(topic("not-tiered"));
+        assertThat(config.get("remote.storage.enable").value()).isEqualTo("false");
+        assertThat(config.get("remote.log.copy.disable").value()).isEqualTo("true");
+        assertThat(config.get("local.retention.ms").source()).isEqualTo(ConfigSource.DYNAMIC_TOPIC_CONFIG);
     }
 
     @Test
@@ -274,10 +345,11 @@ class ConfigsTest {
             ConfigEntry perBroker = describe(topic("follows-broker")).get("retention.ms");
             assertThat(perBroker.value()).isEqualTo("120000");
             assertThat(perBroker.source()).isEqualTo(ConfigSource.DYNAMIC_BROKER_CONFIG);
+            // After its own values, log.retention.ms lists the default of the one it falls back to (Kafka's order).
             assertThat(synonyms(perBroker)).containsExactly(
                     "DYNAMIC_BROKER_CONFIG log.retention.ms=120000",
                     "DYNAMIC_DEFAULT_BROKER_CONFIG log.retention.ms=60000",
-                    "DEFAULT_CONFIG log.retention.ms=604800000");
+                    "DEFAULT_CONFIG log.retention.hours=168");
             assertThat(describe(THIS_BROKER).get("log.retention.ms").source())
                     .isEqualTo(ConfigSource.DYNAMIC_BROKER_CONFIG);
             assertThat(describe(CLUSTER_DEFAULT).get("log.retention.ms").value()).isEqualTo("60000");

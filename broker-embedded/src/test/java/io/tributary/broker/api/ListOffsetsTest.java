@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.broker.testing.Clients;
 import io.tributary.broker.testing.TestBroker;
+import io.tributary.broker.testing.WireClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,7 +25,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderPartition;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -100,6 +107,37 @@ class ListOffsetsTest {
         assertThat(offsetsForTimes(T + 500).get(TIMED)).isEqualTo(new OffsetAndTimestamp(5, T + 500, Optional.of(0)));
         assertThat(offsetsForTimes(T - 1_000).get(TIMED)).isEqualTo(new OffsetAndTimestamp(0, T, Optional.of(0)));
         assertThat(offsetsForTimes(T + 900).get(TIMED)).isEqualTo(new OffsetAndTimestamp(9, T + 900, Optional.of(0)));
+    }
+
+    @Test
+    void offsetForLeaderEpochOfTheLatestEpochIsTheLogEndAndOfANewerOneUndefined() {
+        var topics = new OffsetForLeaderTopicCollection();
+        var topic = new OffsetForLeaderTopic().setTopic(TIMED.topic());
+        topic.partitions().add(new OffsetForLeaderPartition().setPartition(0).setLeaderEpoch(0)
+                .setCurrentLeaderEpoch(-1));
+        topics.add(topic);
+        var newer = new OffsetForLeaderTopicCollection();
+        var newerTopic = new OffsetForLeaderTopic().setTopic(TIMED.topic());
+        newerTopic.partitions().add(new OffsetForLeaderPartition().setPartition(0).setLeaderEpoch(3)
+                .setCurrentLeaderEpoch(-1));
+        newer.add(newerTopic);
+
+        EpochEndOffset latest;
+        EpochEndOffset unknown;
+        try (WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            OffsetsForLeaderEpochResponse first = wire.send(OffsetsForLeaderEpochRequest.Builder.forConsumer(topics));
+            OffsetsForLeaderEpochResponse second = wire.send(OffsetsForLeaderEpochRequest.Builder.forConsumer(newer));
+            latest = first.data().topics().find(TIMED.topic()).partitions().get(0);
+            unknown = second.data().topics().find(TIMED.topic()).partitions().get(0);
+        }
+
+        assertThat(latest.errorCode()).isZero();
+        assertThat(latest.leaderEpoch()).isZero();
+        assertThat(latest.endOffset()).isEqualTo(10);
+        // Kafka's LeaderEpochFileCache.endOffsetFor: no epoch above the latest (0) is known.
+        assertThat(unknown.errorCode()).isZero();
+        assertThat(unknown.leaderEpoch()).isEqualTo(-1);
+        assertThat(unknown.endOffset()).isEqualTo(-1);
     }
 
     @Test

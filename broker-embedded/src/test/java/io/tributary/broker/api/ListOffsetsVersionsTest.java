@@ -53,6 +53,43 @@ class ListOffsetsVersionsTest {
         }
     }
 
+    @Test
+    void specialTimestampsAreUnsupportedBelowTheVersionThatIntroducedThem() throws Exception {
+        // Kafka's ReplicaManager: MAX_TIMESTAMP from v7, EARLIEST_LOCAL from v8, LATEST_TIERED from v9,
+        // EARLIEST_PENDING_UPLOAD from v11; a negative timestamp Kafka does not know is unsupported at any version.
+        Map<Long, Integer> firstVersions = Map.of(ListOffsetsRequest.EARLIEST_TIMESTAMP, 1,
+                ListOffsetsRequest.LATEST_TIMESTAMP, 1, ListOffsetsRequest.MAX_TIMESTAMP, 7,
+                ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP, 8, ListOffsetsRequest.LATEST_TIERED_TIMESTAMP, 9,
+                ListOffsetsRequest.EARLIEST_PENDING_UPLOAD_TIMESTAMP, 11, -7L, Integer.MAX_VALUE,
+                -100L, Integer.MAX_VALUE);
+        try (TestBroker broker = TestBroker.start(dataDir)) {
+            String bootstrap = broker.bootstrapServers();
+            Clients.createTopic(bootstrap, "versions", 1, Map.of());
+            try (KafkaProducer<String, String> producer = Clients.producer(bootstrap)) {
+                producer.send(new ProducerRecord<>("versions", 0, "k", "v")).get();
+            }
+
+            try (WireClient client = WireClient.connect(bootstrap)) {
+                for (short version = ApiKeys.LIST_OFFSETS.oldestVersion();
+                     version <= ApiKeys.LIST_OFFSETS.latestVersion(); version++) {
+                    for (var special : firstVersions.entrySet()) {
+                        Errors expected = version < special.getValue() ? Errors.UNSUPPORTED_VERSION : Errors.NONE;
+                        assertThat(Errors.forCode(answer(client, version, special.getKey()).errorCode()))
+                                .as("v%d timestamp %d", version, special.getKey()).isEqualTo(expected);
+                    }
+                }
+            }
+        }
+    }
+
+    private static ListOffsetsPartitionResponse answer(WireClient client, short version, long timestamp) {
+        var request = ListOffsetsRequest.Builder.forConsumer(false, IsolationLevel.READ_UNCOMMITTED)
+                .setTargetTimes(List.of(new ListOffsetsTopic().setName("versions").setPartitions(List.of(
+                        new ListOffsetsPartition().setPartitionIndex(0).setTimestamp(timestamp)))));
+        ListOffsetsResponse response = client.send(request, version);
+        return response.data().topics().get(0).partitions().get(0);
+    }
+
     private static void assertAnswer(WireClient client, short version, long timestamp, long expectedOffset) {
         var request = ListOffsetsRequest.Builder.forConsumer(false, IsolationLevel.READ_UNCOMMITTED)
                 .setTargetTimes(List.of(new ListOffsetsTopic().setName("versions").setPartitions(List.of(

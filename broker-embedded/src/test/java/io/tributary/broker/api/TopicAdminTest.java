@@ -17,9 +17,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry.ConfigSource;
 import org.apache.kafka.clients.admin.CreatePartitionsResult;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,6 +34,7 @@ import org.apache.kafka.common.TopicCollection;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
@@ -38,11 +42,27 @@ import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsTopic;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.SimpleRecord;
+import org.apache.kafka.common.requests.CreatePartitionsRequest;
+import org.apache.kafka.common.requests.CreatePartitionsResponse;
+import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.CreateTopicsResponse;
+import org.apache.kafka.common.requests.DeleteTopicsRequest;
+import org.apache.kafka.common.requests.DeleteTopicsResponse;
+import org.apache.kafka.common.requests.DescribeProducersRequest;
+import org.apache.kafka.common.requests.DescribeProducersResponse;
 import org.apache.kafka.common.requests.FetchMetadata;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
@@ -119,6 +139,26 @@ class TopicAdminTest {
     }
 
     @Test
+    void describingProducersOrConfigsOfAnInvalidTopicNameIsInvalidTopic() {
+        var request = new DescribeProducersRequestData().setTopics(List.of(
+                new DescribeProducersRequestData.TopicRequest().setName("bad/name").setPartitionIndexes(List.of(0, 1)),
+                new DescribeProducersRequestData.TopicRequest().setName("no-such-topic")
+                        .setPartitionIndexes(List.of(0))));
+        DescribeProducersResponse producers;
+        try (WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            producers = wire.send(new DescribeProducersRequest.Builder(request));
+        }
+
+        var errors = producers.data().topics().stream().flatMap(topic -> topic.partitions().stream()
+                .map(p -> topic.name() + "-" + p.partitionIndex() + " " + Errors.forCode(p.errorCode()))).toList();
+        assertThat(errors).containsExactly("bad/name-0 INVALID_TOPIC_EXCEPTION", "bad/name-1 INVALID_TOPIC_EXCEPTION",
+                "no-such-topic-0 UNKNOWN_TOPIC_OR_PARTITION");
+        var resource = new ConfigResource(ConfigResource.Type.TOPIC, "bad/name");
+        assertThatThrownBy(() -> admin.describeConfigs(List.of(resource)).all().get())
+                .hasCauseInstanceOf(InvalidTopicException.class);
+    }
+
+    @Test
     void zeroPartitionsIsInvalidPartitions() throws Exception {
         assertThat(failureOf(new NewTopic("zero-partitions", 0, (short) 1)))
                 .isInstanceOf(InvalidPartitionsException.class);
@@ -140,6 +180,43 @@ class TopicAdminTest {
                 .isInstanceOf(InvalidConfigurationException.class);
         assertThat(exists("unknown-config")).isFalse();
         assertThat(exists("bad-value")).isFalse();
+    }
+
+    @Test
+    void kafkasCompressionLevelJitterTieredStorageAndThrottleConfigsAreAccepted() throws Exception {
+        Map<String, String> configs = Map.ofEntries(Map.entry("compression.gzip.level", "5"),
+                Map.entry("compression.lz4.level", "17"), Map.entry("compression.zstd.level", "-5"),
+                Map.entry("segment.jitter.ms", "100"), Map.entry("leader.replication.throttled.replicas", "0:1,1:1"),
+                Map.entry("follower.replication.throttled.replicas", "*"), Map.entry("local.retention.ms", "-2"),
+                Map.entry("local.retention.bytes", "1000"), Map.entry("remote.storage.enable", "false"),
+                Map.entry("remote.log.copy.disable", "true"), Map.entry("remote.log.delete.on.disable", "true"));
+
+        admin.createTopics(List.of(new NewTopic("kafka-configs", 1, (short) 1).configs(configs))).all().get();
+
+        var resource = new ConfigResource(ConfigResource.Type.TOPIC, "kafka-configs");
+        Config described = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+        configs.forEach((name, value) -> {
+            assertThat(described.get(name).value()).as(name).isEqualTo(value);
+            assertThat(described.get(name).source()).as(name).isEqualTo(ConfigSource.DYNAMIC_TOPIC_CONFIG);
+        });
+    }
+
+    @Test
+    void kafkasValueRulesOfTheNewerTopicConfigsApply() throws Exception {
+        var invalid = List.of(Map.of("compression.gzip.level", "10"), Map.of("compression.gzip.level", "0"),
+                Map.of("compression.lz4.level", "18"), Map.of("compression.zstd.level", "23"),
+                Map.of("segment.jitter.ms", "-1"), Map.of("leader.replication.throttled.replicas", "0-1"),
+                Map.of("follower.replication.throttled.replicas", "*,0:1"), Map.of("local.retention.ms", "-3"),
+                Map.of("local.retention.bytes", "-3"), Map.of("remote.log.copy.disable", "yes"),
+                // No tiered storage here, as on a Kafka broker with remote.log.storage.system.enable=false.
+                Map.of("remote.storage.enable", "true"),
+                Map.of("min.compaction.lag.ms", "2000", "max.compaction.lag.ms", "1000"));
+        for (int i = 0; i < invalid.size(); i++) {
+            String name = "invalid-config-" + i;
+            assertThat(failureOf(new NewTopic(name, 1, (short) 1).configs(invalid.get(i))))
+                    .as("%s", invalid.get(i)).isInstanceOf(InvalidConfigurationException.class);
+            assertThat(exists(name)).isFalse();
+        }
     }
 
     @Test
@@ -259,6 +336,112 @@ class TopicAdminTest {
         assertThat(exists("by-id")).isFalse();
         assertThat(Files.exists(dataDir.resolve("by-id-0"))).isFalse();
         assertThat(Files.exists(dataDir.resolve("by-id-1"))).isFalse();
+    }
+
+    @Test
+    void aNameTwiceInCreateTopicsIsInvalidRequestAndNothingOfItIsCreated() throws Exception {
+        var data = new CreateTopicsRequestData().setTimeoutMs(10_000);
+        for (String name : List.of("given-twice", "given-once", "given-twice", Topic.CLUSTER_METADATA_TOPIC_NAME)) {
+            data.topics().add(new CreatableTopic().setName(name).setNumPartitions(1).setReplicationFactor((short) 1));
+        }
+
+        CreateTopicsResponse response;
+        try (WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            response = wire.send(new CreateTopicsRequest.Builder(data));
+        }
+
+        assertThat(errors(response)).containsExactlyInAnyOrderEntriesOf(Map.of("given-twice", Errors.INVALID_REQUEST,
+                "given-once", Errors.NONE, Topic.CLUSTER_METADATA_TOPIC_NAME, Errors.INVALID_REQUEST));
+        assertThat(response.data().topics().find("given-twice").errorMessage()).isEqualTo("Duplicate topic name.");
+        assertThat(exists("given-twice")).isFalse();
+        assertThat(exists("given-once")).isTrue();
+        assertThat(admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get())
+                .doesNotContain(Topic.CLUSTER_METADATA_TOPIC_NAME);
+    }
+
+    private static Map<String, Errors> errors(CreateTopicsResponse response) {
+        var errors = new LinkedHashMap<String, Errors>();
+        response.data().topics().forEach(topic -> errors.put(topic.name(), Errors.forCode(topic.errorCode())));
+        return errors;
+    }
+
+    @Test
+    void aTopicTwiceInCreatePartitionsIsInvalidRequestAndNothingOfItIsApplied() throws Exception {
+        admin.createTopics(List.of(new NewTopic("grown-twice", 1, (short) 1), new NewTopic("grown-once", 1,
+                (short) 1))).all().get();
+        var data = new CreatePartitionsRequestData().setTimeoutMs(10_000);
+        data.topics().add(new CreatePartitionsTopic().setName("grown-twice").setCount(2));
+        data.topics().add(new CreatePartitionsTopic().setName("grown-once").setCount(2));
+        data.topics().add(new CreatePartitionsTopic().setName("grown-twice").setCount(3));
+
+        CreatePartitionsResponse response;
+        try (WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            response = wire.send(new CreatePartitionsRequest.Builder(data));
+        }
+
+        var errors = new LinkedHashMap<String, Errors>();
+        response.data().results().forEach(result -> errors.put(result.name(), Errors.forCode(result.errorCode())));
+        assertThat(response.data().results()).hasSize(2);
+        assertThat(errors).containsExactlyInAnyOrderEntriesOf(Map.of("grown-twice", Errors.INVALID_REQUEST,
+                "grown-once", Errors.NONE));
+        var described = admin.describeTopics(List.of("grown-twice", "grown-once")).allTopicNames().get();
+        assertThat(described.get("grown-twice").partitions()).hasSize(1);
+        assertThat(described.get("grown-once").partitions()).hasSize(2);
+    }
+
+    @Test
+    void deleteTopicsRefusesNamesOrIdsTwiceBothOrNeitherAndDeletesTheRest() throws Exception {
+        for (String name : List.of("deleted-twice", "named-and-id", "named-then-id", "plainly-deleted")) {
+            admin.createTopics(List.of(new NewTopic(name, 1, (short) 1))).all().get();
+        }
+        Uuid bothId = topicId("named-and-id");
+        Uuid laterId = topicId("named-then-id");
+        Uuid plainId = topicId("plainly-deleted");
+        var data = new DeleteTopicsRequestData().setTimeoutMs(10_000).setTopics(List.of(
+                new DeleteTopicState().setName("deleted-twice"),
+                new DeleteTopicState().setName("named-and-id").setTopicId(bothId),
+                new DeleteTopicState(),
+                new DeleteTopicState().setName("named-then-id"),
+                new DeleteTopicState().setTopicId(laterId),
+                new DeleteTopicState().setName("plainly-deleted"),
+                new DeleteTopicState().setName("deleted-twice")));
+
+        DeleteTopicsResponse response;
+        try (WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            response = wire.send(new DeleteTopicsRequest.Builder(data), (short) 6);
+        }
+
+        var answers = response.data().responses().stream()
+                .map(r -> r.name() + " " + r.topicId() + " " + Errors.forCode(r.errorCode())).toList();
+        assertThat(answers).containsExactlyInAnyOrder(
+                "deleted-twice " + Uuid.ZERO_UUID + " INVALID_REQUEST",
+                "named-and-id " + bothId + " INVALID_REQUEST",
+                "null " + Uuid.ZERO_UUID + " INVALID_REQUEST",
+                // The name maps to an id also given: the name is refused, the id is not answered, nothing deleted.
+                "named-then-id " + laterId + " INVALID_REQUEST",
+                "plainly-deleted " + plainId + " NONE");
+        assertThat(admin.listTopics().names().get()).contains("deleted-twice", "named-and-id", "named-then-id")
+                .doesNotContain("plainly-deleted");
+    }
+
+    @Test
+    void withTopicDeletionDisabledDeleteTopicsIsRefusedAsKafkaRefusesItPerVersion(@TempDir Path disabledDir)
+            throws Exception {
+        try (TestBroker disabled = TestBroker.start(disabledDir, Map.of("delete.topic.enable", "false"));
+             Admin disabledAdmin = Clients.admin(disabled.bootstrapServers());
+             WireClient wire = WireClient.connect(disabled.bootstrapServers())) {
+            disabledAdmin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all().get();
+            var data = new DeleteTopicsRequestData().setTimeoutMs(10_000).setTopicNames(List.of("kept", "unknown"));
+
+            // TOPIC_DELETION_DISABLED exists from v3 on; older versions get INVALID_REQUEST.
+            for (short version = 1; version <= 6; version++) {
+                DeleteTopicsResponse response = wire.send(new DeleteTopicsRequest.Builder(data.duplicate()), version);
+                Errors expected = version < 3 ? Errors.INVALID_REQUEST : Errors.TOPIC_DELETION_DISABLED;
+                assertThat(response.data().responses()).as("v%d", version).hasSize(2)
+                        .allSatisfy(r -> assertThat(Errors.forCode(r.errorCode())).isEqualTo(expected));
+            }
+            assertThat(disabledAdmin.listTopics().names().get()).contains("kept");
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -53,6 +54,42 @@ class BatchRecompressorTest {
         assertThat(i).isEqualTo(20);
         assertThat(RecordBatchValidator.validate(rebuilt, zstdTopic, System.currentTimeMillis()).recordCount())
                 .isEqualTo(20);
+    }
+
+    @Test
+    void topicCompressionLevelIsTheLevelOfTheRebuiltBatches() {
+        var records = new ArrayList<SimpleRecord>();
+        for (int i = 0; i < 200; i++) {
+            records.add(new SimpleRecord(1_000L + i, null, ("order " + i + " shipped to warehouse " + (i * 7919 % 97)
+                    + " in region " + (i % 13)).getBytes(StandardCharsets.UTF_8)));
+        }
+        MemoryRecords original = MemoryRecords.withRecords(Compression.NONE, records.toArray(new SimpleRecord[0]));
+
+        for (String[] codecAndLevels : new String[][] {{"gzip", "1", "9"}, {"lz4", "1", "17"}, {"zstd", "1", "19"}}) {
+            String codec = codecAndLevels[0];
+            var rebuiltSizes = new ArrayList<Integer>();
+            for (String level : List.of(codecAndLevels[1], codecAndLevels[2])) {
+                LogConfig topic = LogConfig.of(Map.of(), Map.of(LogConfig.COMPRESSION_TYPE, codec,
+                        "compression." + codec + ".level", level));
+                MemoryRecords expected = MemoryRecords.withRecords(levelled(codec, Integer.parseInt(level)),
+                        records.toArray(new SimpleRecord[0]));
+
+                MemoryRecords rebuilt = BatchRecompressor.toTopicCompression(original, topic);
+
+                assertThat(rebuilt.buffer()).as("%s level %s", codec, level).isEqualTo(expected.buffer());
+                rebuiltSizes.add(rebuilt.sizeInBytes());
+            }
+            assertThat(rebuiltSizes.get(0)).as("%s at its lowest level is larger", codec)
+                    .isGreaterThan(rebuiltSizes.get(1));
+        }
+    }
+
+    private static Compression levelled(String codec, int level) {
+        return switch (codec) {
+            case "gzip" -> Compression.gzip().level(level).build();
+            case "lz4" -> Compression.lz4().level(level).build();
+            default -> Compression.zstd().level(level).build();
+        };
     }
 
     @Test

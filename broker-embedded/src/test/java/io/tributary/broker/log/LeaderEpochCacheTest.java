@@ -45,17 +45,28 @@ class LeaderEpochCacheTest {
         // Epoch 3 and 4 never had a leader here: the answer is the largest epoch below, ending where 5 starts.
         assertThat(cache.endOffsetFor(4, 400)).isEqualTo(new EpochEntry(2, 250));
         assertThat(cache.endOffsetFor(5, 400)).isEqualTo(new EpochEntry(5, 400));
-        assertThat(cache.endOffsetFor(9, 400)).isEqualTo(new EpochEntry(5, 400));
     }
 
     @Test
-    void endOffsetOfAnUnknownOlderEpochIsUndefined() throws Exception {
-        var cache = new LeaderEpochCache(file());
-        cache.assign(3, 10);
+    void anEpochNewerThanTheLatestOrUndefinedHasNoEndOffset() throws Exception {
+        var cache = cacheWithEpochs0At0And2At100And5At250();
 
-        assertThat(cache.endOffsetFor(2, 50)).isEqualTo(new EpochEntry(-1, -1));
+        // As Kafka's LeaderEpochFileCache.endOffsetFor: no epoch above the latest is known.
+        assertThat(cache.endOffsetFor(6, 400)).isEqualTo(new EpochEntry(-1, -1));
+        assertThat(cache.endOffsetFor(-1, 400)).isEqualTo(new EpochEntry(-1, -1));
         assertThat(new LeaderEpochCache(dir.resolve("empty")).endOffsetFor(0, 50)).isEqualTo(new EpochEntry(-1, -1));
         assertThat(new LeaderEpochCache(dir.resolve("empty")).latestEpoch()).isEqualTo(-1);
+    }
+
+    @Test
+    void anEpochOlderThanTheFirstKnownEndsWhereTheFirstKnownStarts() throws Exception {
+        var cache = new LeaderEpochCache(file());
+        cache.assign(3, 10);
+        cache.assign(4, 30);
+
+        // The log before offset 10 is gone: Kafka answers the requested epoch, ending at the first known epoch.
+        assertThat(cache.endOffsetFor(2, 50)).isEqualTo(new EpochEntry(2, 10));
+        assertThat(cache.endOffsetFor(0, 50)).isEqualTo(new EpochEntry(0, 10));
     }
 
     @Test
@@ -65,7 +76,8 @@ class LeaderEpochCacheTest {
         cache.truncateFromEnd(250);
 
         assertThat(cache.entries()).containsExactly(new EpochEntry(0, 0), new EpochEntry(2, 100));
-        assertThat(cache.endOffsetFor(5, 260)).isEqualTo(new EpochEntry(2, 260));
+        assertThat(cache.endOffsetFor(2, 260)).isEqualTo(new EpochEntry(2, 260));
+        assertThat(cache.endOffsetFor(5, 260)).isEqualTo(new EpochEntry(-1, -1));
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.random.RandomGenerator;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.MemoryRecords;
@@ -151,6 +152,64 @@ class PartitionLogTest {
 
         append(log, batch(0, T + 1_001, 1), T + 1_001);
         assertThat(log.segmentBaseOffsets()).containsExactly(0L, 2L);
+    }
+
+    @Test
+    void segmentJitterRollsEachSegmentEarlierByAJitterDrawnBelowSegmentJitterMs() {
+        var bounds = new ArrayList<Long>();
+        // Every draw is 300 ms, so segment.ms 1000 rolls a segment once its first batch is more than 700 ms old.
+        RandomGenerator draws300 = new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                throw new UnsupportedOperationException("only bounded draws");
+            }
+
+            @Override
+            public long nextLong(long bound) {
+                bounds.add(bound);
+                return 300;
+            }
+        };
+        PartitionLog log = PartitionLog.open(TestBatches.PARTITION, dir, TestBatches.config(Map.of(
+                LogConfig.SEGMENT_MS, "1000", LogConfig.SEGMENT_JITTER_MS, "400")), 0, 0,
+                (deletion, delayMs) -> deletion.run(), T, batch -> { }, draws300);
+        opened.add(log);
+
+        append(log, batch(0, T, 1), T);
+        append(log, batch(0, T + 700, 1), T + 700);
+        assertThat(log.segmentBaseOffsets()).containsExactly(0L);
+        append(log, batch(0, T + 701, 1), T + 701);
+        assertThat(log.segmentBaseOffsets()).containsExactly(0L, 2L);
+        append(log, batch(0, T + 1_401, 1), T + 1_401);
+        assertThat(log.segmentBaseOffsets()).containsExactly(0L, 2L);
+        append(log, batch(0, T + 1_402, 1), T + 1_402);
+
+        assertThat(log.segmentBaseOffsets()).containsExactly(0L, 2L, 4L);
+        // One draw per segment that became active (the first at open), each below segment.jitter.ms.
+        assertThat(bounds).containsExactly(400L, 400L, 400L);
+    }
+
+    @Test
+    void segmentJitterIsCappedAtSegmentMs() {
+        LogConfig config = TestBatches.config(Map.of(LogConfig.SEGMENT_MS, "1000",
+                LogConfig.SEGMENT_JITTER_MS, "5000"));
+        var bounds = new ArrayList<Long>();
+        RandomGenerator recording = new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                throw new UnsupportedOperationException("only bounded draws");
+            }
+
+            @Override
+            public long nextLong(long bound) {
+                bounds.add(bound);
+                return bound - 1;
+            }
+        };
+
+        assertThat(config.randomSegmentJitterMs(recording)).isEqualTo(999);
+        assertThat(bounds).containsExactly(1000L);
+        assertThat(TestBatches.config(Map.of()).randomSegmentJitterMs(recording)).isZero();
     }
 
     @Test

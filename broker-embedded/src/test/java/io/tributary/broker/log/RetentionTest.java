@@ -28,6 +28,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
@@ -179,6 +180,23 @@ class RetentionTest {
         assertThat(latest(partition)).isEqualTo(10);
         assertThat(valuesFrom(partition, 6, 4)).containsExactly("v6", "v7", "v8", "v9");
         assertThat(Errors.forCode(fetchAt(partition, 5).errorCode())).isEqualTo(Errors.OFFSET_OUT_OF_RANGE);
+    }
+
+    @Test
+    void deleteRecordsOnACompactOnlyTopicIsAPolicyViolation() throws Exception {
+        TopicPartition compacted = createTopic("compacted-only", Map.of("cleanup.policy", "compact"));
+        TopicPartition both = createTopic("compacted-and-deleted", Map.of("cleanup.policy", "compact,delete"));
+        produce("compacted-only", 0, 4, System.currentTimeMillis());
+        produce("compacted-and-deleted", 0, 4, System.currentTimeMillis());
+
+        assertThatThrownBy(() -> admin.deleteRecords(Map.of(compacted, RecordsToDelete.beforeOffset(2))).all().get())
+                .hasCauseInstanceOf(PolicyViolationException.class);
+        long lowWatermark = admin.deleteRecords(Map.of(both, RecordsToDelete.beforeOffset(2))).lowWatermarks()
+                .get(both).get().lowWatermark();
+
+        assertThat(earliest(compacted)).isZero();
+        assertThat(lowWatermark).isEqualTo(2);
+        assertThat(earliest(both)).isEqualTo(2);
     }
 
     @Test
