@@ -11,14 +11,18 @@ import io.tributary.broker.testing.WireClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AccessControlEntryFilter;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.SecurityDisabledException;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -32,7 +36,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What the broker advertises in ApiVersions, where Kafka 4.3.1's own answer deviates from kafka-clients' ranges. */
+/**
+ * What the broker advertises in ApiVersions where Kafka 4.3.1's own answer deviates from kafka-clients' ranges, and
+ * the security APIs a plaintext broker without an authorizer answers as Kafka does.
+ */
 class ApiVersionsTest {
     @TempDir
     static Path dataDir;
@@ -96,6 +103,23 @@ class ApiVersionsTest {
             assertThatThrownBy(() -> admin.deleteAcls(List.of(new AclBindingFilter(binding.pattern().toFilter(),
                     AccessControlEntryFilter.ANY))).all().get())
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(SecurityDisabledException.class);
+        }
+    }
+
+    @Test
+    void saslClientAgainstThePlaintextListenerFailsWithAnAuthenticationError() {
+        // Kafka answers SaslHandshake on an authenticated (plaintext) connection with ILLEGAL_SASL_STATE: the client
+        // reports an authentication failure instead of reconnecting forever.
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                AdminClientConfig.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT",
+                SaslConfigs.SASL_MECHANISM, "PLAIN",
+                SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                        + "username=\"alice\" password=\"secret\";",
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000))) {
+            assertThatThrownBy(() -> admin.describeCluster().clusterId().get())
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(AuthenticationException.class);
         }
     }
 }
