@@ -57,7 +57,7 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
         }
         var data = request.data();
         return coordinator.commitOffsets(data.groupId(), data.memberId(), data.groupInstanceId(),
-                data.generationIdOrMemberEpoch(), toCommit).thenApply(results -> {
+                data.generationIdOrMemberEpoch(), context.apiVersion(), toCommit).thenApply(results -> {
                     for (var entry : results.entrySet()) {
                         TopicPartition tp = entry.getKey();
                         response.addPartition(ids.get(tp), tp.topic(), tp.partition(), entry.getValue());

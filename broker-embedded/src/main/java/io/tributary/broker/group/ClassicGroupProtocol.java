@@ -43,10 +43,10 @@ final class ClassicGroupProtocol {
     private final GroupConfig config;
     private final GroupRebalance rebalance;
 
-    ClassicGroupProtocol(GroupShard shard, GroupConfig config) {
+    ClassicGroupProtocol(GroupShard shard, GroupConfig config, GroupRebalance rebalance) {
         this.shard = shard;
         this.config = config;
-        this.rebalance = new GroupRebalance(shard, config);
+        this.rebalance = rebalance;
     }
 
     /** Starts timing the sessions of a group restored from the log: its members get one session to come back. */

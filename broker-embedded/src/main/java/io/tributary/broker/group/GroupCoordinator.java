@@ -123,7 +123,15 @@ public final class GroupCoordinator {
      * {@code __consumer_offsets} does not exist, NOT_COORDINATOR when another node leads its partition.
      */
     private Routed route(String groupId) {
-        if (groupId == null || groupId.isEmpty()) {
+        return groupId == null || groupId.isEmpty() ? new Routed(null, Errors.INVALID_GROUP_ID) : routeAnyId(groupId);
+    }
+
+    /**
+     * {@link #route} for OffsetCommit and OffsetFetch, which Kafka still serves for the empty group id (the group of
+     * consumers from before group management); only a missing (null) id is INVALID_GROUP_ID.
+     */
+    private Routed routeAnyId(String groupId) {
+        if (groupId == null) {
             return new Routed(null, Errors.INVALID_GROUP_ID);
         }
         if (coordinatorLog.partitionCount() <= 0) {
@@ -143,7 +151,9 @@ public final class GroupCoordinator {
         }
         Shard shard = shards.computeIfAbsent(partition, p -> {
             var state = new GroupShard(p, coordinatorLog, timer, time);
-            return new Shard(state, new ClassicGroupProtocol(state, config), new GroupOffsets(state, config));
+            var rebalance = new GroupRebalance(state, config);
+            return new Shard(state, new ClassicGroupProtocol(state, config, rebalance),
+                    new GroupOffsets(state, config, rebalance));
         });
         List<ClassicGroup> restored = shard.state().loadIfNeeded();
         if (!restored.isEmpty()) {
@@ -215,18 +225,22 @@ public final class GroupCoordinator {
         }
     }
 
-    /** OffsetCommit for partitions whose topics exist; the answer has one error per partition. */
+    /**
+     * OffsetCommit (at {@code apiVersion}) for partitions whose topics exist; the answer has one error per
+     * partition.
+     */
     public CompletableFuture<Map<TopicPartition, Errors>> commitOffsets(String groupId, String memberId,
                                                                         String groupInstanceId, int generation,
+                                                                        short apiVersion,
                                                                         List<OffsetToCommit> offsets) {
         var future = new CompletableFuture<Map<TopicPartition, Errors>>();
-        Routed routed = route(groupId);
+        Routed routed = routeAnyId(groupId);
         if (routed.error() != Errors.NONE) {
             future.complete(everyPartition(offsets, routed.error()));
             return future;
         }
         synchronized (routed.shard().state()) {
-            routed.shard().offsets().commit(groupId, memberId, groupInstanceId, generation, offsets,
+            routed.shard().offsets().commit(groupId, memberId, groupInstanceId, generation, apiVersion, offsets,
                     future::complete);
         }
         return future;
@@ -307,10 +321,11 @@ public final class GroupCoordinator {
      * null. Partitions without a commit are absent from the map (the caller answers them with offset -1). With
      * {@code requireStable} (OffsetFetch v7+, KIP-447) a partition with a pending transactional offset is in
      * {@link FetchedOffsets#unstable()} instead, so the consumer retries until the transaction ended; fetching
-     * all partitions considers those with a committed offset only, as Kafka does.
+     * all partitions considers those with a committed offset only, as Kafka does. The empty group id is a group
+     * like any other here, as for OffsetCommit.
      */
     public FetchedOffsets fetchOffsets(String groupId, List<TopicPartition> partitions, boolean requireStable) {
-        Routed routed = route(groupId);
+        Routed routed = routeAnyId(groupId);
         Shard shard = routed.shard();
         Errors invalid = routed.error();
         if (invalid != Errors.NONE) {

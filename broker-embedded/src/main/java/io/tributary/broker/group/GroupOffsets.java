@@ -23,52 +23,75 @@ import org.slf4j.LoggerFactory;
 final class GroupOffsets {
     private static final Logger log = LoggerFactory.getLogger(GroupOffsets.class);
 
+    /**
+     * From OffsetCommit v9 (KIP-848) a commit with a generation for a missing group is GROUP_ID_NOT_FOUND, which
+     * clients of both group protocols understand; older versions keep ILLEGAL_GENERATION.
+     */
+    private static final short GROUP_ID_NOT_FOUND_VERSION = 9;
+
     private final GroupShard shard;
     private final GroupConfig config;
+    private final GroupRebalance rebalance;
 
-    GroupOffsets(GroupShard shard, GroupConfig config) {
+    GroupOffsets(GroupShard shard, GroupConfig config, GroupRebalance rebalance) {
         this.shard = shard;
         this.config = config;
+        this.rebalance = rebalance;
     }
 
     /**
      * OffsetCommit: validates and stores a commit; {@code respond} gets one error per partition. A commit without a
      * generation (-1: the admin client, or a consumer using assign()) is accepted only while the group has no
-     * members.
+     * members, and creates a missing group. A commit with a generation for a group that does not exist (it was
+     * deleted after its last member left, say) is answered GROUP_ID_NOT_FOUND from v9 on and ILLEGAL_GENERATION
+     * before, as Kafka's {@code OffsetMetadataManager.validateOffsetCommit} does.
+     *
+     * <p>A valid commit of a member of a Stable or PreparingRebalance group counts as a heartbeat: its session
+     * timeout starts again (Kafka: {@code rescheduleClassicGroupMemberHeartbeat}).
      */
-    void commit(String groupId, String memberId, String groupInstanceId, int generation,
+    void commit(String groupId, String memberId, String groupInstanceId, int generation, short apiVersion,
                 List<OffsetToCommit> toCommit, Consumer<Map<TopicPartition, Errors>> respond) {
-        commit(groupId, memberId, groupInstanceId, generation, toCommit, false, shard::write, respond);
+        Errors missingGroup = apiVersion >= GROUP_ID_NOT_FOUND_VERSION ? Errors.GROUP_ID_NOT_FOUND
+                : Errors.ILLEGAL_GENERATION;
+        commit(groupId, memberId, groupInstanceId, generation, toCommit, false, missingGroup, shard::write, respond);
     }
 
     /**
      * TxnOffsetCommit (KIP-98): validates the commit as {@link #commit} does, except that a request without member
      * and generation (v0-2, or a producer committing for a consumer using assign()) is accepted whatever the
      * group's state and that a rebalance in progress does not refuse it (KIP-447); then writes the offsets as a
-     * transactional batch of the producer, pending until its transaction ends.
+     * transactional batch of the producer, pending until its transaction ends. A generation for a missing group is
+     * ILLEGAL_GENERATION in every version.
      */
     void commitTransactional(long producerId, short producerEpoch, String groupId, String memberId,
                              String groupInstanceId, int generation, List<OffsetToCommit> toCommit,
                              Consumer<Map<TopicPartition, Errors>> respond) {
-        commit(groupId, memberId, groupInstanceId, generation, toCommit, true,
+        commit(groupId, memberId, groupInstanceId, generation, toCommit, true, Errors.ILLEGAL_GENERATION,
                 (records, then) -> shard.writeTransactional(producerId, producerEpoch, records, then), respond);
     }
 
     private void commit(String groupId, String memberId, String groupInstanceId, int generation,
-                        List<OffsetToCommit> toCommit, boolean transactional,
+                        List<OffsetToCommit> toCommit, boolean transactional, Errors missingGroup,
                         BiConsumer<List<CoordinatorLog.Entry>, Consumer<Errors>> write,
                         Consumer<Map<TopicPartition, Errors>> respond) {
         ClassicGroup group = shard.group(groupId);
         Errors invalid = Errors.NONE;
         if (group == null) {
             if (generation >= 0) {
-                invalid = Errors.ILLEGAL_GENERATION;
+                invalid = missingGroup;
             } else {
                 group = shard.getOrCreate(groupId);
             }
         }
         if (invalid == Errors.NONE) {
             invalid = validateCommit(group, memberId, groupInstanceId, generation, transactional);
+        }
+        if (invalid == Errors.NONE && !transactional
+                && (group.is(GroupState.STABLE) || group.is(GroupState.PREPARING_REBALANCE))) {
+            ClassicMember member = group.member(memberId);
+            if (member != null) {
+                rebalance.scheduleHeartbeatExpiry(group, member.memberId(), member.sessionTimeoutMs());
+            }
         }
         var results = new LinkedHashMap<TopicPartition, Errors>();
         var records = new ArrayList<CoordinatorLog.Entry>();

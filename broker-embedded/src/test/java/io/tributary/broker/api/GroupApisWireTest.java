@@ -193,6 +193,40 @@ class GroupApisWireTest {
         }
     }
 
+    /**
+     * As Apache Kafka 4.3.1 answers (checked side by side): a commit with a generation for a group that does not
+     * exist is GROUP_ID_NOT_FOUND from v9 and ILLEGAL_GENERATION before; the empty group id commits and fetches.
+     */
+    @Test
+    void offsetCommitOfAMissingGroupAnswersByVersionAndTheEmptyGroupIdIsServed() throws Exception {
+        try (TestBroker broker = TestBroker.start(dataDir);
+             WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            Clients.createTopic(broker.bootstrapServers(), "real", 1, Map.of());
+            wire.send(new FindCoordinatorRequest.Builder(new FindCoordinatorRequestData().setKeyType((byte) 0)
+                    .setCoordinatorKeys(List.of("gone"))));
+            assertThat(commitError(wire, "gone", 1, (short) 9)).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+            assertThat(commitError(wire, "gone", 1, (short) 8)).isEqualTo(Errors.ILLEGAL_GENERATION);
+            assertThat(commitError(wire, "", -1, (short) 9)).isEqualTo(Errors.NONE);
+
+            OffsetFetchResponse fetched = wire.send(OffsetFetchRequest.Builder.forTopicNames(
+                    new org.apache.kafka.common.message.OffsetFetchRequestData().setGroups(List.of(
+                            new org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup()
+                                    .setGroupId("").setTopics(null))), false), (short) 9);
+            var group = fetched.data().groups().get(0);
+            assertThat(Errors.forCode(group.errorCode())).isEqualTo(Errors.NONE);
+            assertThat(group.topics().get(0).partitions().get(0).committedOffset()).isEqualTo(1);
+        }
+    }
+
+    private static Errors commitError(WireClient wire, String groupId, int generation, short version) {
+        var data = new OffsetCommitRequestData().setGroupId(groupId).setGenerationIdOrMemberEpoch(generation)
+                .setMemberId("");
+        data.topics().add(new OffsetCommitRequestTopic().setName("real").setPartitions(List.of(
+                new OffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(1))));
+        OffsetCommitResponse response = wire.send(OffsetCommitRequest.Builder.forTopicNames(data), version);
+        return Errors.forCode(response.data().topics().get(0).partitions().get(0).errorCode());
+    }
+
     @Test
     void describeGroupsReportsAnUnknownGroupAsDeadOrNotFoundByVersion() {
         try (TestBroker broker = TestBroker.start(dataDir);

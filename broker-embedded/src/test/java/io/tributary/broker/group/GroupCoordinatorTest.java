@@ -36,6 +36,8 @@ class GroupCoordinatorTest {
     private static final int REBALANCE_MS = 20_000;
     private static final int INITIAL_DELAY_MS = 3_000;
     private static final short JOIN_VERSION = 9;
+    /** The OffsetCommit version librdkafka 2.15 and kafka-clients 4 send. */
+    private static final short COMMIT_VERSION = 9;
 
     private final ManualTime time = new ManualTime();
     private final MemoryCoordinatorLog log = new MemoryCoordinatorLog();
@@ -153,8 +155,8 @@ class GroupCoordinatorTest {
     @Test
     void offsetsAndGroupsAreReloadedFromTheLog() {
         var members = stableGroup("g", 2);
-        Map<TopicPartition, Errors> committed = coordinator.commitOffsets("g", members.get(0), null, 1, List.of(
-                new OffsetToCommit(new TopicPartition("t", 0), 42, 7, "meta"),
+        Map<TopicPartition, Errors> committed = coordinator.commitOffsets("g", members.get(0), null, 1,
+                COMMIT_VERSION, List.of(new OffsetToCommit(new TopicPartition("t", 0), 42, 7, "meta"),
                 new OffsetToCommit(new TopicPartition("t", 1), 5, -1, null))).join();
         assertThat(committed).containsOnly(Map.entry(new TopicPartition("t", 0), Errors.NONE),
                 Map.entry(new TopicPartition("t", 1), Errors.NONE));
@@ -179,32 +181,114 @@ class GroupCoordinatorTest {
         var members = stableGroup("g", 2);
         var tp = new TopicPartition("t", 0);
         var offset = List.of(new OffsetToCommit(tp, 1, -1, ""));
-        assertThat(coordinator.commitOffsets("g", "", null, -1, offset).join().get(tp))
+        assertThat(coordinator.commitOffsets("g", "", null, -1, COMMIT_VERSION, offset).join().get(tp))
                 .isEqualTo(Errors.UNKNOWN_MEMBER_ID);
-        assertThat(coordinator.commitOffsets("g", members.get(0), null, 7, offset).join().get(tp))
+        assertThat(coordinator.commitOffsets("g", members.get(0), null, 7, COMMIT_VERSION, offset).join().get(tp))
                 .isEqualTo(Errors.ILLEGAL_GENERATION);
-        assertThat(coordinator.commitOffsets("g", "someone-else", null, 1, offset).join().get(tp))
+        assertThat(coordinator.commitOffsets("g", "someone-else", null, 1, COMMIT_VERSION, offset).join().get(tp))
                 .isEqualTo(Errors.UNKNOWN_MEMBER_ID);
-        assertThat(coordinator.commitOffsets("g", members.get(0), null, 1,
+        assertThat(coordinator.commitOffsets("g", members.get(0), null, 1, COMMIT_VERSION,
                 List.of(new OffsetToCommit(tp, 1, -1, "x".repeat(65)))).join().get(tp))
                 .isEqualTo(Errors.OFFSET_METADATA_TOO_LARGE);
 
         join("g", members.get(0), null);
         assertThat(describe("g").groupState()).isEqualTo("PreparingRebalance");
-        assertThat(coordinator.commitOffsets("g", members.get(1), null, 1, offset).join().get(tp))
+        assertThat(coordinator.commitOffsets("g", members.get(1), null, 1, COMMIT_VERSION, offset).join().get(tp))
                 .as("commits in the revocation callback, while the group prepares a rebalance, are accepted")
                 .isEqualTo(Errors.NONE);
         join("g", members.get(1), null);
         assertThat(describe("g").groupState()).isEqualTo("CompletingRebalance");
-        assertThat(coordinator.commitOffsets("g", members.get(0), null, 2, offset).join().get(tp))
+        assertThat(coordinator.commitOffsets("g", members.get(0), null, 2, COMMIT_VERSION, offset).join().get(tp))
                 .isEqualTo(Errors.REBALANCE_IN_PROGRESS);
+    }
+
+    /**
+     * What librdkafka sends when an application commits from its revocation callback while leaving: while it still
+     * holds the partitions the commit carries its member id and generation and is stored, whatever the group is
+     * doing; once its LeaveGroup was served (librdkafka forgets its member id right then) the same commit carries
+     * no member id and is refused, in an emptied group as in one that rebalances without it. Kafka's
+     * ClassicGroup.validateOffsetCommit: a generation makes the member id mandatory (validateMember).
+     */
+    @Test
+    void commitFromTheRevocationCallbackCountsOnlyUntilTheMemberHasLeft() {
+        var tp = new TopicPartition("t", 0);
+        var offset = List.of(new OffsetToCommit(tp, 5, -1, ""));
+        var alone = stableGroup("alone", 1);
+        assertThat(coordinator.commitOffsets("alone", alone.get(0), null, 1, COMMIT_VERSION, offset).join().get(tp))
+                .isEqualTo(Errors.NONE);
+        coordinator.leaveGroup("alone", List.of(new MemberIdentity().setMemberId(alone.get(0))));
+        assertThat(describe("alone").groupState()).isEqualTo("Empty");
+        assertThat(coordinator.commitOffsets("alone", "", null, 1, COMMIT_VERSION, offset).join().get(tp))
+                .isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(coordinator.commitOffsets("alone", alone.get(0), null, 1, COMMIT_VERSION, offset).join().get(tp))
+                .isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+
+        var pair = stableGroup("pair", 2);
+        coordinator.leaveGroup("pair", List.of(new MemberIdentity().setMemberId(pair.get(1))));
+        assertThat(describe("pair").groupState()).isEqualTo("PreparingRebalance");
+        assertThat(coordinator.commitOffsets("pair", "", null, 1, COMMIT_VERSION, offset).join().get(tp))
+                .isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(coordinator.commitOffsets("pair", pair.get(1), null, 1, COMMIT_VERSION, offset).join().get(tp))
+                .isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(coordinator.commitOffsets("pair", pair.get(0), null, 1, COMMIT_VERSION, offset).join().get(tp))
+                .as("the member that stays commits in its own revocation callback")
+                .isEqualTo(Errors.NONE);
+    }
+
+    /**
+     * A commit with a generation for a group that does not exist (deleted after its last member left): OffsetCommit
+     * v9+ answers GROUP_ID_NOT_FOUND, older versions ILLEGAL_GENERATION (Kafka's
+     * OffsetMetadataManager.validateOffsetCommit; librdkafka 2.15 sends v9).
+     */
+    @Test
+    void commitWithAGenerationOfAMissingGroupIsGroupIdNotFoundFromVersion9() {
+        var tp = new TopicPartition("t", 0);
+        var offset = List.of(new OffsetToCommit(tp, 5, -1, ""));
+        var members = stableGroup("g", 1);
+        coordinator.leaveGroup("g", List.of(new MemberIdentity().setMemberId(members.get(0))));
+        assertThat(coordinator.deleteGroups(List.of("g")).join()).containsEntry("g", Errors.NONE);
+
+        assertThat(coordinator.commitOffsets("g", "", null, 1, (short) 9, offset).join().get(tp))
+                .isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+        assertThat(coordinator.commitOffsets("g", "", null, 1, (short) 8, offset).join().get(tp))
+                .isEqualTo(Errors.ILLEGAL_GENERATION);
+        assertThat(coordinator.commitOffsets("g", "", null, -1, (short) 9, offset).join().get(tp))
+                .as("without a generation the commit creates the group again")
+                .isEqualTo(Errors.NONE);
+    }
+
+    /** Kafka: a member's valid commit in a Stable or PreparingRebalance group starts its session timeout again. */
+    @Test
+    void commitsKeepAMemberAliveAsHeartbeatsDo() {
+        var tp = new TopicPartition("t", 0);
+        var members = stableGroup("g", 2);
+        for (int i = 0; i < 3; i++) {
+            time.advance(SESSION_MS - 1);
+            assertThat(heartbeat("g", members.get(0), 1)).isEqualTo(Errors.NONE);
+            assertThat(coordinator.commitOffsets("g", members.get(1), null, 1, COMMIT_VERSION,
+                    List.of(new OffsetToCommit(tp, i, -1, ""))).join().get(tp)).isEqualTo(Errors.NONE);
+        }
+        assertThat(describe("g").members()).hasSize(2);
+        time.advance(SESSION_MS);
+        assertThat(describe("g").members()).as("no commit, no heartbeat: both sessions ran out").isEmpty();
+    }
+
+    /** Kafka still serves OffsetCommit and OffsetFetch for the empty group id; the membership APIs refuse it. */
+    @Test
+    void emptyGroupIdCommitsAndFetchesOffsetsButCannotJoin() {
+        var tp = new TopicPartition("t", 0);
+        assertThat(coordinator.commitOffsets("", "", null, -1, COMMIT_VERSION,
+                List.of(new OffsetToCommit(tp, 4, -1, ""))).join().get(tp)).isEqualTo(Errors.NONE);
+        assertThat(coordinator.fetchOffsets("", List.of(tp)).offsets().get(tp).offset()).isEqualTo(4);
+        assertThat(Errors.forCode(join("", "", null).join().errorCode())).isEqualTo(Errors.INVALID_GROUP_ID);
+        assertThat(Errors.forCode(describe("").errorCode())).isEqualTo(Errors.INVALID_GROUP_ID);
     }
 
     @Test
     void commitWithoutGenerationCreatesAnEmptyGroup() {
         var tp = new TopicPartition("t", 3);
-        assertThat(coordinator.commitOffsets("simple", "", null, -1, List.of(new OffsetToCommit(tp, 9, -1, "m")))
-                .join().get(tp)).isEqualTo(Errors.NONE);
+        assertThat(coordinator.commitOffsets("simple", "", null, -1, COMMIT_VERSION,
+                List.of(new OffsetToCommit(tp, 9, -1, "m"))).join().get(tp)).isEqualTo(Errors.NONE);
         assertThat(coordinator.listGroups(List.of("empty"), List.of()))
                 .extracting(g -> g.groupId() + "/" + g.groupState() + "/" + g.groupType())
                 .containsExactly("simple/Empty/classic");
@@ -216,7 +300,8 @@ class GroupCoordinatorTest {
     void deleteGroupsRefusesGroupsWithMembersAndDeletesEmptyOnes() {
         var members = stableGroup("busy", 1);
         var tp = new TopicPartition("t", 0);
-        coordinator.commitOffsets("idle", "", null, -1, List.of(new OffsetToCommit(tp, 3, -1, ""))).join();
+        coordinator.commitOffsets("idle", "", null, -1, COMMIT_VERSION, List.of(new OffsetToCommit(tp, 3, -1, "")))
+                .join();
 
         assertThat(coordinator.deleteGroups(List.of("busy", "idle", "nobody")).join()).containsExactly(
                 Map.entry("busy", Errors.NON_EMPTY_GROUP), Map.entry("idle", Errors.NONE),
@@ -234,7 +319,8 @@ class GroupCoordinatorTest {
     void offsetsOfAnEmptyGroupExpireAfterTheRetention() {
         var members = stableGroup("g", 1);
         var tp = new TopicPartition("t", 0);
-        coordinator.commitOffsets("g", members.get(0), null, 1, List.of(new OffsetToCommit(tp, 3, -1, ""))).join();
+        coordinator.commitOffsets("g", members.get(0), null, 1, COMMIT_VERSION,
+                List.of(new OffsetToCommit(tp, 3, -1, ""))).join();
         for (int i = 0; i < 15; i++) {
             time.advance(SESSION_MS - 2_000);
             assertThat(heartbeat("g", members.get(0), 1)).isEqualTo(Errors.NONE);
@@ -281,8 +367,8 @@ class GroupCoordinatorTest {
         var members = stableGroup("g", 1);
         var subscribed = new TopicPartition("t", 0);
         var other = new TopicPartition("other", 0);
-        coordinator.commitOffsets("g", members.get(0), null, 1, List.of(new OffsetToCommit(subscribed, 1, -1, ""),
-                new OffsetToCommit(other, 2, -1, ""))).join();
+        coordinator.commitOffsets("g", members.get(0), null, 1, COMMIT_VERSION,
+                List.of(new OffsetToCommit(subscribed, 1, -1, ""), new OffsetToCommit(other, 2, -1, ""))).join();
         var deleted = coordinator.deleteOffsets("g", List.of(subscribed, other)).join();
         assertThat(deleted.partitions()).containsExactly(Map.entry(subscribed, Errors.GROUP_SUBSCRIBED_TO_TOPIC),
                 Map.entry(other, Errors.NONE));

@@ -37,6 +37,7 @@ class TransactionalOffsetsTest {
     private static final int PARTITION = 0;
     private static final long PRODUCER = 4_000;
     private static final short EPOCH = 3;
+    private static final short COMMIT_VERSION = 9;
 
     private final ManualTime time = new ManualTime();
     private final MemoryCoordinatorLog log = new MemoryCoordinatorLog();
@@ -137,7 +138,7 @@ class TransactionalOffsetsTest {
         assertThat(coordinator.describeGroup("g", true).groupState()).isEqualTo("CompletingRebalance");
         assertThat(txnCommit(PRODUCER, "g", 2, member, "instance-1", tp0, 2))
                 .as("a transactional commit is not held to the group's state (Kafka)").isEqualTo(Errors.NONE);
-        assertThat(coordinator.commitOffsets("g", member, "instance-1", 2,
+        assertThat(coordinator.commitOffsets("g", member, "instance-1", 2, COMMIT_VERSION,
                 List.of(new OffsetToCommit(tp0, 2, -1, ""))).join().get(tp0)).isEqualTo(Errors.REBALANCE_IN_PROGRESS);
     }
 
@@ -260,8 +261,8 @@ class TransactionalOffsetsTest {
     // ---- fixtures --------------------------------------------------------------------------------------------
 
     private Errors commit(String groupId, TopicPartition tp, long offset) {
-        return coordinator.commitOffsets(groupId, "", null, -1, List.of(new OffsetToCommit(tp, offset, -1, "")))
-                .join().get(tp);
+        return coordinator.commitOffsets(groupId, "", null, -1, COMMIT_VERSION,
+                List.of(new OffsetToCommit(tp, offset, -1, ""))).join().get(tp);
     }
 
     private Errors txnCommit(long producerId, String groupId, int generation, String memberId, String instanceId,
