@@ -14,9 +14,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.kafka.common.Uuid;
 
 /**
  * Apache Kafka 4.3.1 itself, the oracle of the side-by-side tests: a single KRaft node (broker and controller in one
@@ -117,7 +117,8 @@ final class ApacheKafka implements AutoCloseable {
 
     private static void format(Path runDir, Path properties) throws IOException, InterruptedException {
         Process format = java(runDir, "kafka.tools.StorageTool",
-                List.of("format", "--ignore-formatted", "--cluster-id", randomClusterId(), "--config",
+                // Uuid.randomUuid never starts with "-", which the tool would take for an option.
+                List.of("format", "--ignore-formatted", "--cluster-id", Uuid.randomUuid().toString(), "--config",
                         properties.toString()))
                 .redirectOutput(runDir.resolve("format.out").toFile())
                 .start();
@@ -130,13 +131,6 @@ final class ApacheKafka implements AutoCloseable {
         }
     }
 
-    /** A Kafka cluster id: 16 random bytes in URL-safe base64 without padding, as {@code random-uuid} prints. */
-    private static String randomClusterId() {
-        UUID uuid = UUID.randomUUID();
-        var bytes = java.nio.ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
-                .putLong(uuid.getLeastSignificantBits()).array();
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    }
 
     /** {@code bin/kafka-run-class.sh} in short: Kafka's jars, WARN logging to the output file, a modest heap. */
     private static ProcessBuilder java(Path runDir, String mainClass, List<String> args) {
