@@ -9,12 +9,15 @@ import io.tributary.broker.metadata.TopicControl;
 import io.tributary.broker.metadata.TopicImage;
 import io.tributary.broker.metadata.TopicResult;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -30,9 +33,19 @@ import org.slf4j.LoggerFactory;
  * {@code __transaction_state} (transactional ids). The first lookup of each kind creates its topic (compacted,
  * {@code offsets.topic.num.partitions} or {@code transaction.state.log.num.partitions} partitions) as Kafka does.
  * Batched keys (v4+) get one answer each.
+ *
+ * <p>As Kafka's {@code KafkaApis.getCoordinator}: every key is a key, the empty one too (its partition is
+ * {@code abs("".hashCode()) % partitions} like any other's); an unknown key type fails the whole request with
+ * INVALID_REQUEST; the share key type (KIP-932) is INVALID_REQUEST before v6 and for a key that is not
+ * {@code groupId:topicId:partition}, and COORDINATOR_NOT_AVAILABLE otherwise, as this broker has no share
+ * coordinator. A key's own error carries no message from v4 (Kafka sets none); a single-key answer (v0-3) carries
+ * the error's default message.
  */
 final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest> {
     private static final Logger log = LoggerFactory.getLogger(FindCoordinatorHandler.class);
+
+    /** FindCoordinator v6 introduced the share key type (KIP-932). */
+    private static final short SHARE_KEYS_VERSION = 6;
 
     private final Controller controller;
     private final TopicControl topicControl;
@@ -70,25 +83,24 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
     @Override
     public CompletableFuture<FindCoordinatorResponse> handle(RequestContext context, FindCoordinatorRequest request) {
         short version = context.apiVersion();
-        byte keyType = request.data().keyType();
         List<String> keys = version >= 4 ? request.data().coordinatorKeys() : List.of(request.data().key());
         CoordinatorType type;
         try {
-            type = CoordinatorType.forId(keyType);
-        } catch (IllegalArgumentException e) {
-            type = null;
+            type = CoordinatorType.forId(request.data().keyType());
+        } catch (InvalidRequestException e) {
+            return CompletableFuture.completedFuture(respond(version, keys,
+                    key -> error(key, Errors.INVALID_REQUEST).setErrorMessage(Errors.INVALID_REQUEST.message())));
         }
-        if (type != CoordinatorType.GROUP && type != CoordinatorType.TRANSACTION) {
-            return CompletableFuture.completedFuture(respond(version, keys, key -> error(key, Errors.INVALID_REQUEST)));
+        if (type == CoordinatorType.SHARE) {
+            return CompletableFuture.completedFuture(respond(version, keys, key -> error(key,
+                    version >= SHARE_KEYS_VERSION && isSharePartitionKey(key) ? Errors.COORDINATOR_NOT_AVAILABLE
+                            : Errors.INVALID_REQUEST)));
         }
         InternalTopic internal = type == CoordinatorType.TRANSACTION ? transactionState : offsets;
         return ensure(internal).thenApply(created -> respond(version, keys, key -> locate(internal, key, created)));
     }
 
     private Coordinator locate(InternalTopic internal, String key, Errors topicError) {
-        if (key == null || key.isEmpty()) {
-            return error(key, Errors.INVALID_REQUEST);
-        }
         if (topicError != Errors.NONE) {
             return error(key, topicError);
         }
@@ -98,6 +110,25 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
             return error(key, Errors.COORDINATOR_NOT_AVAILABLE);
         }
         return found(key, node.endpoint());
+    }
+
+    /**
+     * Whether {@code key} names a share-partition, {@code groupId:topicId:partition} read from the right (the group
+     * id may hold colons), by Kafka's rule ({@code SharePartitionKey.getInstance}, which splits on ':' and so
+     * ignores trailing colons).
+     */
+    private static boolean isSharePartitionKey(String key) {
+        String[] parts = key.split(":");
+        if (parts.length < 3 || String.join(":", Arrays.copyOfRange(parts, 0, parts.length - 2)).trim().isEmpty()) {
+            return false;
+        }
+        try {
+            Uuid.fromString(parts[parts.length - 2]);
+            Integer.parseInt(parts[parts.length - 1]);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** Creates the coordinator's topic on first use; completes with NONE or COORDINATOR_NOT_AVAILABLE. */
@@ -121,13 +152,17 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
                 });
     }
 
+    /**
+     * The answer: one coordinator per key from v4, else the single key's fields at the top level with the error's
+     * default message ("NONE" on success), as Kafka's v0-3 answers carry it.
+     */
     private static FindCoordinatorResponse respond(short version, List<String> keys,
                                                    Function<String, Coordinator> locate) {
         if (version < 4) {
             Coordinator answer = locate.apply(keys.get(0));
             return new FindCoordinatorResponse(new FindCoordinatorResponseData().setErrorCode(answer.errorCode())
-                    .setErrorMessage(answer.errorMessage()).setNodeId(answer.nodeId()).setHost(answer.host())
-                    .setPort(answer.port()));
+                    .setErrorMessage(Errors.forCode(answer.errorCode()).message()).setNodeId(answer.nodeId())
+                    .setHost(answer.host()).setPort(answer.port()));
         }
         var coordinators = new ArrayList<Coordinator>();
         keys.forEach(key -> coordinators.add(locate.apply(key)));
@@ -138,8 +173,9 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
         return new Coordinator().setKey(key).setNodeId(node.id()).setHost(node.host()).setPort(node.port());
     }
 
+    /** A key's error, without a message as Kafka answers it (only a failed request's answer carries one). */
     private static Coordinator error(String key, Errors error) {
-        return new Coordinator().setKey(key == null ? "" : key).setErrorCode(error.code())
-                .setErrorMessage(error.message()).setNodeId(-1).setHost("").setPort(-1);
+        return new Coordinator().setKey(key).setErrorCode(error.code()).setNodeId(Node.noNode().id())
+                .setHost(Node.noNode().host()).setPort(Node.noNode().port());
     }
 }

@@ -20,7 +20,8 @@ import org.apache.kafka.common.requests.RequestContext;
 
 /**
  * OffsetCommit: topics by name, or by id from v10 (KIP-848). Partitions of topics that do not exist are answered
- * UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID by id) and not stored; the rest go to the coordinator.
+ * UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID by id) and not stored; the rest go to the coordinator, with the
+ * request's {@code RetentionTimeMs} (v2-4; -1 otherwise), which gives the offsets an expiry of their own.
  */
 final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
     private final Controller controller;
@@ -57,7 +58,8 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
         }
         var data = request.data();
         return coordinator.commitOffsets(data.groupId(), data.memberId(), data.groupInstanceId(),
-                data.generationIdOrMemberEpoch(), context.apiVersion(), toCommit).thenApply(results -> {
+                data.generationIdOrMemberEpoch(), context.apiVersion(), data.retentionTimeMs(), toCommit)
+                .thenApply(results -> {
                     for (var entry : results.entrySet()) {
                         TopicPartition tp = entry.getKey();
                         response.addPartition(ids.get(tp), tp.topic(), tp.partition(), entry.getValue());

@@ -24,6 +24,7 @@ import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.OffsetCommitRequest;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
@@ -225,13 +226,23 @@ public final class GroupCoordinator {
         }
     }
 
-    /**
-     * OffsetCommit (at {@code apiVersion}) for partitions whose topics exist; the answer has one error per
-     * partition.
-     */
+    /** {@link #commitOffsets(String, String, String, int, short, long, List)} without a retention of its own. */
     public CompletableFuture<Map<TopicPartition, Errors>> commitOffsets(String groupId, String memberId,
                                                                         String groupInstanceId, int generation,
                                                                         short apiVersion,
+                                                                        List<OffsetToCommit> offsets) {
+        return commitOffsets(groupId, memberId, groupInstanceId, generation, apiVersion,
+                OffsetCommitRequest.DEFAULT_RETENTION_TIME, offsets);
+    }
+
+    /**
+     * OffsetCommit (at {@code apiVersion}) for partitions whose topics exist; the answer has one error per
+     * partition. {@code retentionTimeMs} is the request's retention (v2-4), -1 for the broker's
+     * {@code offsets.retention.minutes}.
+     */
+    public CompletableFuture<Map<TopicPartition, Errors>> commitOffsets(String groupId, String memberId,
+                                                                        String groupInstanceId, int generation,
+                                                                        short apiVersion, long retentionTimeMs,
                                                                         List<OffsetToCommit> offsets) {
         var future = new CompletableFuture<Map<TopicPartition, Errors>>();
         Routed routed = routeAnyId(groupId);
@@ -240,8 +251,8 @@ public final class GroupCoordinator {
             return future;
         }
         synchronized (routed.shard().state()) {
-            routed.shard().offsets().commit(groupId, memberId, groupInstanceId, generation, apiVersion, offsets,
-                    future::complete);
+            routed.shard().offsets().commit(groupId, memberId, groupInstanceId, generation, apiVersion,
+                    retentionTimeMs, offsets, future::complete);
         }
         return future;
     }
@@ -270,6 +281,34 @@ public final class GroupCoordinator {
                     groupInstanceId, generation, offsets, future::complete);
         }
         return future;
+    }
+
+    /**
+     * Topics were deleted: every group's offsets of them, committed or pending in an open transaction, are deleted
+     * in every partition this node coordinates (loading any not loaded yet), as Kafka's group coordinator does on
+     * the metadata change that deletes a topic ({@code GroupCoordinatorService.onMetadataUpdate}). The tombstones
+     * are appended before this returns, so any commit accepted later, for a topic created again under the same
+     * name, lands after them.
+     *
+     * <p>Takes each partition's shard lock: the caller must not hold a lock an append to
+     * {@code __consumer_offsets} takes.
+     */
+    public void onTopicsDeleted(Set<String> topics) {
+        if (topics.isEmpty()) {
+            return;
+        }
+        int partitions = coordinatorLog.partitionCount();
+        for (int partition = 0; partition < partitions; partition++) {
+            if (!coordinatorLog.isLeader(partition)) {
+                continue;
+            }
+            Shard shard = shard(partition);
+            if (shard != null) {
+                synchronized (shard.state()) {
+                    shard.offsets().deleteTopics(topics);
+                }
+            }
+        }
     }
 
     private static Map<TopicPartition, Errors> everyPartition(List<OffsetToCommit> offsets, Errors error) {
@@ -370,12 +409,12 @@ public final class GroupCoordinator {
         return future;
     }
 
-    /** DeleteGroups: one error per group (NONE when deleted). */
+    /** DeleteGroups: one error per group (NONE when deleted); the empty group id is a group here too (Kafka). */
     public CompletableFuture<Map<String, Errors>> deleteGroups(List<String> groupIds) {
         var results = new ConcurrentHashMap<String, Errors>();
         var pending = new ArrayList<CompletableFuture<Void>>();
         for (String groupId : groupIds) {
-            Routed routed = route(groupId);
+            Routed routed = routeAnyId(groupId);
             Shard shard = routed.shard();
             Errors invalid = routed.error();
             if (invalid != Errors.NONE) {
@@ -398,9 +437,14 @@ public final class GroupCoordinator {
         });
     }
 
-    /** ListGroups, filtered by state (case-insensitive, KIP-518) and type (KIP-848) when the filters are given. */
+    /**
+     * ListGroups, filtered by state (KIP-518) and type (KIP-848) when the filters are given. Both ignore case; a
+     * state is also taken without surrounding spaces and a type is not, as Kafka's
+     * {@code GroupMetadataManager.listGroups} compares them.
+     */
     public List<ListedGroup> listGroups(List<String> statesFilter, List<String> typesFilter) {
-        Set<String> states = statesFilter.stream().map(s -> s.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+        Set<String> states = statesFilter.stream().map(s -> s.toLowerCase(Locale.ROOT).trim())
+                .collect(Collectors.toSet());
         Set<String> types = typesFilter.stream().map(s -> s.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
         var listed = new ArrayList<ListedGroup>();
         if (!types.isEmpty() && !types.contains(CLASSIC_TYPE)) {
@@ -425,11 +469,14 @@ public final class GroupCoordinator {
     }
 
     /**
-     * DescribeGroups for one group. Members carry their metadata and assignment only while the group is Stable,
-     * as in Kafka; an unknown group is Dead, with GROUP_ID_NOT_FOUND when {@code notFoundIsError} (v6+).
+     * DescribeGroups for one group, the empty group id included (Kafka serves it, as for offsets). Members carry
+     * their current assignment in every state, and their metadata for the chosen protocol only while the group is
+     * Stable, as Kafka's {@code GroupMetadataManager.describeGroups} (with {@code ClassicGroupMember.describe} and
+     * {@code describeNoMetadata}); an unknown group is Dead, with GROUP_ID_NOT_FOUND when {@code notFoundIsError}
+     * (v6+).
      */
     public DescribedGroup describeGroup(String groupId, boolean notFoundIsError) {
-        Routed routed = route(groupId);
+        Routed routed = routeAnyId(groupId);
         Shard shard = routed.shard();
         Errors invalid = routed.error();
         if (invalid != Errors.NONE) {
@@ -455,7 +502,7 @@ public final class GroupCoordinator {
                         .setGroupInstanceId(member.groupInstanceId()).setClientId(member.clientId())
                         .setClientHost(member.clientHost())
                         .setMemberMetadata(stable ? member.metadata(group.protocolName()) : new byte[0])
-                        .setMemberAssignment(stable ? member.assignment() : new byte[0]));
+                        .setMemberAssignment(member.assignment()));
             }
             return described;
         }

@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.OffsetCommitRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,12 +49,16 @@ final class GroupOffsets {
      *
      * <p>A valid commit of a member of a Stable or PreparingRebalance group counts as a heartbeat: its session
      * timeout starts again (Kafka: {@code rescheduleClassicGroupMemberHeartbeat}).
+     *
+     * <p>{@code retentionTimeMs} (OffsetCommit v2-4; -1 for "the broker's") gives the offsets an expiry of their own,
+     * {@code now + retentionTimeMs}, which {@link #expire} honours in place of {@code offsets.retention.minutes}.
      */
     void commit(String groupId, String memberId, String groupInstanceId, int generation, short apiVersion,
-                List<OffsetToCommit> toCommit, Consumer<Map<TopicPartition, Errors>> respond) {
+                long retentionTimeMs, List<OffsetToCommit> toCommit, Consumer<Map<TopicPartition, Errors>> respond) {
         Errors missingGroup = apiVersion >= GROUP_ID_NOT_FOUND_VERSION ? Errors.GROUP_ID_NOT_FOUND
                 : Errors.ILLEGAL_GENERATION;
-        commit(groupId, memberId, groupInstanceId, generation, toCommit, false, missingGroup, shard::write, respond);
+        commit(groupId, memberId, groupInstanceId, generation, retentionTimeMs, toCommit, false, missingGroup,
+                shard::write, respond);
     }
 
     /**
@@ -66,12 +71,14 @@ final class GroupOffsets {
     void commitTransactional(long producerId, short producerEpoch, String groupId, String memberId,
                              String groupInstanceId, int generation, List<OffsetToCommit> toCommit,
                              Consumer<Map<TopicPartition, Errors>> respond) {
-        commit(groupId, memberId, groupInstanceId, generation, toCommit, true, Errors.ILLEGAL_GENERATION,
+        commit(groupId, memberId, groupInstanceId, generation, OffsetCommitRequest.DEFAULT_RETENTION_TIME, toCommit,
+                true, Errors.ILLEGAL_GENERATION,
                 (records, then) -> shard.writeTransactional(producerId, producerEpoch, records, then), respond);
     }
 
     private void commit(String groupId, String memberId, String groupInstanceId, int generation,
-                        List<OffsetToCommit> toCommit, boolean transactional, Errors missingGroup,
+                        long retentionTimeMs, List<OffsetToCommit> toCommit, boolean transactional,
+                        Errors missingGroup,
                         BiConsumer<List<CoordinatorLog.Entry>, Consumer<Errors>> write,
                         Consumer<Map<TopicPartition, Errors>> respond) {
         ClassicGroup group = shard.group(groupId);
@@ -96,6 +103,8 @@ final class GroupOffsets {
         var results = new LinkedHashMap<TopicPartition, Errors>();
         var records = new ArrayList<CoordinatorLog.Entry>();
         long nowMs = shard.nowMs();
+        long expireTimestampMs = retentionTimeMs == OffsetCommitRequest.DEFAULT_RETENTION_TIME ? -1
+                : nowMs + retentionTimeMs;
         for (OffsetToCommit offset : toCommit) {
             if (invalid != Errors.NONE) {
                 results.put(offset.partition(), invalid);
@@ -104,7 +113,7 @@ final class GroupOffsets {
             } else {
                 results.put(offset.partition(), Errors.NONE);
                 var committed = new CommittedOffset(offset.offset(), offset.leaderEpoch(),
-                        offset.metadata() == null ? "" : offset.metadata(), nowMs);
+                        offset.metadata() == null ? "" : offset.metadata(), nowMs, expireTimestampMs);
                 records.add(new CoordinatorLog.Entry(GroupRecords.offsetKey(groupId, offset.partition()),
                         GroupRecords.offsetValue(committed)));
             }
@@ -237,9 +246,10 @@ final class GroupOffsets {
 
     /**
      * Expires the offsets of empty groups older than the retention (counted from when the group became empty, or
-     * from the commit for groups that never had members), and deletes empty groups left with no offsets. A
-     * partition with a pending transactional offset keeps its committed one, and a group with open transactions is
-     * not deleted (Kafka): the transaction's commit must find them.
+     * from the commit for groups that never had members), or past the expiry their commit asked for (OffsetCommit
+     * v2-4), and deletes empty groups left with no offsets. A partition with a pending transactional offset keeps
+     * its committed one, and a group with open transactions is not deleted (Kafka): the transaction's commit must
+     * find them.
      */
     void expire() {
         long nowMs = shard.nowMs();
@@ -251,9 +261,7 @@ final class GroupOffsets {
             Map<TopicPartition, CommittedOffset> committed = shard.offsets(group.groupId());
             int expired = 0;
             for (var entry : committed.entrySet()) {
-                long baseMs = group.stateTimestampMs() >= 0 ? group.stateTimestampMs()
-                        : entry.getValue().commitTimestampMs();
-                if (nowMs - baseMs >= config.offsetsRetentionMs()
+                if (isExpired(group, entry.getValue(), nowMs)
                         && !shard.hasPendingOffset(group.groupId(), entry.getKey())) {
                     records.add(new CoordinatorLog.Entry(GroupRecords.offsetKey(group.groupId(), entry.getKey()),
                             null));
@@ -271,6 +279,41 @@ final class GroupOffsets {
         shard.write(records, error -> {
             if (error != Errors.NONE) {
                 log.warn("__consumer_offsets-{}: cannot write expired offsets: {}", shard.partition(), error);
+            }
+        });
+    }
+
+    /**
+     * Kafka's {@code OffsetExpirationConditionImpl} for an empty group: an offset with an expiry of its own expires
+     * then; any other once the retention has passed since the group became empty, or since its commit when the
+     * group never had members.
+     */
+    private boolean isExpired(ClassicGroup group, CommittedOffset offset, long nowMs) {
+        if (offset.hasOwnExpiry()) {
+            return nowMs >= offset.expireTimestampMs();
+        }
+        long baseMs = group.stateTimestampMs() >= 0 ? group.stateTimestampMs() : offset.commitTimestampMs();
+        return nowMs - baseMs >= config.offsetsRetentionMs();
+    }
+
+    /**
+     * Deletes every group's offsets of the {@code deleted} topics, committed or pending in an open transaction, with
+     * tombstones, as Kafka's {@code OffsetMetadataManager.onTopicsDeleted} does when a topic is deleted: a topic
+     * created again under the same name then starts without committed offsets, and a restart replays the
+     * tombstones. Groups are left as they are; one left empty without offsets goes at the next expiry check.
+     */
+    void deleteTopics(Set<String> deleted) {
+        List<CoordinatorLog.Entry> records = shard.topicTombstones(deleted);
+        if (records.isEmpty()) {
+            return;
+        }
+        shard.write(records, error -> {
+            if (error != Errors.NONE) {
+                log.warn("__consumer_offsets-{}: cannot delete the offsets of deleted topics {}: {}",
+                        shard.partition(), deleted, error);
+            } else {
+                log.info("__consumer_offsets-{}: deleted {} offset(s) of deleted topics {}", shard.partition(),
+                        records.size(), deleted);
             }
         });
     }

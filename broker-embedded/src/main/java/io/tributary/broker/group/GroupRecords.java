@@ -18,6 +18,8 @@ import org.apache.kafka.common.protocol.types.Type;
  * <pre>
  * key v0/v1  group:string topic:string partition:int32                     → OffsetCommitValue v3
  *            offset:int64 leaderEpoch:int32 metadata:string commitTimestamp:int64
+ *                                                                          or v1, for a commit with its own
+ *            offset:int64 metadata:string commitTimestamp:int64 expireTimestamp:int64     retention (as Kafka)
  * key v2     group:string                                                  → GroupMetadataValue v3
  *            protocolType:string generation:int32 protocol:string? leader:string? currentStateTimestamp:int64
  *            members:[memberId groupInstanceId? clientId clientHost rebalanceTimeout:int32 sessionTimeout:int32
@@ -25,16 +27,25 @@ import org.apache.kafka.common.protocol.types.Type;
  * </pre>
  *
  * A null value is a tombstone: the offset (or the whole group) is gone, and compaction drops the key later.
+ * Offset values are read in versions 0 to 3 (v0 and v2: offset, metadata, commitTimestamp).
  */
 public final class GroupRecords {
     private static final short OFFSET_KEY_VERSION = 1;
     private static final short GROUP_KEY_VERSION = 2;
     private static final short OFFSET_VALUE_VERSION = 3;
+    /** The only offset value version with an expire timestamp: Kafka writes it for a commit with a retention. */
+    private static final short OFFSET_VALUE_WITH_EXPIRY_VERSION = 1;
     private static final short GROUP_VALUE_VERSION = 3;
 
     private static final Schema OFFSET_KEY = new Schema(
             new Field("group", Type.STRING), new Field("topic", Type.STRING), new Field("partition", Type.INT32));
     private static final Schema GROUP_KEY = new Schema(new Field("group", Type.STRING));
+    private static final Schema OFFSET_VALUE_V0 = new Schema(
+            new Field("offset", Type.INT64), new Field("metadata", Type.STRING),
+            new Field("commit_timestamp", Type.INT64));
+    private static final Schema OFFSET_VALUE_V1 = new Schema(
+            new Field("offset", Type.INT64), new Field("metadata", Type.STRING),
+            new Field("commit_timestamp", Type.INT64), new Field("expire_timestamp", Type.INT64));
     private static final Schema OFFSET_VALUE_V3 = new Schema(
             new Field("offset", Type.INT64), new Field("leader_epoch", Type.INT32),
             new Field("metadata", Type.STRING), new Field("commit_timestamp", Type.INT64));
@@ -81,7 +92,14 @@ public final class GroupRecords {
         return serialize(OFFSET_KEY_VERSION, key);
     }
 
+    /** An offset value: v3, or v1 when the offset has its own expiry (v1 has no leader epoch field). */
     public static byte[] offsetValue(CommittedOffset offset) {
+        if (offset.hasOwnExpiry()) {
+            Struct value = new Struct(OFFSET_VALUE_V1).set("offset", offset.offset())
+                    .set("metadata", offset.metadata()).set("commit_timestamp", offset.commitTimestampMs())
+                    .set("expire_timestamp", offset.expireTimestampMs());
+            return serialize(OFFSET_VALUE_WITH_EXPIRY_VERSION, value);
+        }
         Struct value = new Struct(OFFSET_VALUE_V3).set("offset", offset.offset())
                 .set("leader_epoch", offset.leaderEpoch()).set("metadata", offset.metadata())
                 .set("commit_timestamp", offset.commitTimestampMs());
@@ -130,9 +148,25 @@ public final class GroupRecords {
     }
 
     private static CommittedOffset parseOffset(ByteBuffer value) {
-        Struct v = read(value, OFFSET_VALUE_VERSION, OFFSET_VALUE_V3, "offset commit");
-        return new CommittedOffset(v.getLong("offset"), v.getInt("leader_epoch"), v.getString("metadata"),
-                v.getLong("commit_timestamp"));
+        short version = value.getShort();
+        return switch (version) {
+            case 0, 2 -> {
+                Struct v = OFFSET_VALUE_V0.read(value);
+                yield new CommittedOffset(v.getLong("offset"), -1, v.getString("metadata"),
+                        v.getLong("commit_timestamp"));
+            }
+            case 1 -> {
+                Struct v = OFFSET_VALUE_V1.read(value);
+                yield new CommittedOffset(v.getLong("offset"), -1, v.getString("metadata"),
+                        v.getLong("commit_timestamp"), v.getLong("expire_timestamp"));
+            }
+            case 3 -> {
+                Struct v = OFFSET_VALUE_V3.read(value);
+                yield new CommittedOffset(v.getLong("offset"), v.getInt("leader_epoch"), v.getString("metadata"),
+                        v.getLong("commit_timestamp"));
+            }
+            default -> throw new SchemaException("Unsupported offset commit value version " + version);
+        };
     }
 
     private static StoredGroup parseGroup(ByteBuffer value) {
@@ -149,7 +183,7 @@ public final class GroupRecords {
                 v.getString("leader"), v.getLong("current_state_timestamp"), members);
     }
 
-    /** Reads a value written at {@code version}, the only value version this broker writes and reads. */
+    /** Reads a value written at {@code version}, the only version of its kind this broker writes and reads. */
     private static Struct read(ByteBuffer value, short version, Schema schema, String what) {
         short found = value.getShort();
         if (found != version) {

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -249,6 +250,24 @@ final class GroupShard {
             }
         });
         group.arm(key, new ClassicGroup.ArmedTimer(epoch, handle));
+    }
+
+    /**
+     * Tombstones for every group's offsets of the {@code topics}, committed or pending in an open transaction (an
+     * offset tombstone drops both, see {@link OffsetStore#remove}).
+     */
+    List<CoordinatorLog.Entry> topicTombstones(Set<String> topics) {
+        var records = new ArrayList<CoordinatorLog.Entry>();
+        for (String groupId : offsets.groupIds()) {
+            var partitions = new LinkedHashSet<>(offsets.committed(groupId).keySet());
+            partitions.addAll(offsets.pendingPartitions(groupId));
+            for (TopicPartition tp : partitions) {
+                if (topics.contains(tp.topic())) {
+                    records.add(new CoordinatorLog.Entry(GroupRecords.offsetKey(groupId, tp), null));
+                }
+            }
+        }
+        return records;
     }
 
     /**

@@ -114,8 +114,9 @@ public final class Broker implements AutoCloseable {
             var metrics = new BrokerMetrics();
             var replicaManager = new ReplicaManager(config.nodeId(), logManager, fetchPurgatory, time,
                     config.numRecoveryThreadsPerDataDir() * config.logDirs().size());
+            var publisher = new BrokerMetadataPublisher(replicaManager, resolver);
             controller = new Controller(new LocalMetadataLog(config.logDirs().get(0).resolve("__cluster_metadata")),
-                    image -> replicaManager.applyImage(image, resolver));
+                    publisher);
             controller.load();
             Controller metadata = controller;
             var producerIds = new ProducerIdAllocator(count -> metadata.write(image -> {
@@ -128,6 +129,7 @@ public final class Broker implements AutoCloseable {
             groupCoordinator = new GroupCoordinator(config.groupConfig(),
                     new OffsetsTopicLog(controller, replicaManager, time), timer(scheduler), time);
             groupCoordinator.startup();
+            publisher.attach(groupCoordinator);
             var markers = new TransactionMarkerWriter(replicaManager, groupCoordinator);
             var transactionCoordinator = new TransactionCoordinator(config.transactionConfig(),
                     new TransactionTopicLog(controller, replicaManager, time), markers, producerIds, time);

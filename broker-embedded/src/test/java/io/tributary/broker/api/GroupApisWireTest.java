@@ -1,15 +1,19 @@
 package io.tributary.broker.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.tributary.broker.testing.Clients;
 import io.tributary.broker.testing.TestBroker;
 import io.tributary.broker.testing.WireClient;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
@@ -22,6 +26,7 @@ import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
 import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.SimpleRecord;
@@ -39,6 +44,9 @@ import org.apache.kafka.common.requests.OffsetFetchRequest;
 import org.apache.kafka.common.requests.OffsetFetchResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.requests.SyncGroupRequest;
+import org.apache.kafka.common.requests.SyncGroupResponse;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,6 +86,50 @@ class GroupApisWireTest {
             assertThat(offsetsTopic.isInternal()).isTrue();
             assertThat(offsetsTopic.partitions()).hasSize(4);
         }
+    }
+
+    /**
+     * As Apache Kafka 4.3.1 answers (KafkaApis.getCoordinator, checked side by side): the empty key is a key like any
+     * other; the share key type is INVALID_REQUEST before v6 or for a key that is not groupId:topicId:partition, and
+     * COORDINATOR_NOT_AVAILABLE otherwise (a single Kafka node cannot create __share_group_state, whose replication
+     * factor is 3; we have no share coordinator); an unknown key type fails every key with INVALID_REQUEST.
+     */
+    @Test
+    void findCoordinatorServesTheEmptyKeyAndAnswersShareAndUnknownKeyTypesAsKafka() {
+        try (TestBroker broker = TestBroker.start(dataDir);
+             WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            for (byte keyType : new byte[] {0, 1}) {
+                FindCoordinatorResponse single = wire.send(new FindCoordinatorRequest.Builder(
+                        new FindCoordinatorRequestData().setKeyType(keyType).setKey("")), (short) 3);
+                assertThat(single.error()).isEqualTo(Errors.NONE);
+                assertThat(single.data().nodeId()).isEqualTo(1);
+                assertThat(single.data().errorMessage()).isEqualTo("NONE");
+                assertThat(answers(wire, keyType, (short) 4, "", "a")).containsExactly(":NONE:1", "a:NONE:1");
+            }
+
+            String share = "g:" + Uuid.randomUuid() + ":0";
+            String trailingColon = "g:" + Uuid.randomUuid() + ":0:";
+            String noGroup = " :" + Uuid.randomUuid() + ":0";
+            assertThat(answers(wire, (byte) 2, (short) 6, share, trailingColon, "bad", noGroup, "g:no-id:0"))
+                    .containsExactly(share + ":COORDINATOR_NOT_AVAILABLE:-1",
+                            trailingColon + ":COORDINATOR_NOT_AVAILABLE:-1", "bad:INVALID_REQUEST:-1",
+                            noGroup + ":INVALID_REQUEST:-1", "g:no-id:0:INVALID_REQUEST:-1");
+            assertThat(answers(wire, (byte) 2, (short) 5, share)).containsExactly(share + ":INVALID_REQUEST:-1");
+            assertThat(answers(wire, (byte) 9, (short) 4, "a", "b")).containsExactly("a:INVALID_REQUEST:-1",
+                    "b:INVALID_REQUEST:-1");
+            FindCoordinatorResponse unknownType = wire.send(new FindCoordinatorRequest.Builder(
+                    new FindCoordinatorRequestData().setKeyType((byte) 9).setKey("a")), (short) 3);
+            assertThat(unknownType.error()).isEqualTo(Errors.INVALID_REQUEST);
+            assertThat(unknownType.data().errorMessage()).isEqualTo(Errors.INVALID_REQUEST.message());
+        }
+    }
+
+    /** Each coordinator of a FindCoordinator v4+ answer as key:error:node. */
+    private static List<String> answers(WireClient wire, byte keyType, short version, String... keys) {
+        FindCoordinatorResponse response = wire.send(new FindCoordinatorRequest.Builder(
+                new FindCoordinatorRequestData().setKeyType(keyType).setCoordinatorKeys(List.of(keys))), version);
+        return response.data().coordinators().stream().map(c -> c.key() + ":" + Errors.forCode(c.errorCode()) + ":"
+                + c.nodeId()).toList();
     }
 
     @Test
@@ -225,6 +277,109 @@ class GroupApisWireTest {
                 new OffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(1))));
         OffsetCommitResponse response = wire.send(OffsetCommitRequest.Builder.forTopicNames(data), version);
         return Errors.forCode(response.data().topics().get(0).partitions().get(0).errorCode());
+    }
+
+    /**
+     * As Apache Kafka 4.3.1 (KafkaApis.handleSyncGroupRequest): from v5 a SyncGroup without protocol type or name is
+     * INCONSISTENT_GROUP_PROTOCOL before the group id is looked at; with them, the empty group id is
+     * INVALID_GROUP_ID.
+     */
+    @Test
+    void syncGroupV5WithoutProtocolTypeOrNameIsInconsistentBeforeTheGroupIdIsChecked() {
+        try (TestBroker broker = TestBroker.start(dataDir);
+             WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            wire.send(new FindCoordinatorRequest.Builder(new FindCoordinatorRequestData().setKeyType((byte) 0)
+                    .setCoordinatorKeys(List.of("g"))));
+            var noProtocol = new SyncGroupRequestData().setGroupId("").setMemberId("m").setGenerationId(1);
+            assertThat(syncError(wire, noProtocol, (short) 5)).isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
+            assertThat(syncError(wire, noProtocol.setProtocolType("consumer"), (short) 5))
+                    .isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
+            assertThat(syncError(wire, noProtocol.setProtocolName("range"), (short) 5))
+                    .isEqualTo(Errors.INVALID_GROUP_ID);
+            assertThat(syncError(wire, new SyncGroupRequestData().setGroupId("").setMemberId("m"), (short) 4))
+                    .as("before v5 the fields do not exist").isEqualTo(Errors.INVALID_GROUP_ID);
+            assertThat(syncError(wire, new SyncGroupRequestData().setGroupId("g").setMemberId("m")
+                    .setGenerationId(1), (short) 5)).isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
+        }
+    }
+
+    private static Errors syncError(WireClient wire, SyncGroupRequestData data, short version) {
+        SyncGroupResponse response = wire.send(new SyncGroupRequest.Builder(data), version);
+        return response.error();
+    }
+
+    /**
+     * DescribeGroups v3+ with includeAuthorizedOperations reports, with no authorizer, every operation Kafka 4.3.1
+     * supports on a group (AclEntry.supportedOperations(GROUP)), and only for groups described without error (v6's
+     * GROUP_ID_NOT_FOUND keeps the field's default), as KafkaApis.handleDescribeGroupsRequest does.
+     */
+    @Test
+    void describeGroupsReportsTheGroupOperationsForGroupsWithoutError() throws Exception {
+        try (TestBroker broker = TestBroker.start(dataDir);
+             WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            Clients.createTopic(broker.bootstrapServers(), "real", 1, Map.of());
+            wire.send(new FindCoordinatorRequest.Builder(new FindCoordinatorRequestData().setKeyType((byte) 0)
+                    .setCoordinatorKeys(List.of("simple"))));
+            assertThat(commitError(wire, "simple", -1, (short) 9)).isEqualTo(Errors.NONE);
+            int groupOperations = Utils.to32BitField(Set.of(AclOperation.READ.code(), AclOperation.DESCRIBE.code(),
+                    AclOperation.DELETE.code(), AclOperation.DESCRIBE_CONFIGS.code(),
+                    AclOperation.ALTER_CONFIGS.code()));
+            var request = new DescribeGroupsRequest.Builder(new DescribeGroupsRequestData()
+                    .setGroups(List.of("simple", "ghost")).setIncludeAuthorizedOperations(true));
+
+            DescribeGroupsResponse v6 = wire.send(request, (short) 6);
+            assertThat(v6.data().groups()).extracting(g -> g.groupId() + ":" + Errors.forCode(g.errorCode()) + ":"
+                    + g.groupState() + ":" + g.authorizedOperations()).containsExactly(
+                    "simple:NONE:Empty:" + groupOperations,
+                    "ghost:GROUP_ID_NOT_FOUND:Dead:" + DescribeGroupsResponse.AUTHORIZED_OPERATIONS_OMITTED);
+            DescribeGroupsResponse v5 = wire.send(request, (short) 5);
+            assertThat(v5.data().groups()).extracting(g -> g.groupId() + ":" + g.authorizedOperations())
+                    .containsExactly("simple:" + groupOperations, "ghost:" + groupOperations);
+            DescribeGroupsResponse withoutOperations = wire.send(new DescribeGroupsRequest.Builder(
+                    new DescribeGroupsRequestData().setGroups(List.of("simple"))), (short) 5);
+            assertThat(withoutOperations.data().groups().get(0).authorizedOperations())
+                    .isEqualTo(DescribeGroupsResponse.AUTHORIZED_OPERATIONS_OMITTED);
+        }
+    }
+
+    /**
+     * OffsetCommit v2-4 carries RetentionTimeMs: as Kafka, the offsets get an expiry of their own and go when it
+     * passes, while the group's other offsets follow offsets.retention.minutes.
+     */
+    @Test
+    void offsetsCommittedWithARetentionTimeExpireWhenItPasses() throws Exception {
+        try (TestBroker broker = TestBroker.start(dataDir, Map.of("offsets.retention.check.interval.ms", "100"));
+             WireClient wire = WireClient.connect(broker.bootstrapServers())) {
+            Clients.createTopic(broker.bootstrapServers(), "real", 2, Map.of());
+            wire.send(new FindCoordinatorRequest.Builder(new FindCoordinatorRequestData().setKeyType((byte) 0)
+                    .setCoordinatorKeys(List.of("retained"))));
+            var data = new OffsetCommitRequestData().setGroupId("retained").setGenerationIdOrMemberEpoch(-1)
+                    .setMemberId("").setRetentionTimeMs(1_000);
+            data.topics().add(new OffsetCommitRequestTopic().setName("real").setPartitions(List.of(
+                    new OffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(3))));
+            OffsetCommitResponse v2 = wire.send(OffsetCommitRequest.Builder.forTopicNames(data), (short) 2);
+            assertThat(v2.errorCounts()).containsOnlyKeys(Errors.NONE);
+            var withoutRetention = new OffsetCommitRequestData().setGroupId("retained")
+                    .setGenerationIdOrMemberEpoch(-1).setMemberId("");
+            withoutRetention.topics().add(new OffsetCommitRequestTopic().setName("real").setPartitions(List.of(
+                    new OffsetCommitRequestPartition().setPartitionIndex(1).setCommittedOffset(4))));
+            OffsetCommitResponse v9 = wire.send(OffsetCommitRequest.Builder.forTopicNames(withoutRetention),
+                    (short) 9);
+            assertThat(v9.errorCounts()).containsOnlyKeys(Errors.NONE);
+            assertThat(committedPartitions(wire, "retained")).containsExactlyInAnyOrder(0, 1);
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> committedPartitions(wire, "retained").equals(List.of(1)));
+        }
+    }
+
+    /** The partitions of topic "real" with a committed offset in {@code groupId}. */
+    private static List<Integer> committedPartitions(WireClient wire, String groupId) {
+        OffsetFetchResponse fetched = wire.send(OffsetFetchRequest.Builder.forTopicNames(
+                new org.apache.kafka.common.message.OffsetFetchRequestData().setGroups(List.of(
+                        new org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup()
+                                .setGroupId(groupId).setTopics(null))), false), (short) 9);
+        return fetched.data().groups().get(0).topics().stream().flatMap(t -> t.partitions().stream())
+                .filter(p -> p.committedOffset() >= 0).map(p -> p.partitionIndex()).toList();
     }
 
     @Test

@@ -149,6 +149,43 @@ class CommittedOffsetsTest {
         }
     }
 
+    /**
+     * Deleting a topic deletes every group's committed offsets of it, as Kafka's group coordinator does when the
+     * topic goes: the group lists none for it, also after a broker restart, and once a topic of the same name is
+     * created again the group's consumer starts where auto.offset.reset says (earliest), not at the old topic's
+     * offsets, which are the same records' end offsets in the new topic and would skip them all.
+     */
+    @Test
+    void deletedTopicTakesItsCommittedOffsetsAlongAndARecreatedOneStartsPerAutoOffsetReset() throws Exception {
+        var kept = new TopicPartition("kept", 0);
+        try (TestBroker broker = TestBroker.start(tempDir.resolve("data"), TestBroker.FAST_GROUPS)) {
+            Clients.createTopic(broker.bootstrapServers(), TOPIC, PARTITIONS, Map.of());
+            Clients.createTopic(broker.bootstrapServers(), kept.topic(), 1, Map.of());
+            write(broker.bootstrapServers(), 0, 90);
+            Map<TopicPartition, Long> committed = consumeAndCommit(broker.bootstrapServers(), "recreated");
+            try (Admin admin = Clients.admin(broker.bootstrapServers())) {
+                admin.alterConsumerGroupOffsets("recreated", Map.of(kept, new OffsetAndMetadata(0))).all().get();
+                assertThat(committed(admin, "recreated")).hasSize(PARTITIONS + 1);
+
+                admin.deleteTopics(List.of(TOPIC)).all().get();
+                assertThat(committed(admin, "recreated")).isEqualTo(Map.of(kept, 0L));
+            }
+
+            broker.restart();
+            try (Admin admin = Clients.admin(broker.bootstrapServers())) {
+                assertThat(committed(admin, "recreated")).isEqualTo(Map.of(kept, 0L));
+            }
+            Clients.createTopic(broker.bootstrapServers(), TOPIC, PARTITIONS, Map.of());
+            write(broker.bootstrapServers(), 0, 90);
+            assertThat(endOffsets(broker.bootstrapServers())).isEqualTo(committed);
+            try (KafkaConsumer<String, String> consumer = consumer(broker.bootstrapServers(), "recreated",
+                    Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))) {
+                consumer.subscribe(List.of(TOPIC));
+                assertThat(keys(pollExactly(consumer, 90))).isEqualTo(keys(0, 90));
+            }
+        }
+    }
+
     @Test
     void runningGroupKeepsConsumingAcrossABrokerRestartOnTheSamePort() throws Exception {
         try (TestBroker broker = TestBroker.start(tempDir.resolve("data"), TestBroker.FAST_GROUPS)) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
@@ -273,15 +274,61 @@ class GroupCoordinatorTest {
         assertThat(describe("g").members()).as("no commit, no heartbeat: both sessions ran out").isEmpty();
     }
 
-    /** Kafka still serves OffsetCommit and OffsetFetch for the empty group id; the membership APIs refuse it. */
+    /**
+     * Kafka still serves OffsetCommit, OffsetFetch, DescribeGroups and DeleteGroups for the empty group id (its
+     * GroupCoordinatorService, "for backwards compatibility"); the membership APIs refuse it.
+     */
     @Test
-    void emptyGroupIdCommitsAndFetchesOffsetsButCannotJoin() {
+    void emptyGroupIdCommitsFetchesDescribesAndDeletesButCannotJoin() {
         var tp = new TopicPartition("t", 0);
+        assertThat(Errors.forCode(describe("").errorCode())).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
         assertThat(coordinator.commitOffsets("", "", null, -1, COMMIT_VERSION,
                 List.of(new OffsetToCommit(tp, 4, -1, ""))).join().get(tp)).isEqualTo(Errors.NONE);
         assertThat(coordinator.fetchOffsets("", List.of(tp)).offsets().get(tp).offset()).isEqualTo(4);
         assertThat(Errors.forCode(join("", "", null).join().errorCode())).isEqualTo(Errors.INVALID_GROUP_ID);
-        assertThat(Errors.forCode(describe("").errorCode())).isEqualTo(Errors.INVALID_GROUP_ID);
+        assertThat(describe("").groupState()).isEqualTo("Empty");
+        assertThat(coordinator.deleteGroups(List.of("")).join()).containsExactly(Map.entry("", Errors.NONE));
+        assertThat(coordinator.fetchOffsets("", List.of(tp)).offsets()).isEmpty();
+    }
+
+    /**
+     * Kafka's GroupMetadataManager.describeGroups: every member comes with its current assignment whatever the
+     * group's state (the one from the last completed generation while it rebalances, none for a member that joined
+     * since), and with its protocol metadata only while the group is Stable.
+     */
+    @Test
+    void describeShowsEachMembersCurrentAssignmentInEveryState() {
+        var members = stableGroup("g", 2);
+        String newcomer = memberId("g");
+        join("g", newcomer, null);
+        DescribedGroup preparing = describe("g");
+        assertThat(preparing.groupState()).isEqualTo("PreparingRebalance");
+        assertThat(preparing.protocolData()).isEmpty();
+        assertThat(preparing.members()).extracting(m -> m.memberId() + "=" + new String(m.memberAssignment())
+                + " metadata " + m.memberMetadata().length).containsExactlyInAnyOrder(
+                members.get(0) + "=share-" + members.get(0) + " metadata 0",
+                members.get(1) + "=share-" + members.get(1) + " metadata 0", newcomer + "= metadata 0");
+
+        join("g", members.get(0), null);
+        join("g", members.get(1), null);
+        DescribedGroup completing = describe("g");
+        assertThat(completing.groupState()).isEqualTo("CompletingRebalance");
+        assertThat(completing.members()).filteredOn(m -> m.memberId().equals(members.get(1)))
+                .extracting(m -> new String(m.memberAssignment())).containsExactly("share-" + members.get(1));
+    }
+
+    /** Kafka's ListGroups compares a state filter without case and without surrounding spaces. */
+    @Test
+    void listGroupsStateFilterIgnoresCaseAndSurroundingSpaces() {
+        stableGroup("active", 1);
+        coordinator.commitOffsets("idle", "", null, -1, COMMIT_VERSION,
+                List.of(new OffsetToCommit(new TopicPartition("t", 0), 1, -1, ""))).join();
+        assertThat(coordinator.listGroups(List.of(" empty "), List.of())).extracting(g -> g.groupId())
+                .containsExactly("idle");
+        assertThat(coordinator.listGroups(List.of("STABLE\t"), List.of())).extracting(g -> g.groupId())
+                .containsExactly("active");
+        assertThat(coordinator.listGroups(List.of(), List.of(" classic"))).as("a type filter is not trimmed")
+                .isEmpty();
     }
 
     @Test
@@ -335,6 +382,60 @@ class GroupCoordinatorTest {
         time.advance(61_000);
         assertThat(coordinator.fetchOffsets("g", null).offsets()).isEmpty();
         assertThat(describe("g").groupState()).isEqualTo("Dead");
+    }
+
+    /**
+     * OffsetCommit v2-4 carries a retention of its own: Kafka stores an expire timestamp with those offsets (value
+     * record v1) and expires them then, instead of offsets.retention.minutes after the group became empty; a
+     * restart reads the timestamp back.
+     */
+    @Test
+    void offsetsCommittedWithARetentionOfTheirOwnExpireThenAlsoAfterARestart() {
+        var own = new TopicPartition("t", 0);
+        var broker = new TopicPartition("t", 1);
+        assertThat(coordinator.commitOffsets("g", "", null, -1, (short) 2, 20_000,
+                List.of(new OffsetToCommit(own, 3, -1, "m"))).join().get(own)).isEqualTo(Errors.NONE);
+        assertThat(coordinator.commitOffsets("g", "", null, -1, (short) 2, -1,
+                List.of(new OffsetToCommit(broker, 4, -1, ""))).join().get(broker)).isEqualTo(Errors.NONE);
+        CommittedOffset stored = coordinator.fetchOffsets("g", List.of(own)).offsets().get(own);
+        assertThat(stored.expireTimestampMs()).isEqualTo(time.milliseconds() + 20_000);
+
+        coordinator.shutdown();
+        coordinator = newCoordinator();
+        assertThat(coordinator.fetchOffsets("g", List.of(own)).offsets().get(own)).isEqualTo(stored);
+        time.advance(19_999);
+        assertThat(coordinator.fetchOffsets("g", null).offsets()).containsOnlyKeys(own, broker);
+        time.advance(5_001);
+        assertThat(coordinator.fetchOffsets("g", null).offsets()).as("the retention of the commit has passed")
+                .containsOnlyKeys(broker);
+        time.advance(60_000);
+        assertThat(coordinator.fetchOffsets("g", null).offsets()).isEmpty();
+    }
+
+    /**
+     * Kafka's group coordinator deletes every group's offsets of a deleted topic (OffsetMetadataManager
+     * .onTopicsDeleted), with tombstones that a restart replays; other topics' offsets and the groups stay.
+     */
+    @Test
+    void offsetsOfDeletedTopicsAreDeletedInEveryGroup() {
+        var members = stableGroup("g", 1);
+        var gone = new TopicPartition("gone", 0);
+        var kept = new TopicPartition("t", 0);
+        coordinator.commitOffsets("g", members.get(0), null, 1, COMMIT_VERSION,
+                List.of(new OffsetToCommit(gone, 1, -1, ""), new OffsetToCommit(kept, 2, -1, ""))).join();
+        coordinator.commitOffsets("simple", "", null, -1, COMMIT_VERSION,
+                List.of(new OffsetToCommit(new TopicPartition("gone", 3), 5, -1, ""))).join();
+
+        coordinator.onTopicsDeleted(Set.of("gone"));
+        assertThat(coordinator.fetchOffsets("g", null).offsets()).containsOnlyKeys(kept);
+        assertThat(coordinator.fetchOffsets("simple", null).offsets()).isEmpty();
+        assertThat(describe("g").groupState()).isEqualTo("Stable");
+        assertThat(log.records(0)).filteredOn(entry -> entry.value() == null).hasSize(2);
+
+        coordinator.shutdown();
+        coordinator = newCoordinator();
+        assertThat(coordinator.fetchOffsets("g", null).offsets()).containsOnlyKeys(kept);
+        assertThat(coordinator.fetchOffsets("simple", null).offsets()).isEmpty();
     }
 
     @Test

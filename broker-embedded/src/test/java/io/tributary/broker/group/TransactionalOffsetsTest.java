@@ -7,6 +7,7 @@ import io.tributary.broker.testing.ManualTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
@@ -224,6 +225,30 @@ class TransactionalOffsetsTest {
         coordinator = newCoordinator();
         assertThat(state()).isEqualTo("g: t-0=10 unstable=[]");
         assertThat(coordinator.describeGroup("h", true).groupState()).isEqualTo("Dead");
+    }
+
+    /**
+     * A deleted topic's offsets pending in open transactions are deleted too (Kafka's
+     * OffsetMetadataManager.onTopicsDeleted cleans the pending ones as well), so the transaction's commit cannot
+     * bring them back, live or after a restart.
+     */
+    @Test
+    void deletedTopicLosesItsPendingOffsetsToo() {
+        var gone = new TopicPartition("gone", 0);
+        txnCommit(PRODUCER, "g", -1, "", null, tp0, 10);
+        assertThat(coordinator.commitTransactionalOffsets("txn", "g", PRODUCER, EPOCH, "", null, -1,
+                List.of(new OffsetToCommit(gone, 7, -1, ""))).join().get(gone)).isEqualTo(Errors.NONE);
+        assertThat(coordinator.fetchOffsets("g", List.of(gone), true).unstable()).containsExactly(gone);
+
+        coordinator.onTopicsDeleted(Set.of("gone"));
+        assertThat(coordinator.fetchOffsets("g", List.of(gone), true).unstable()).isEmpty();
+
+        log.appendMarker(PARTITION, PRODUCER, true);
+        coordinator.completeTransaction(PARTITION, PRODUCER, true);
+        assertThat(coordinator.fetchOffsets("g", null).offsets()).containsOnlyKeys(tp0);
+        coordinator.shutdown();
+        coordinator = newCoordinator();
+        assertThat(coordinator.fetchOffsets("g", null).offsets()).containsOnlyKeys(tp0);
     }
 
     @Test

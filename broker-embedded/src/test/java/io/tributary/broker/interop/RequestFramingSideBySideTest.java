@@ -83,18 +83,7 @@ class RequestFramingSideBySideTest {
      * Where a default request gets other error codes from Tributary than from Kafka 4.3.1 today: handler semantics,
      * not framing, listed so the comparison holds everywhere else. An entry that stops being true fails the test.
      */
-    private static final List<HandlerDifference> HANDLER_DIFFERENCES = List.of(
-            // Kafka returns no offsets for group "" (its coordinator fetches offsets for the empty group id, for
-            // backwards compatibility); Tributary refuses the id.
-            new HandlerDifference(ApiKeys.OFFSET_FETCH, 2, 7, Set.of(Errors.INVALID_GROUP_ID), Set.of()),
-            // Kafka finds the coordinator of key "" like any other (its partition's leader); Tributary refuses it.
-            new HandlerDifference(ApiKeys.FIND_COORDINATOR, 0, 3, Set.of(Errors.INVALID_REQUEST), Set.of()),
-            // From v5 Kafka checks that protocol type and name are present before it looks at the group id.
-            new HandlerDifference(ApiKeys.SYNC_GROUP, 5, 5, Set.of(Errors.INVALID_GROUP_ID),
-                    Set.of(Errors.INCONSISTENT_GROUP_PROTOCOL)),
-            // Transactional id "" with timeout 0: Kafka refuses the empty id first, Tributary the timeout.
-            new HandlerDifference(ApiKeys.INIT_PRODUCER_ID, 0, 5, Set.of(Errors.INVALID_TRANSACTION_TIMEOUT),
-                    Set.of(Errors.INVALID_REQUEST)));
+    private static final List<HandlerDifference> HANDLER_DIFFERENCES = List.of();
 
     /** librdkafka 2.15's Metadata v13 for all topics, after the size prefix: three bytes follow the body. */
     private static final String LIBRDKAFKA_METADATA_V13 = "0003000d00000003000772646b61666b610000000000010000";
