@@ -13,9 +13,13 @@ import org.apache.kafka.common.requests.RequestContext;
 
 /**
  * AddOffsetsToTxn: adds the group's partition of {@code __consumer_offsets} to the transaction, so the marker
- * that ends it also decides the producer's TxnOffsetCommit there (KIP-98's consume-transform-produce).
+ * that ends it also decides the producer's TxnOffsetCommit there (KIP-98's consume-transform-produce). Clients
+ * below v2 are told INVALID_PRODUCER_EPOCH for PRODUCER_FENCED ({@link FencedProducerError}).
  */
 final class AddOffsetsToTxnHandler implements ApiHandler<AddOffsetsToTxnRequest> {
+    /** The first version whose clients know PRODUCER_FENCED (KIP-588). */
+    private static final short PRODUCER_FENCED_MIN_VERSION = 2;
+
     private final TransactionCoordinator coordinator;
     private final GroupCoordinator groups;
 
@@ -30,6 +34,7 @@ final class AddOffsetsToTxnHandler implements ApiHandler<AddOffsetsToTxnRequest>
         var offsetsPartition = new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, groups.partitionFor(data.groupId()));
         return coordinator.addPartitions(data.transactionalId(), data.producerId(), data.producerEpoch(),
                 Set.of(offsetsPartition)).thenApply(error ->
-                new AddOffsetsToTxnResponse(new AddOffsetsToTxnResponseData().setErrorCode(error.code())));
+                new AddOffsetsToTxnResponse(new AddOffsetsToTxnResponseData().setErrorCode(FencedProducerError
+                        .forVersion(error, request.version(), PRODUCER_FENCED_MIN_VERSION).code())));
     }
 }

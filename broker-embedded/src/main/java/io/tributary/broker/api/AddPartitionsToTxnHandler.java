@@ -23,9 +23,13 @@ import org.apache.kafka.common.requests.RequestContext;
  * AddPartitionsToTxn: v0-3 from producers (one transaction), v4+ batched from brokers, where {@code verifyOnly}
  * asks whether the partitions are already in the transaction (KIP-890). A request naming a partition that does
  * not exist adds nothing: that partition gets UNKNOWN_TOPIC_OR_PARTITION and the others OPERATION_NOT_ATTEMPTED.
+ * Clients below v2 are told INVALID_PRODUCER_EPOCH for PRODUCER_FENCED ({@link FencedProducerError}); a
+ * {@code verifyOnly} check answers as the coordinator does.
  */
 final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitionsToTxnRequest> {
     private static final short LAST_CLIENT_VERSION = 3;
+    /** The first version whose clients know PRODUCER_FENCED (KIP-588). */
+    private static final short PRODUCER_FENCED_MIN_VERSION = 2;
 
     private final Controller controller;
     private final TransactionCoordinator coordinator;
@@ -44,7 +48,7 @@ final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitionsToTxnRe
         var results = new ArrayList<CompletableFuture<AddPartitionsToTxnResult>>();
         for (AddPartitionsToTxnTransaction txn : normalized.data().transactions()) {
             List<TopicPartition> partitions = AddPartitionsToTxnRequest.getPartitions(txn.topics());
-            results.add(handleTransaction(image, txn, partitions).thenApply(errors ->
+            results.add(handleTransaction(image, txn, partitions, request.version()).thenApply(errors ->
                     AddPartitionsToTxnResponse.resultForTransaction(txn.transactionalId(), errors)));
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
@@ -60,7 +64,8 @@ final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitionsToTxnRe
 
     private CompletableFuture<Map<TopicPartition, Errors>> handleTransaction(MetadataImage image,
                                                                              AddPartitionsToTxnTransaction txn,
-                                                                             List<TopicPartition> partitions) {
+                                                                             List<TopicPartition> partitions,
+                                                                             short version) {
         var errors = new LinkedHashMap<TopicPartition, Errors>();
         boolean unknown = false;
         for (TopicPartition tp : partitions) {
@@ -79,7 +84,8 @@ final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitionsToTxnRe
         }
         return coordinator.addPartitions(txn.transactionalId(), txn.producerId(), txn.producerEpoch(),
                 new HashSet<>(partitions)).thenApply(error -> {
-                    errors.replaceAll((tp, ignored) -> error);
+                    Errors told = FencedProducerError.forVersion(error, version, PRODUCER_FENCED_MIN_VERSION);
+                    errors.replaceAll((tp, ignored) -> told);
                     return errors;
                 });
     }

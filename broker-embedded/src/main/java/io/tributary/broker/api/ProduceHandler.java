@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.Errors;
@@ -28,8 +29,18 @@ import org.apache.kafka.common.requests.RequestContext;
  * {@link ReplicaManager} and answers per partition. acks=0 gets no response at all, as in Kafka. A producer's first
  * transactional batch in a partition is verified with its transaction coordinator (KIP-890) under the request's
  * transactional id.
+ *
+ * <p>Checks each partition in Kafka's order ({@code KafkaApis.handleProduceRequest}, then
+ * {@code ReplicaManager.appendRecords}): the topic and partition must exist, then
+ * {@link ProduceRequest#validateRecords} (exactly one batch, magic v2, no zstd below v7: INVALID_RECORD or
+ * UNSUPPORTED_COMPRESSION_TYPE), then acks, then internal topics.
  */
 final class ProduceHandler implements ApiHandler<ProduceRequest> {
+    /** Produce v11 (KIP-890) knows TRANSACTION_ABORTABLE; older clients are told INVALID_TXN_STATE. */
+    private static final short TRANSACTION_ABORTABLE_MIN_VERSION = 11;
+    /** From v12 a transactional producer follows transaction version 2, where Kafka retries these itself. */
+    private static final short TRANSACTION_V2_MIN_VERSION = 12;
+
     private final Controller controller;
     private final ReplicaManager replicaManager;
     private final TransactionCoordinator transactions;
@@ -57,28 +68,23 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 String name = topic != null ? topic.name() : topicData.name();
                 Uuid id = byId ? topicData.topicId() : topic != null ? topic.id() : Uuid.ZERO_UUID;
                 var tip = new TopicIdPartition(id, partitionData.index(), name);
-                if (acks != 0 && acks != 1 && acks != -1) {
-                    responses.put(tip, new PartitionResponse(Errors.INVALID_REQUIRED_ACKS));
-                } else if (topic == null) {
-                    responses.put(tip, new PartitionResponse(byId ? Errors.UNKNOWN_TOPIC_ID
-                            : Errors.UNKNOWN_TOPIC_OR_PARTITION));
-                } else if (Topic.isInternal(name)) {
-                    // Only the coordinators write to __consumer_offsets and __transaction_state.
-                    responses.put(tip, new PartitionResponse(Errors.INVALID_TOPIC_EXCEPTION));
-                } else if (!(partitionData.records() instanceof MemoryRecords records)) {
-                    responses.put(tip, new PartitionResponse(Errors.CORRUPT_MESSAGE));
+                Errors refused = refusal(topic, byId, partitionData, acks, request.version());
+                if (refused != Errors.NONE) {
+                    responses.put(tip, new PartitionResponse(refused));
                 } else if (toAppend.containsKey(tip.topicPartition())) {
                     responses.put(tip, new PartitionResponse(Errors.INVALID_REQUEST));
                 } else {
-                    toAppend.put(tip.topicPartition(), records);
+                    toAppend.put(tip.topicPartition(), (MemoryRecords) partitionData.records());
                     ids.put(tip.topicPartition(), tip);
                     responses.put(tip, null);
                 }
             }
         }
         String transactionalId = request.transactionalId();
-        TransactionVerifier verifier = (producerId, epoch, tp) -> transactions.verify(transactionalId, producerId,
-                epoch, tp);
+        short version = request.version();
+        // Without a transactional id no coordinator can vouch for a transactional batch.
+        TransactionVerifier verifier = (producerId, epoch, tp) -> transactionalId == null ? Errors.INVALID_TXN_STATE
+                : verificationError(transactions.verify(transactionalId, producerId, epoch, tp), version);
         return replicaManager.appendRecords(acks, toAppend, verifier).thenApply(appended -> {
             appended.forEach((tp, response) -> {
                 responses.put(ids.get(tp), response);
@@ -97,6 +103,65 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
             }
             return new ProduceResponse(responses);
         });
+    }
+
+    /** Why a partition's data is refused before any log sees it, in Kafka's order; NONE when it goes on. */
+    private static Errors refusal(TopicImage topic, boolean byId, ProduceRequestData.PartitionProduceData data,
+                                  short acks, short version) {
+        if (topic == null) {
+            return byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        if (!topic.partitions().containsKey(data.index())) {
+            return Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        if (!(data.records() instanceof MemoryRecords records)) {
+            return Errors.CORRUPT_MESSAGE;
+        }
+        Errors invalid = checkRecords(version, records);
+        if (invalid != Errors.NONE) {
+            return invalid;
+        }
+        if (acks != 0 && acks != 1 && acks != -1) {
+            return Errors.INVALID_REQUIRED_ACKS;
+        }
+        // Only the coordinators write to __consumer_offsets and __transaction_state.
+        return Topic.isInternal(topic.name()) ? Errors.INVALID_TOPIC_EXCEPTION : Errors.NONE;
+    }
+
+    /**
+     * Kafka's {@link ProduceRequest#validateRecords}: the version's rules for a partition's records, read from the
+     * first two batch headers. A batch whose header is beyond reading here is left to the log's validation
+     * (CORRUPT_MESSAGE).
+     */
+    private static Errors checkRecords(short version, MemoryRecords records) {
+        try {
+            ProduceRequest.validateRecords(version, records);
+            return Errors.NONE;
+        } catch (ApiException e) {
+            return Errors.forException(e);
+        } catch (IllegalArgumentException e) {
+            // An unknown codec id or a length that overflows: RecordBatchValidator names it a corrupt batch.
+            return Errors.NONE;
+        }
+    }
+
+    /**
+     * The coordinator's KIP-890 answer as the producer is told it (Kafka's {@code AddPartitionsToTxnManager} and
+     * {@code ReplicaManager.handleProduceAppend}): a fenced epoch is INVALID_PRODUCER_EPOCH, which producers
+     * handle here; a partition outside the transaction is INVALID_TXN_STATE below v11; and a coordinator that
+     * cannot answer yet (or a transaction being ended, below v12) is NOT_ENOUGH_REPLICAS, which every client
+     * retries without a metadata refresh.
+     */
+    private static Errors verificationError(Errors error, short version) {
+        return switch (error) {
+            case PRODUCER_FENCED -> Errors.INVALID_PRODUCER_EPOCH;
+            case TRANSACTION_ABORTABLE ->
+                    version < TRANSACTION_ABORTABLE_MIN_VERSION ? Errors.INVALID_TXN_STATE : error;
+            case NETWORK_EXCEPTION, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR ->
+                    Errors.NOT_ENOUGH_REPLICAS;
+            case CONCURRENT_TRANSACTIONS -> version < TRANSACTION_V2_MIN_VERSION ? Errors.NOT_ENOUGH_REPLICAS : error;
+            default -> error;
+        };
     }
 
     /** Bytes and records appended, for the broker's meters: one pass over the batch headers, no record decoded. */

@@ -2,6 +2,7 @@ package io.tributary.broker.log;
 
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.record.CompressionType;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MemoryRecordsBuilder;
@@ -23,7 +24,11 @@ public final class BatchRecompressor {
     private BatchRecompressor() {
     }
 
-    /** Returns {@code records} itself when every batch already has the topic's compression. */
+    /**
+     * Returns {@code records} itself when every batch already has the topic's compression.
+     *
+     * @throws RecordTooLargeException when a rebuilt batch is larger than {@code max.message.bytes}
+     */
     public static MemoryRecords toTopicCompression(MemoryRecords records, LogConfig config) {
         CompressionType target = targetType(config.compressionType());
         if (target == null || allMatch(records, target)) {
@@ -42,7 +47,12 @@ public final class BatchRecompressor {
                     builder.appendWithOffset(record.offset(), record);
                 }
             }
-            builder.close();
+            int rebuiltBytes = builder.build().sizeInBytes();
+            if (rebuiltBytes > config.maxMessageBytes()) {
+                // Kafka's UnifiedLog.append checks max.message.bytes again once recompression changed the size.
+                throw new RecordTooLargeException("The record batch is " + rebuiltBytes + " bytes in the topic's"
+                        + " compression, larger than max.message.bytes (" + config.maxMessageBytes() + ")");
+            }
         }
         ByteBuffer result = out.buffer();
         result.flip();

@@ -9,7 +9,6 @@ import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.UnsupportedForMessageFormatException;
 import org.apache.kafka.common.record.CompressionType;
 import org.apache.kafka.common.record.DefaultRecordBatch;
 import org.apache.kafka.common.record.MemoryRecords;
@@ -24,7 +23,8 @@ import org.apache.kafka.common.utils.CloseableIterator;
 
 /**
  * Checks the record batches of a produce request before they touch a log, the way Kafka's broker does: magic v2
- * only, CRC, size limit, offset deltas and record count consistent, record framing intact, timestamps within
+ * only (the Produce handler already refused others, as Kafka's {@code ProduceRequest.validateRecords}), CRC, size
+ * limit, offset deltas and record count consistent, record framing intact, timestamps within
  * {@code message.timestamp.before/after.max.ms}, keys present on compacted topics, no control batches from
  * clients.
  *
@@ -200,8 +200,8 @@ public final class RecordBatchValidator {
 
     private static void validateBatchHeader(MutableRecordBatch batch, LogConfig config) {
         if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
-            throw new UnsupportedForMessageFormatException("Only record batches of magic v2 are accepted, got v"
-                    + batch.magic());
+            // Kafka's ProduceRequest.validateRecords: INVALID_RECORD (message formats v0 and v1 are gone since 4.0).
+            throw new InvalidRecordException("Only record batches of magic v2 are accepted, got v" + batch.magic());
         }
         if (batch.sizeInBytes() > config.maxMessageBytes()) {
             throw new RecordTooLargeException("The record batch is " + batch.sizeInBytes()

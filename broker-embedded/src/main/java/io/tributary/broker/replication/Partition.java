@@ -162,9 +162,12 @@ public final class Partition {
             if (!(state instanceof PartitionState.Leader leader)) {
                 throw new NotLeaderOrFollowerException("This broker is not the leader of " + topicPartition);
             }
-            if (requiredAcks == -1 && leader.isr().size() < config.minInsyncReplicas()) {
+            // Kafka's Partition.effectiveMinIsr: min.insync.replicas above the replication factor counts as it.
+            int minIsr = Math.min(config.minInsyncReplicas(), replicaCount);
+            if (requiredAcks == -1 && leader.isr().size() < minIsr) {
                 throw new NotEnoughReplicasException("The in-sync replicas of " + topicPartition + " are "
-                        + leader.isr() + ", fewer than min.insync.replicas=" + config.minInsyncReplicas());
+                        + leader.isr() + ", fewer than the " + minIsr + " that min.insync.replicas="
+                        + config.minInsyncReplicas() + " asks of " + replicaCount + " replica(s)");
             }
             if (summary.batchCount() == 1 && verifier == null) {
                 producers.checkFromCoordinator(records.firstBatch());

@@ -166,10 +166,16 @@ public final class TransactionCoordinator {
      * InitProducerId with a transactional id: the id's producer id at the next epoch, which fences every older
      * instance (KIP-98). An open transaction is aborted first and the caller told CONCURRENT_TRANSACTIONS, so it
      * retries and gets an epoch above the one the abort used. {@code expectedProducerId}/{@code expectedEpoch}
-     * (KIP-360, -1 when absent) let a producer re-initialise itself after an error without being fenced.
+     * (KIP-360, -1 when absent) let a producer re-initialise itself after an error without being fenced, and retry
+     * that re-initialisation when its answer was lost: the retry names the epoch the bump came from and gets the
+     * current epoch back (Kafka's {@code TransactionCoordinator.handleInitProducerId}, whose order of checks this
+     * follows: the empty id before the timeout, the expected producer before the state).
      */
     public CompletableFuture<ProducerResult> initProducerId(String transactionalId, int timeoutMs,
                                                             long expectedProducerId, short expectedEpoch) {
+        if (transactionalId == null || transactionalId.isEmpty()) {
+            return done(ProducerResult.error(Errors.INVALID_REQUEST));
+        }
         if (timeoutMs <= 0 || timeoutMs > config.maxTimeoutMs()) {
             return done(ProducerResult.error(Errors.INVALID_TRANSACTION_TIMEOUT));
         }
@@ -204,6 +210,17 @@ public final class TransactionCoordinator {
                 expectedProducerId, expectedEpoch, newProducerId));
     }
 
+    /** The next state InitProducerId writes, with the previous epoch it leaves in memory; or why it writes none. */
+    private record InitTarget(Errors error, StoredTransaction stored, short lastProducerEpoch) {
+        static InitTarget of(StoredTransaction stored, short lastProducerEpoch) {
+            return new InitTarget(Errors.NONE, stored, lastProducerEpoch);
+        }
+
+        static InitTarget refused(Errors error) {
+            return new InitTarget(error, null, RecordBatch.NO_PRODUCER_EPOCH);
+        }
+    }
+
     private CompletableFuture<ProducerResult> initTransition(TxnPartition partition, TransactionMetadata md,
                                                              int timeoutMs, long expectedProducerId,
                                                              short expectedEpoch, long newProducerId) {
@@ -212,28 +229,26 @@ public final class TransactionCoordinator {
         StoredTransaction target;
         synchronized (md) {
             StoredTransaction current = md.current();
-            boolean initialised = current.producerEpoch() != RecordBatch.NO_PRODUCER_EPOCH;
-            if (md.hasPending() || current.state().isPreparing()) {
+            if (md.hasPending()) {
                 return done(ProducerResult.error(Errors.CONCURRENT_TRANSACTIONS));
             }
-            if (expected && initialised && (expectedProducerId != current.producerId()
-                    || expectedEpoch != current.producerEpoch())) {
+            if (expected && !isExpectedProducer(md, expectedProducerId, expectedEpoch)) {
                 return done(ProducerResult.error(Errors.PRODUCER_FENCED));
             }
+            if (current.state().isPreparing()) {
+                return done(ProducerResult.error(Errors.CONCURRENT_TRANSACTIONS));
+            }
             if (current.state() == TransactionState.ONGOING) {
+                // Whatever epoch the request expects: the open transaction is aborted and the caller retries.
                 target = fencedAbort(current, nowMs);
-                md.begin(target);
-            } else if (epochExhausted(current.producerEpoch())) {
-                if (newProducerId == RecordBatch.NO_PRODUCER_ID) {
-                    return done(ProducerResult.error(Errors.CONCURRENT_TRANSACTIONS));
-                }
-                target = new StoredTransaction(newProducerId, (short) 0, timeoutMs, TransactionState.EMPTY, Set.of(),
-                        nowMs, -1);
-                md.begin(target);
+                md.begin(target, RecordBatch.NO_PRODUCER_EPOCH);
             } else {
-                target = new StoredTransaction(current.producerId(), (short) (current.producerEpoch() + 1), timeoutMs,
-                        TransactionState.EMPTY, Set.of(), nowMs, -1);
-                md.begin(target);
+                InitTarget next = nextInit(md, timeoutMs, expected, expectedEpoch, newProducerId, nowMs);
+                if (next.error() != Errors.NONE) {
+                    return done(ProducerResult.error(next.error()));
+                }
+                target = next.stored();
+                md.begin(target, next.lastProducerEpoch());
             }
         }
         if (target.state() == TransactionState.PREPARE_ABORT) {
@@ -253,11 +268,73 @@ public final class TransactionCoordinator {
         });
     }
 
+    /**
+     * Kafka's {@code isValidProducerId}: the producer a KIP-360 request names may re-initialise when the id has no
+     * epoch yet (just created), when it names the current producer id, or when it names the previous one at an
+     * exhausted epoch (a retry of the rotation to a new producer id). The epoch is checked by {@link #nextInit}.
+     * Under md's lock.
+     */
+    private static boolean isExpectedProducer(TransactionMetadata md, long expectedProducerId, short expectedEpoch) {
+        StoredTransaction current = md.current();
+        return current.producerEpoch() == RecordBatch.NO_PRODUCER_EPOCH || expectedProducerId == current.producerId()
+                || (expectedProducerId == md.prevProducerId() && epochExhausted(expectedEpoch));
+    }
+
+    /**
+     * InitProducerId for an id with no open transaction (Kafka's {@code prepareProducerIdRotation} and
+     * {@code prepareIncrementProducerEpoch}). A producer without an expected epoch (a new instance) gets the next
+     * epoch and clears the previous one, so no older instance can pass for a retry. One that expects the current
+     * epoch, or any epoch while there is none yet, gets the next and the current becomes the previous; one that
+     * expects the previous epoch is retrying a bump whose answer it lost and gets the current epoch again. An
+     * exhausted epoch moves to a new producer id at epoch 0. Any other expected epoch is PRODUCER_FENCED; an
+     * exhausted epoch the request does not expect is UNKNOWN_SERVER_ERROR (Kafka's IllegalStateException there).
+     * Under md's lock.
+     */
+    private static InitTarget nextInit(TransactionMetadata md, int timeoutMs, boolean expected, short expectedEpoch,
+                                       long newProducerId, long nowMs) {
+        StoredTransaction current = md.current();
+        short epoch = current.producerEpoch();
+        if (epochExhausted(epoch) && (!expected || expectedEpoch == epoch)) {
+            if (newProducerId == RecordBatch.NO_PRODUCER_ID) {
+                // The epoch ran out after this request looked: let the client retry, which allocates an id.
+                return InitTarget.refused(Errors.CONCURRENT_TRANSACTIONS);
+            }
+            return InitTarget.of(emptyAt(newProducerId, (short) 0, timeoutMs, nowMs),
+                    expected ? epoch : RecordBatch.NO_PRODUCER_EPOCH);
+        }
+        if (epochExhausted(epoch)) {
+            log.error("Transactional id {}: no producer epoch left for producer id {}", md.transactionalId(),
+                    current.producerId());
+            return InitTarget.refused(Errors.UNKNOWN_SERVER_ERROR);
+        }
+        short bumped = (short) (epoch + 1);
+        if (!expected) {
+            return InitTarget.of(emptyAt(current.producerId(), bumped, timeoutMs, nowMs),
+                    RecordBatch.NO_PRODUCER_EPOCH);
+        }
+        if (epoch == RecordBatch.NO_PRODUCER_EPOCH || expectedEpoch == epoch) {
+            return InitTarget.of(emptyAt(current.producerId(), bumped, timeoutMs, nowMs), epoch);
+        }
+        if (expectedEpoch == md.lastProducerEpoch()) {
+            return InitTarget.of(emptyAt(current.producerId(), epoch, timeoutMs, nowMs), md.lastProducerEpoch());
+        }
+        log.info("Transactional id {}: expected producer epoch {} is neither the current epoch {} nor the previous"
+                + " one {}", md.transactionalId(), expectedEpoch, epoch, md.lastProducerEpoch());
+        return InitTarget.refused(Errors.PRODUCER_FENCED);
+    }
+
+    private static StoredTransaction emptyAt(long producerId, short epoch, int timeoutMs, long nowMs) {
+        return new StoredTransaction(producerId, epoch, timeoutMs, TransactionState.EMPTY, Set.of(), nowMs, -1);
+    }
+
     private static boolean epochExhausted(short epoch) {
         return epoch >= Short.MAX_VALUE - 1;
     }
 
-    /** The open transaction aborted at a bumped epoch, so the producer that owned it is fenced. */
+    /**
+     * The open transaction aborted at a bumped epoch, so the producer that owned it is fenced. The caller clears
+     * the previous epoch with it (Kafka's epoch fence), so no instance can pass for a retry of an earlier bump.
+     */
     private static StoredTransaction fencedAbort(StoredTransaction open, long nowMs) {
         short epoch = epochExhausted(open.producerEpoch()) ? open.producerEpoch() : (short) (open.producerEpoch() + 1);
         return new StoredTransaction(open.producerId(), epoch, open.timeoutMs(), TransactionState.PREPARE_ABORT,
@@ -314,13 +391,12 @@ public final class TransactionCoordinator {
     /**
      * KIP-890 verification: whether {@code partition} is in the open transaction of this producer id and epoch,
      * asked by a partition leader before it appends the producer's first transactional batch there. A late or
-     * stray write (its transaction already ended, or the partition was never added) gets INVALID_TXN_STATE
-     * instead of opening a transaction no marker will ever close.
+     * stray write (its transaction already ended, or the partition was never added) gets TRANSACTION_ABORTABLE
+     * instead of opening a transaction no marker will ever close. These are the coordinator's answers (Kafka's
+     * {@code handleVerifyPartitionsInTransaction}, also what AddPartitionsToTxn v4+ with {@code verifyOnly} returns);
+     * the Produce path translates them for the producer.
      */
     public Errors verify(String transactionalId, long producerId, short producerEpoch, TopicPartition partition) {
-        if (transactionalId == null || transactionalId.isEmpty()) {
-            return Errors.INVALID_TXN_STATE;
-        }
         Routed routed = route(transactionalId);
         if (routed.error() != Errors.NONE) {
             return routed.error();
@@ -340,8 +416,8 @@ public final class TransactionCoordinator {
             if (current.state().isPreparing()) {
                 return Errors.CONCURRENT_TRANSACTIONS;
             }
-            return current.state() == TransactionState.ONGOING && current.partitions().contains(partition)
-                    ? Errors.NONE : Errors.INVALID_TXN_STATE;
+            // Only an open transaction has partitions: a completed one's record lists none.
+            return current.partitions().contains(partition) ? Errors.NONE : Errors.TRANSACTION_ABORTABLE;
         }
     }
 
@@ -417,7 +493,7 @@ public final class TransactionCoordinator {
                         continue;
                     }
                     target = fencedAbort(current, nowMs);
-                    md.begin(target);
+                    md.begin(target, RecordBatch.NO_PRODUCER_EPOCH);
                 }
                 log.info("Aborting transaction {} of producer {}: open for more than its timeout of {} ms",
                         md.transactionalId(), target.producerId(), target.timeoutMs());

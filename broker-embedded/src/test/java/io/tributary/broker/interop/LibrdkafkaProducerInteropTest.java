@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -195,8 +194,6 @@ class LibrdkafkaProducerInteropTest {
     }
 
     @Test
-    @Disabled("Tributary disagrees: it checks max.message.bytes only before BatchRecompressor applies the topic's"
-            + " compression.type; Kafka's UnifiedLog checks the recompressed batches again")
     void batchOverMaxMessageBytesOnceRecompressedIsMessageTooLarge() throws Exception {
         assertThat(brokers.run("producer", "too-large-after-recompression")).containsExactly(
                 "failed 3000-bytes error 10",
@@ -204,8 +201,6 @@ class LibrdkafkaProducerInteropTest {
     }
 
     @Test
-    @Disabled("Tributary disagrees: Partition.appendRecordsToLeader compares the ISR with min.insync.replicas;"
-            + " Kafka (Partition.effectiveMinIsr) with min(min.insync.replicas, replication factor)")
     void minInsyncReplicasAboveTheReplicationFactorCountsAsTheReplicationFactor() throws Exception {
         assertThat(brokers.run("producer", "not-enough-replicas")).containsExactly(
                 "delivered acks=1 partition 0 offset 0",

@@ -146,7 +146,7 @@ class TransactionCoordinatorTest {
         assertThat(state()).isEqualTo("CompleteCommit");
         // After the transaction, the partition is no longer in one: a late write is refused.
         assertThat(coordinator.verify(TXN, producer.producerId(), producer.producerEpoch(), P0))
-                .isEqualTo(Errors.INVALID_TXN_STATE);
+                .isEqualTo(Errors.TRANSACTION_ABORTABLE);
         // A retried EndTxn of the same outcome succeeds; the other outcome is an invalid transition.
         assertThat(coordinator.endTransaction(TXN, 1000, (short) 0, true).join().error()).isEqualTo(Errors.NONE);
         assertThat(coordinator.endTransaction(TXN, 1000, (short) 0, false).join().error())
@@ -183,6 +183,91 @@ class TransactionCoordinatorTest {
                 .isEqualTo(Errors.PRODUCER_FENCED);
         assertThat(coordinator.initProducerId(TXN, 30_000, zombie.producerId(), zombie.producerEpoch()).join()
                 .error()).isEqualTo(Errors.PRODUCER_FENCED);
+    }
+
+    private TransactionCoordinator.ProducerResult reinit(long producerId, short epoch) {
+        return coordinator.initProducerId(TXN, 30_000, producerId, epoch).join();
+    }
+
+    private static TransactionCoordinator.ProducerResult result(long producerId, int epoch) {
+        return new TransactionCoordinator.ProducerResult(Errors.NONE, producerId, (short) epoch);
+    }
+
+    @Test
+    void retriedEpochBumpIsAnsweredWithTheCurrentEpoch() {
+        init();
+        assertThat(reinit(1000, (short) 0)).isEqualTo(result(1000, 1));
+        // The answer was lost: the producer asks again with the epoch it had (Kafka's lastProducerEpoch).
+        assertThat(reinit(1000, (short) 0)).isEqualTo(result(1000, 1));
+        assertThat(reinit(1000, (short) 0)).isEqualTo(result(1000, 1));
+        assertThat(reinit(1000, (short) 1)).isEqualTo(result(1000, 2));
+        // Two bumps back is no retry.
+        assertThat(reinit(1000, (short) 0).error()).isEqualTo(Errors.PRODUCER_FENCED);
+        assertThat(reinit(999, (short) 2).error()).isEqualTo(Errors.PRODUCER_FENCED);
+        assertThat(state()).isEqualTo("Empty");
+    }
+
+    @Test
+    void newInstanceForgetsThePreviousEpochSoTheOldOneCannotPassForARetry() {
+        init();
+        assertThat(reinit(1000, (short) 0)).isEqualTo(result(1000, 1));
+        assertThat(init()).isEqualTo(result(1000, 2));
+        assertThat(reinit(1000, (short) 1).error()).isEqualTo(Errors.PRODUCER_FENCED);
+        assertThat(reinit(1000, (short) 0).error()).isEqualTo(Errors.PRODUCER_FENCED);
+    }
+
+    @Test
+    void previousEpochIsForgottenWhenThePartitionIsLoaded() {
+        // Kafka's TransactionLogValue has no previous epoch (TransactionLog.read loads it as -1): a retry that spans
+        // a coordinator change is fenced there too. The current epoch survives.
+        init();
+        assertThat(reinit(1000, (short) 0)).isEqualTo(result(1000, 1));
+        coordinator = newCoordinator();
+        coordinator.loadHostedPartitions();
+        assertThat(reinit(1000, (short) 0).error()).isEqualTo(Errors.PRODUCER_FENCED);
+        assertThat(reinit(1000, (short) 1)).isEqualTo(result(1000, 2));
+        assertThat(reinit(1000, (short) 1)).isEqualTo(result(1000, 2));
+    }
+
+    @Test
+    void retriedRotationToANewProducerIdIsAnsweredWithTheNewId() {
+        init();
+        short exhausted = Short.MAX_VALUE - 1;
+        txnLog.append(coordinator.partitionFor(TXN), TransactionRecords.key(TXN), TransactionRecords.value(
+                new StoredTransaction(1000, exhausted, 30_000, TransactionState.EMPTY, Set.of(), time.milliseconds(),
+                        -1)));
+        coordinator = newCoordinator();
+        coordinator.loadHostedPartitions();
+
+        var rotated = reinit(1000, exhausted);
+        assertThat(rotated.error()).isEqualTo(Errors.NONE);
+        assertThat(rotated.producerId()).isNotEqualTo(1000);
+        assertThat(rotated.producerEpoch()).isZero();
+        // The retry names the old producer id at its exhausted epoch (Kafka's prevProducerId).
+        assertThat(reinit(1000, exhausted)).isEqualTo(rotated);
+        assertThat(reinit(1000, (short) (exhausted - 1)).error()).isEqualTo(Errors.PRODUCER_FENCED);
+    }
+
+    @Test
+    void reinitWithAnOlderEpochWhileATransactionIsOpenAbortsItFirst() {
+        // Kafka checks the expected epoch only once no transaction is open: an open one is aborted whatever the
+        // request expects (its producer id matches), and the retry is then fenced.
+        var producer = init();
+        assertThat(reinit(1000, (short) 0)).isEqualTo(result(1000, 1));
+        coordinator.addPartitions(TXN, 1000, (short) 1, Set.of(P0)).join();
+        assertThat(reinit(1000, (short) 0).error()).isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
+        assertThat(markers.written).containsExactly(new Marker(1000, (short) 2, 7, false, Set.of(P0)));
+        assertThat(reinit(producer.producerId(), producer.producerEpoch()).error()).isEqualTo(Errors.PRODUCER_FENCED);
+        assertThat(reinit(1000, (short) 1).error()).isEqualTo(Errors.PRODUCER_FENCED);
+        assertThat(reinit(1000, (short) 2)).isEqualTo(result(1000, 3));
+    }
+
+    @Test
+    void emptyTransactionalIdIsAnInvalidRequestWhateverTheTimeout() {
+        assertThat(coordinator.initProducerId("", 0, -1, (short) -1).join().error())
+                .isEqualTo(Errors.INVALID_REQUEST);
+        assertThat(coordinator.initProducerId("", 60_001, -1, (short) -1).join().error())
+                .isEqualTo(Errors.INVALID_REQUEST);
     }
 
     @Test
