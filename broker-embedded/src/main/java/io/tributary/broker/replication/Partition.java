@@ -19,6 +19,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.errors.UnknownLeaderEpochException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.ControlRecordType;
@@ -339,12 +341,12 @@ public final class Partition {
         LogConfig config = log.config();
         if (config.compact() && !config.delete()) {
             // Kafka's Partition.deleteRecordsOnLeader: only a log that may delete may have its start moved.
-            throw new org.apache.kafka.common.errors.PolicyViolationException("Records of partition "
+            throw new PolicyViolationException("Records of partition "
                     + topicPartition + " can not be deleted due to the configured policy");
         }
         long target = offset == -1 ? highWatermark.offset() : offset;
         if (target < 0 || target > highWatermark.offset()) {
-            throw new org.apache.kafka.common.errors.OffsetOutOfRangeException("Cannot delete records before "
+            throw new OffsetOutOfRangeException("Cannot delete records before "
                     + target + ": it is above the high watermark " + highWatermark.offset());
         }
         return log.advanceLogStartOffset(target);
