@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.broker.testing.Clients;
+import io.tributary.broker.testing.KafkaFrames;
+import io.tributary.broker.testing.RawConnection;
 import io.tributary.broker.testing.TestBroker;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +28,9 @@ import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.record.CompressionType;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.requests.FetchResponse;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,6 +125,21 @@ class KcatInteropTest {
                 assertThat(headers[0].key()).isEqualTo("h");
                 assertThat(new String(headers[0].value(), StandardCharsets.UTF_8)).isEqualTo("from-kcat");
             }
+            // librdkafka up to 2.11 compresses only when the broker advertises Produce from v0 (KAFKA-18659): the
+            // batches in the log are in the codec kcat was asked for, not silently uncompressed.
+            assertThat(storedCodecs(bootstrap, topic)).containsOnly(CompressionType.forName(codec));
+        }
+    }
+
+    /** The compression of every batch stored in partition 0 of {@code topic}, as a raw Fetch returns them. */
+    private static List<CompressionType> storedCodecs(String bootstrap, String topic) throws IOException {
+        try (RawConnection connection = RawConnection.open(bootstrap)) {
+            FetchResponse response = connection.request(KafkaFrames.fetch(topic, 0));
+            var codecs = new ArrayList<CompressionType>();
+            response.data().responses().forEach(t -> t.partitions().forEach(p ->
+                    ((MemoryRecords) p.records()).batches().forEach(batch -> codecs.add(batch.compressionType()))));
+            assertThat(codecs).isNotEmpty();
+            return codecs;
         }
     }
 
