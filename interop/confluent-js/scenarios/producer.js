@@ -217,6 +217,17 @@ async function acks(setting) {
   }
 }
 
+/** Produces one value of each size (bytes of 'x'), one at a time, to partition 0; each one's outcome. */
+async function produceSizes(client, topic, sizes) {
+  for (const size of sizes) {
+    try {
+      out(delivered(`${size}-bytes`, await client.produce(topic, 0, Buffer.alloc(size, 'x'), null)))
+    } catch (error) {
+      out(`failed ${size}-bytes error ${error.code}`)
+    }
+  }
+}
+
 /**
  * A topic with max.message.bytes=1000: a batch of exactly 1000 bytes is accepted, one of 1001 bytes fails with
  * MESSAGE_TOO_LARGE (librdkafka checks only its own message.max.bytes, so the broker decides), and the next record
@@ -234,13 +245,7 @@ async function tooLarge(idempotence = 'false') {
     'acks': 'all', 'enable.idempotence': idempotence === 'true', 'compression.type': 'none',
   })
   try {
-    for (const size of [930, 931, 10, 931, 20]) {
-      try {
-        out(delivered(`${size}-bytes`, await client.produce(topic, 0, Buffer.alloc(size, 'x'), null)))
-      } catch (error) {
-        out(`failed ${size}-bytes error ${error.code}`)
-      }
-    }
+    await produceSizes(client, topic, [930, 931, 10, 931, 20])
   } finally {
     await client.disconnect()
   }
@@ -260,13 +265,7 @@ async function tooLargeAfterRecompression() {
   })
   const client = await producer({ 'acks': 'all', 'compression.type': 'gzip' })
   try {
-    for (const size of [3000, 500]) {
-      try {
-        out(delivered(`${size}-bytes`, await client.produce(topic, 0, Buffer.alloc(size, 'x'), null)))
-      } catch (error) {
-        out(`failed ${size}-bytes error ${error.code}`)
-      }
-    }
+    await produceSizes(client, topic, [3000, 500])
   } finally {
     await client.disconnect()
   }

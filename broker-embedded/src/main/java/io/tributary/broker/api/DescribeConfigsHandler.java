@@ -11,8 +11,6 @@ import java.util.function.Function;
 import org.apache.kafka.clients.admin.ConfigEntry.ConfigSource;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.errors.InvalidTopicException;
-import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
@@ -53,7 +51,7 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
             ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
             List<ConfigEntry> entries = null;
             if (type == ConfigResource.Type.TOPIC) {
-                String invalidName = invalidTopicName(resource.resourceName());
+                String invalidName = TopicNames.invalidReason(resource.resourceName());
                 if (invalidName != null) {
                     // Kafka's ConfigHelper validates the name before looking the topic up.
                     result.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code()).setErrorMessage(invalidName);
@@ -88,15 +86,6 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
             data.results().add(result);
         }
         return CompletableFuture.completedFuture(new DescribeConfigsResponse(data));
-    }
-
-    private static String invalidTopicName(String name) {
-        try {
-            Topic.validate(name);
-            return null;
-        } catch (InvalidTopicException e) {
-            return e.getMessage();
-        }
     }
 
     private DescribeConfigsResourceResult toWire(ConfigEntry entry, ConfigResource.Type type, boolean synonyms,

@@ -5,8 +5,6 @@ import io.tributary.broker.replication.ReplicaManager;
 import io.tributary.broker.txn.ProducerStateTable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InvalidTopicException;
-import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.DescribeProducersRequestData;
 import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.message.DescribeProducersResponseData.PartitionResponse;
@@ -35,7 +33,7 @@ final class DescribeProducersHandler implements ApiHandler<DescribeProducersRequ
         var data = new DescribeProducersResponseData();
         for (DescribeProducersRequestData.TopicRequest topic : request.data().topics()) {
             var topicResponse = new TopicResponse().setName(topic.name());
-            String invalidName = invalidName(topic.name());
+            String invalidName = TopicNames.invalidReason(topic.name());
             for (int index : topic.partitionIndexes()) {
                 topicResponse.partitions().add(invalidName != null
                         ? new PartitionResponse().setPartitionIndex(index)
@@ -45,16 +43,6 @@ final class DescribeProducersHandler implements ApiHandler<DescribeProducersRequ
             data.topics().add(topicResponse);
         }
         return CompletableFuture.completedFuture(new DescribeProducersResponse(data));
-    }
-
-    /** Why {@code name} cannot be a topic's name, or null when it can (Kafka's Topic.validate). */
-    private static String invalidName(String name) {
-        try {
-            Topic.validate(name);
-            return null;
-        } catch (InvalidTopicException e) {
-            return e.getMessage();
-        }
     }
 
     private PartitionResponse describe(TopicPartition tp) {

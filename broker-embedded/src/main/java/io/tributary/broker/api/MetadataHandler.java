@@ -16,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
@@ -72,7 +71,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
         if (autoCreateTopicsEnable && request.allowAutoTopicCreation()) {
             for (MetadataRequestData.MetadataRequestTopic topic : request.data().topics()) {
                 String name = topic.name();
-                if (name != null && image.topic(name) == null && isValidName(name)
+                if (name != null && image.topic(name) == null && TopicNames.isValid(name)
                         && toCreate.stream().noneMatch(t -> t.name().equals(name))) {
                     FindCoordinatorHandler.InternalTopic internal = internalTopics.get(name);
                     toCreate.add(internal != null ? internal.newTopic() : NewTopic.withDefaults(name));
@@ -95,15 +94,6 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
                     }
                     return respond(request, version, controller.image(), errors);
                 });
-    }
-
-    private static boolean isValidName(String name) {
-        try {
-            Topic.validate(name);
-            return true;
-        } catch (InvalidTopicException e) {
-            return false;
-        }
     }
 
     private MetadataResponse respond(MetadataRequest request, short version, MetadataImage image,
@@ -134,8 +124,9 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
                     data.topics().add(new MetadataResponseTopic().setName(null).setTopicId(requested.topicId())
                             .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
                 } else {
-                    Errors error = creationErrors.getOrDefault(name,
-                            isValidName(name) ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.INVALID_TOPIC_EXCEPTION);
+                    Errors unknown = TopicNames.isValid(name) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
+                            : Errors.INVALID_TOPIC_EXCEPTION;
+                    Errors error = creationErrors.getOrDefault(name, unknown);
                     if (data.topics().find(name) == null) {
                         data.topics().add(new MetadataResponseTopic().setName(name).setErrorCode(error.code())
                                 .setIsInternal(Topic.isInternal(name)));

@@ -3,7 +3,6 @@ package io.tributary.broker.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.broker.testing.Clients;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,10 +12,8 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConfigEntry.ConfigSource;
 import org.apache.kafka.common.config.ConfigResource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The admin API of librdkafka 2.15 ({@code Kafka.AdminClient} of Confluent's JavaScript client,
@@ -26,20 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * are compared by error code; the client's validate-only option is not exposed by this binding.
  */
 class LibrdkafkaAdminInteropTest {
-    @TempDir
-    static Path dataDir;
-
-    private static SideBySide brokers;
-
-    @BeforeAll
-    static void start() throws Exception {
-        brokers = SideBySide.start(dataDir);
-    }
-
-    @AfterAll
-    static void stop() {
-        brokers.close();
-    }
+    @RegisterExtension
+    static final SideBySide brokers = new SideBySide();
 
     @Test
     void createTopicsAppliesConfigsAndRejectsEveryInvalidTopic() throws Exception {
@@ -64,7 +49,7 @@ class LibrdkafkaAdminInteropTest {
 
         // The same overrides as DescribeConfigs shows them, through the Java Admin, on both brokers.
         for (String bootstrap : List.of(brokers.tributary().bootstrapServers(),
-                ApacheKafka.shared().bootstrapServers())) {
+                brokers.kafka().bootstrapServers())) {
             Map<String, ConfigEntry> configs = topicConfigs(bootstrap, "-admin-configured");
             assertThat(configs.get("cleanup.policy").value()).as(bootstrap).isEqualTo("compact");
             assertThat(configs.get("retention.ms").value()).as(bootstrap).isEqualTo("3600000");

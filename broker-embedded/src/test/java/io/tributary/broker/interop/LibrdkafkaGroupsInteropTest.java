@@ -2,11 +2,8 @@ package io.tributary.broker.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Consumer groups through librdkafka 2.15's own API ({@code KafkaConsumer}, the classic protocol), side by side with
@@ -18,20 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * member's callbacks (how many partitions each carried) and the set of final assignments, not who got which.
  */
 class LibrdkafkaGroupsInteropTest {
-    @TempDir
-    static Path dataDir;
-
-    private static SideBySide brokers;
-
-    @BeforeAll
-    static void start() throws Exception {
-        brokers = SideBySide.start(dataDir);
-    }
-
-    @AfterAll
-    static void stop() {
-        brokers.close();
-    }
+    @RegisterExtension
+    static final SideBySide brokers = new SideBySide();
 
     @Test
     void rangeGivesEachMemberAContiguousRangeAndTheRevocationCommitHandsOverWhatWasRead() throws Exception {

@@ -2,13 +2,10 @@ package io.tributary.broker.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The KafkaJS-compatible API of Confluent's JavaScript client (librdkafka 2.15 underneath,
@@ -17,20 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
  * resuming, seek, pause and resume; transactions with sendOffsets read under both isolation levels; and its admin.
  */
 class LibrdkafkaKafkaJsApiInteropTest {
-    @TempDir
-    static Path dataDir;
-
-    private static SideBySide brokers;
-
-    @BeforeAll
-    static void start() throws Exception {
-        brokers = SideBySide.start(dataDir);
-    }
-
-    @AfterAll
-    static void stop() {
-        brokers.close();
-    }
+    @RegisterExtension
+    static final SideBySide brokers = new SideBySide();
 
     @Test
     void sendAndSendBatchWithEveryCodecKeysAndHeaders() throws Exception {

@@ -2,11 +2,8 @@ package io.tributary.broker.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Metadata as librdkafka 2.15 asks for it, side by side with Apache Kafka ({@link SideBySide}). Its Metadata v13
@@ -14,20 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
  * connection instead, so every librdkafka program failed after its first full metadata refresh.
  */
 class LibrdkafkaMetadataInteropTest {
-    @TempDir
-    static Path dataDir;
-
-    private static SideBySide brokers;
-
-    @BeforeAll
-    static void start() throws Exception {
-        brokers = SideBySide.start(dataDir);
-    }
-
-    @AfterAll
-    static void stop() {
-        brokers.close();
-    }
+    @RegisterExtension
+    static final SideBySide brokers = new SideBySide();
 
     @Test
     void metadataForAllTopicsListsEveryTopic() throws Exception {

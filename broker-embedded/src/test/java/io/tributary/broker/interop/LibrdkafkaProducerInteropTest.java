@@ -2,12 +2,9 @@ package io.tributary.broker.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,20 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code broker-clock}), never as clock values.
  */
 class LibrdkafkaProducerInteropTest {
-    @TempDir
-    static Path dataDir;
-
-    private static SideBySide brokers;
-
-    @BeforeAll
-    static void start() throws Exception {
-        brokers = SideBySide.start(dataDir);
-    }
-
-    @AfterAll
-    static void stop() {
-        brokers.close();
-    }
+    @RegisterExtension
+    static final SideBySide brokers = new SideBySide();
 
     @Test
     void keysValuesHeadersAndCreateTimesReadBackAsSent() throws Exception {

@@ -3,12 +3,19 @@ package io.tributary.broker.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.broker.testing.TestBroker;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Kafka is the oracle: runs one scenario of Confluent's JavaScript client (librdkafka 2.15,
@@ -19,29 +26,46 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Tributary runs with {@link ApacheKafka#TRIBUTARY_MATCHING}, the settings the Kafka node has. Kafka is shared by
  * every test class of the JVM, so each run gets a name prefix of its own ({@code NAME_PREFIX}: topics, groups and
  * transactional ids start with it), which the scenario strips from what it prints.
+ *
+ * <p>A test class registers it once ({@code @RegisterExtension static final SideBySide brokers = new SideBySide();}):
+ * before the class's first test it installs the client and starts Tributary on a fresh data folder and (once per
+ * JVM) Apache Kafka; after the last one it stops Tributary and deletes the folder.
  */
-final class SideBySide implements AutoCloseable {
+final class SideBySide implements BeforeAllCallback, AfterAllCallback {
     /** A scenario's own waits are shorter; this bounds a hung client. */
     private static final Duration SCENARIO_TIMEOUT = Duration.ofMinutes(3);
     private static final AtomicInteger RUNS = new AtomicInteger();
 
-    private final TestBroker tributary;
-    private final ApacheKafka kafka;
+    private Path dataDir;
+    private TestBroker tributary;
+    private ApacheKafka kafka;
 
-    private SideBySide(TestBroker tributary, ApacheKafka kafka) {
-        this.tributary = tributary;
-        this.kafka = kafka;
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        InteropTools.install("confluent-js");
+        kafka = ApacheKafka.shared();
+        dataDir = Files.createTempDirectory("side-by-side-");
+        tributary = TestBroker.start(dataDir, ApacheKafka.TRIBUTARY_MATCHING);
     }
 
-    /** Installs the client, starts Tributary on {@code dataDir} and (once per JVM) Apache Kafka. */
-    static SideBySide start(Path dataDir) throws Exception {
-        InteropTools.install("confluent-js");
-        ApacheKafka kafka = ApacheKafka.shared();
-        return new SideBySide(TestBroker.start(dataDir, ApacheKafka.TRIBUTARY_MATCHING), kafka);
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        if (tributary != null) {
+            tributary.close();
+        }
+        if (dataDir != null) {
+            try (Stream<Path> paths = Files.walk(dataDir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
     }
 
     TestBroker tributary() {
         return tributary;
+    }
+
+    ApacheKafka kafka() {
+        return kafka;
     }
 
     /**
@@ -64,16 +88,6 @@ final class SideBySide implements AutoCloseable {
         }
     }
 
-    /** Runs a scenario against Tributary only: for what a comparison cannot show (a broker restart, say). */
-    List<String> runOnTributary(String area, String scenario, String... args) throws Exception {
-        String prefix = "t" + RUNS.incrementAndGet() + "-";
-        try (ExternalProcess.Running running = start(tributary.bootstrapServers(), prefix, area, scenario, args)) {
-            ExternalProcess.Result result = running.await(SCENARIO_TIMEOUT);
-            assertThat(result.exitCode()).as(result.describe()).isZero();
-            return result.stdoutLines();
-        }
-    }
-
     private static ExternalProcess.Running start(String bootstrap, String prefix, String area, String scenario,
                                                  String... args) throws Exception {
         var command = new ArrayList<>(List.of("node", InteropTools.confluentJsRunner().toString(), area, scenario));
@@ -82,10 +96,5 @@ final class SideBySide implements AutoCloseable {
                 "BOOTSTRAP", bootstrap,
                 "NAME_PREFIX", prefix,
                 "NODE_PATH", InteropTools.confluentJsNodeModules().toString()), null);
-    }
-
-    @Override
-    public void close() {
-        tributary.close();
     }
 }

@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongUnaryOperator;
 import java.util.random.RandomGenerator;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.FileRecords;
@@ -154,11 +155,9 @@ class PartitionLogTest {
         assertThat(log.segmentBaseOffsets()).containsExactly(0L, 2L);
     }
 
-    @Test
-    void segmentJitterRollsEachSegmentEarlierByAJitterDrawnBelowSegmentJitterMs() {
-        var bounds = new ArrayList<Long>();
-        // Every draw is 300 ms, so segment.ms 1000 rolls a segment once its first batch is more than 700 ms old.
-        RandomGenerator draws300 = new RandomGenerator() {
+    /** Answers each bounded draw with {@code draw} of its bound, recording the bounds asked for. */
+    private static RandomGenerator boundedDraws(List<Long> bounds, LongUnaryOperator draw) {
+        return new RandomGenerator() {
             @Override
             public long nextLong() {
                 throw new UnsupportedOperationException("only bounded draws");
@@ -167,9 +166,16 @@ class PartitionLogTest {
             @Override
             public long nextLong(long bound) {
                 bounds.add(bound);
-                return 300;
+                return draw.applyAsLong(bound);
             }
         };
+    }
+
+    @Test
+    void segmentJitterRollsEachSegmentEarlierByAJitterDrawnBelowSegmentJitterMs() {
+        var bounds = new ArrayList<Long>();
+        // Every draw is 300 ms, so segment.ms 1000 rolls a segment once its first batch is more than 700 ms old.
+        RandomGenerator draws300 = boundedDraws(bounds, bound -> 300);
         PartitionLog log = PartitionLog.open(TestBatches.PARTITION, dir, TestBatches.config(Map.of(
                 LogConfig.SEGMENT_MS, "1000", LogConfig.SEGMENT_JITTER_MS, "400")), 0, 0,
                 (deletion, delayMs) -> deletion.run(), T, batch -> { }, draws300);
@@ -194,18 +200,7 @@ class PartitionLogTest {
         LogConfig config = TestBatches.config(Map.of(LogConfig.SEGMENT_MS, "1000",
                 LogConfig.SEGMENT_JITTER_MS, "5000"));
         var bounds = new ArrayList<Long>();
-        RandomGenerator recording = new RandomGenerator() {
-            @Override
-            public long nextLong() {
-                throw new UnsupportedOperationException("only bounded draws");
-            }
-
-            @Override
-            public long nextLong(long bound) {
-                bounds.add(bound);
-                return bound - 1;
-            }
-        };
+        RandomGenerator recording = boundedDraws(bounds, bound -> bound - 1);
 
         assertThat(config.randomSegmentJitterMs(recording)).isEqualTo(999);
         assertThat(bounds).containsExactly(1000L);
