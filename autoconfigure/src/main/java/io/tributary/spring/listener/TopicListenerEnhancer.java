@@ -47,7 +47,8 @@ public final class TopicListenerEnhancer implements AnnotationEnhancer {
     private final Map<String, Topic> declarations = new HashMap<>();
 
     /** One enhanced listener: where it listens, in which group, with which semantics. */
-    public record ListenerEndpoint(String method, List<String> topics, String groupId, DeliverySemantics semantics) {
+    public record ListenerEndpoint(String method, String id, List<String> topics, String groupId,
+                                   DeliverySemantics semantics, ListenerRetry retry) {
     }
 
     public TopicListenerEnhancer(Environment environment) {
@@ -105,7 +106,8 @@ public final class TopicListenerEnhancer implements AnnotationEnhancer {
         if (declared != null && topics.contains(declared.name())) {
             declarations.putIfAbsent(declared.name(), declared);
         }
-        endpoints.add(new ListenerEndpoint(name, topics, groupId, semantics));
+        endpoints.add(new ListenerEndpoint(name, (String) enhanced.get("id"), topics, groupId, semantics,
+                ListenerRetry.DEFAULTS));
         return enhanced;
     }
 
