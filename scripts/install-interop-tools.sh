@@ -38,6 +38,12 @@ as_root() {
     fi
 }
 
+ensure_npm() { # the machine's Node.js and npm, else Debian's
+    if ! command -v npm >/dev/null; then
+        apt_install nodejs npm
+    fi
+}
+
 stamp_matches() { # stamp_matches <stamp file> <content>
     [[ -f "$1" && "$(cat "$1")" == "$2" ]]
 }
@@ -90,7 +96,7 @@ install_kafkajs() {
     if stamp_matches "$target_dir/.stamp" "$stamp" && [[ -d "$target_dir/node_modules/kafkajs" ]]; then
         return
     fi
-    command -v npm >/dev/null || { log "npm is not installed"; exit 1; }
+    ensure_npm
     log "npm ci kafkajs into $target_dir"
     rm -rf "$target_dir"
     mkdir -p "$target_dir"
@@ -144,7 +150,7 @@ install_confluent_js() {
         && [[ -f "$package_dir/build/Release/confluent-kafka-javascript.node" ]]; then
         return
     fi
-    command -v npm >/dev/null || { log "npm is not installed"; exit 1; }
+    ensure_npm
     if [[ ${#missing[@]} -gt 0 ]]; then
         apt_install "${missing[@]}"
     fi

@@ -15,10 +15,18 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public class TributaryProperties {
 
     /**
-     * Where the cluster is: EMBEDDED starts a broker node inside the application; EXTERNAL starts none and uses
-     * spring.kafka.bootstrap-servers. Setting spring.kafka.bootstrap-servers alone also means EXTERNAL.
+     * Where the cluster is: AUTO starts a broker node inside the application unless it is configured for another
+     * cluster (spring.kafka.bootstrap-servers in any form, or a KafkaConnectionDetails bean such as
+     * a @ServiceConnection); EMBEDDED always starts one and ignores spring.kafka.bootstrap-servers; EXTERNAL never
+     * starts one.
      */
-    private Mode mode = Mode.EMBEDDED;
+    private Mode mode = Mode.AUTO;
+
+    /**
+     * Id of this running instance among the application's replicas, part of its default transactional-id prefix.
+     * Empty means the StatefulSet ordinal on Kubernetes, else an id generated once and kept in the data directory.
+     */
+    private String instanceId = "";
 
     /**
      * Delivery semantics of listeners and the template: at-most-once, at-least-once or exactly-once. Sets producer,
@@ -27,8 +35,9 @@ public class TributaryProperties {
     private DeliverySemantics delivery = DeliverySemantics.AT_LEAST_ONCE;
 
     /**
-     * Prefix of the transactional ids of exactly-once producers; empty means "{spring.application.name}-tx-".
-     * Must differ between applications that share a cluster.
+     * Prefix of the transactional ids of exactly-once producers; empty means this instance's own
+     * "{application name}-{instance id}-tx-", so that replicas never fence each other. Must differ between running
+     * instances that share a cluster.
      */
     private String transactionIdPrefix = "";
 
@@ -36,9 +45,17 @@ public class TributaryProperties {
 
     private final Listener listener = new Listener();
 
+    /**
+     * Retry settings of single listeners by listener id (tributary.listeners.<id>.*); these win over the
+     * listener's @TopicListener attributes.
+     */
+    private Map<String, ListenerSettings> listeners = new LinkedHashMap<>();
+
     private final Health health = new Health();
 
     private final Metrics metrics = new Metrics();
+
+    private final Outbox outbox = new Outbox();
 
     public Mode getMode() {
         return mode;
@@ -46,6 +63,14 @@ public class TributaryProperties {
 
     public void setMode(Mode mode) {
         this.mode = mode;
+    }
+
+    public String getInstanceId() {
+        return instanceId;
+    }
+
+    public void setInstanceId(String instanceId) {
+        this.instanceId = instanceId;
     }
 
     public DeliverySemantics getDelivery() {
@@ -72,6 +97,14 @@ public class TributaryProperties {
         return listener;
     }
 
+    public Map<String, ListenerSettings> getListeners() {
+        return listeners;
+    }
+
+    public void setListeners(Map<String, ListenerSettings> listeners) {
+        this.listeners = listeners;
+    }
+
     public Health getHealth() {
         return health;
     }
@@ -80,11 +113,17 @@ public class TributaryProperties {
         return metrics;
     }
 
+    public Outbox getOutbox() {
+        return outbox;
+    }
+
     /** Where the cluster runs. */
     public enum Mode {
-        /** A broker node starts and stops with the application. */
+        /** Embedded unless the application is configured for another cluster. */
+        AUTO,
+        /** A broker node starts and stops with the application, whatever else is configured. */
         EMBEDDED,
-        /** The application uses the cluster at spring.kafka.bootstrap-servers. */
+        /** No broker node: the application uses the cluster its Kafka connection details name. */
         EXTERNAL
     }
 
@@ -92,8 +131,8 @@ public class TributaryProperties {
     public static class Broker {
 
         /**
-         * Directory of the broker's logs. Empty means "{java.io.tmpdir}/tributary/{spring.application.name}", one per
-         * application, kept across restarts.
+         * Directory of the broker's logs and of this instance's generated id. Empty means
+         * "{user.home}/.tributary/{application name}", one per application, kept across restarts and reboots.
          */
         private Path dataDir;
 
@@ -210,6 +249,20 @@ public class TributaryProperties {
          */
         private boolean createTopics = true;
 
+        /**
+         * Where a consumer group without a committed offset starts reading (auto.offset.reset): earliest, latest or
+         * none. spring.kafka.consumer.auto-offset-reset, when set, wins.
+         */
+        private String autoOffsetReset = "earliest";
+
+        public String getAutoOffsetReset() {
+            return autoOffsetReset;
+        }
+
+        public void setAutoOffsetReset(String autoOffsetReset) {
+            this.autoOffsetReset = autoOffsetReset;
+        }
+
         public int getMaxAttempts() {
             return maxAttempts;
         }
@@ -251,6 +304,65 @@ public class TributaryProperties {
         }
     }
 
+    /** One listener's retries ({@code tributary.listeners.<id>.*}); an unset value keeps the listener's own. */
+    public static class ListenerSettings {
+
+        /** Deliveries of a failing record before it goes to the dead-letter topic. */
+        private Integer maxAttempts;
+
+        /** Back-off before the first redelivery; it doubles each time up to max-backoff. */
+        private Duration backoff;
+
+        /** Longest back-off between redeliveries. */
+        private Duration maxBackoff;
+
+        /** Retry through retry topics (non-blocking) instead of redelivering in place. */
+        private Boolean retryTopics;
+
+        /** With retry topics: later records of a key whose record is being retried wait behind it. */
+        private Boolean keepKeyOrder;
+
+        public Integer getMaxAttempts() {
+            return maxAttempts;
+        }
+
+        public void setMaxAttempts(Integer maxAttempts) {
+            this.maxAttempts = maxAttempts;
+        }
+
+        public Duration getBackoff() {
+            return backoff;
+        }
+
+        public void setBackoff(Duration backoff) {
+            this.backoff = backoff;
+        }
+
+        public Duration getMaxBackoff() {
+            return maxBackoff;
+        }
+
+        public void setMaxBackoff(Duration maxBackoff) {
+            this.maxBackoff = maxBackoff;
+        }
+
+        public Boolean getRetryTopics() {
+            return retryTopics;
+        }
+
+        public void setRetryTopics(Boolean retryTopics) {
+            this.retryTopics = retryTopics;
+        }
+
+        public Boolean getKeepKeyOrder() {
+            return keepKeyOrder;
+        }
+
+        public void setKeepKeyOrder(Boolean keepKeyOrder) {
+            this.keepKeyOrder = keepKeyOrder;
+        }
+    }
+
     /** The {@code tributary} health indicator ({@code tributary.health.*}). */
     public static class Health {
 
@@ -289,6 +401,120 @@ public class TributaryProperties {
 
         public void setRefreshInterval(Duration refreshInterval) {
             this.refreshInterval = refreshInterval;
+        }
+    }
+
+    /** The outbox of events forwarded from Spring's publishEvent ({@code tributary.outbox.*}); see docs/outbox.md. */
+    public static class Outbox {
+
+        /**
+         * Record forwarded events in the outbox table, in the publishing database transaction, when the application
+         * has a DataSource. false sends them from memory after commit, as without a DataSource.
+         */
+        private boolean enabled = true;
+
+        /**
+         * When to create the outbox table (tributary_event_publication) from the schema script of the database
+         * (H2, PostgreSQL, MySQL/MariaDB): embedded (only for an embedded database), always or never.
+         */
+        private SchemaInitialization initializeSchema = SchemaInitialization.EMBEDDED;
+
+        /**
+         * Incomplete publications older than this are sent again, at startup and by the periodic check: those of
+         * an instance that stopped before the broker acknowledged them.
+         */
+        private Duration resubmitAfter = Duration.ofMinutes(1);
+
+        /** How often incomplete publications are looked up to be resent, and expired completed ones deleted. */
+        private Duration resubmitInterval = Duration.ofMinutes(1);
+
+        /** Back-off before the first resend of a failed send; it doubles each time up to max-backoff. */
+        private Duration backoff = Duration.ofSeconds(1);
+
+        /** Longest back-off between resends. */
+        private Duration maxBackoff = Duration.ofMinutes(1);
+
+        /**
+         * Sends of one event from the outbox table before this instance stops retrying it; the periodic check
+         * (resubmit-interval) resends it later. Without an outbox table an event is retried until acknowledged.
+         */
+        private int maxAttempts = 10;
+
+        /** How long completed publications stay in the outbox table before they are deleted. */
+        private Duration completedRetention = Duration.ofDays(1);
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public SchemaInitialization getInitializeSchema() {
+            return initializeSchema;
+        }
+
+        public void setInitializeSchema(SchemaInitialization initializeSchema) {
+            this.initializeSchema = initializeSchema;
+        }
+
+        public Duration getResubmitAfter() {
+            return resubmitAfter;
+        }
+
+        public void setResubmitAfter(Duration resubmitAfter) {
+            this.resubmitAfter = resubmitAfter;
+        }
+
+        public Duration getResubmitInterval() {
+            return resubmitInterval;
+        }
+
+        public void setResubmitInterval(Duration resubmitInterval) {
+            this.resubmitInterval = resubmitInterval;
+        }
+
+        public Duration getBackoff() {
+            return backoff;
+        }
+
+        public void setBackoff(Duration backoff) {
+            this.backoff = backoff;
+        }
+
+        public Duration getMaxBackoff() {
+            return maxBackoff;
+        }
+
+        public void setMaxBackoff(Duration maxBackoff) {
+            this.maxBackoff = maxBackoff;
+        }
+
+        public int getMaxAttempts() {
+            return maxAttempts;
+        }
+
+        public void setMaxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+        }
+
+        public Duration getCompletedRetention() {
+            return completedRetention;
+        }
+
+        public void setCompletedRetention(Duration completedRetention) {
+            this.completedRetention = completedRetention;
+        }
+
+        /** When the outbox table is created, as Spring Boot's DatabaseInitializationMode. */
+        public enum SchemaInitialization {
+            /** Only for an embedded database (H2, HSQLDB, Derby). */
+            EMBEDDED,
+            /** Always (the script creates the table only if it does not exist). */
+            ALWAYS,
+            /** Never: the table is created with the application's own migrations. */
+            NEVER
         }
     }
 }

@@ -2,6 +2,7 @@ package io.tributary.spring.actuate;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.spring.TributaryProperties;
+import io.tributary.spring.broker.ClusterSummary;
 import io.tributary.spring.broker.EmbeddedBroker;
 import io.tributary.spring.listener.ListenerMetrics;
 import io.tributary.spring.listener.TopicListenerEnhancer;
@@ -27,7 +28,8 @@ import org.springframework.kafka.core.KafkaTemplate;
  * Actuator health, the {@code tributary} endpoint and Micrometer meters, each only when the application has the
  * library it needs (spring-boot-health, spring-boot-actuator, Micrometer with a registry).
  */
-@AutoConfiguration(after = TributaryListenerAutoConfiguration.class)
+@AutoConfiguration(after = TributaryListenerAutoConfiguration.class,
+        afterName = "io.tributary.spring.broker.ClusterSummaryAutoConfiguration")
 @ConditionalOnClass(KafkaTemplate.class)
 @ConditionalOnBean(KafkaAdmin.class)
 @EnableConfigurationProperties(TributaryProperties.class)
@@ -46,8 +48,9 @@ public final class TributaryActuatorAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "tributaryHealthIndicator")
         TributaryHealthIndicator tributaryHealthIndicator(ObjectProvider<EmbeddedBroker> broker, ClusterView cluster,
+                                                          ObjectProvider<ClusterSummary> summary,
                                                           TributaryProperties properties) {
-            return new TributaryHealthIndicator(broker.getIfAvailable(), cluster,
+            return new TributaryHealthIndicator(broker.getIfAvailable(), cluster, summary.getIfAvailable(),
                     properties.getHealth().getMinFreeDisk().toBytes());
         }
     }
@@ -60,9 +63,10 @@ public final class TributaryActuatorAutoConfiguration {
         @ConditionalOnMissingBean
         TributaryEndpoint tributaryEndpoint(ClusterView cluster, TributaryProperties properties, KafkaAdmin admin,
                                             ObjectProvider<EmbeddedBroker> broker,
+                                            ObjectProvider<ClusterSummary> summary,
                                             ObjectProvider<TopicListenerEnhancer> listeners) {
             return new TributaryEndpoint(cluster, properties, admin, broker.getIfAvailable(),
-                    listeners.getIfAvailable());
+                    summary.getIfAvailable(), listeners.getIfAvailable());
         }
     }
 

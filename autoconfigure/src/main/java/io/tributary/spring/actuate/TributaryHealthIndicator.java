@@ -1,7 +1,7 @@
 package io.tributary.spring.actuate;
 
 import io.tributary.broker.metrics.BrokerStatus;
-
+import io.tributary.spring.broker.ClusterSummary;
 import io.tributary.spring.broker.EmbeddedBroker;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +9,8 @@ import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
 /**
- * Health of the cluster the application uses ({@code tributary} in {@code /actuator/health}).
+ * Health of the cluster the application uses ({@code tributary} in {@code /actuator/health}), with the
+ * {@link ClusterSummary} (mode, bootstrap servers, where they came from, data directory, how to change them).
  *
  * <p>Embedded: UP while the node runs with no offline partition and every log directory online with at least
  * {@code minFreeDiskBytes} free; under-replicated partitions are reported (a single node has none). External: UP
@@ -18,20 +19,28 @@ import org.springframework.boot.health.contributor.Health;
 final class TributaryHealthIndicator extends AbstractHealthIndicator {
     private final EmbeddedBroker broker;
     private final ClusterView cluster;
+    private final ClusterSummary summary;
     private final long minFreeDiskBytes;
 
-    TributaryHealthIndicator(EmbeddedBroker broker, ClusterView cluster, long minFreeDiskBytes) {
+    TributaryHealthIndicator(EmbeddedBroker broker, ClusterView cluster, ClusterSummary summary,
+                             long minFreeDiskBytes) {
         super("Tributary health check failed");
         this.broker = broker;
         this.cluster = cluster;
+        this.summary = summary;
         this.minFreeDiskBytes = minFreeDiskBytes;
     }
 
     @Override
     protected void doHealthCheck(Health.Builder builder) {
-        if (broker == null) {
+        if (summary != null) {
+            // Said first, so a DOWN (whose details keep what was set before the failure) still names the cluster.
+            builder.withDetails(summary.details());
+        }
+        if (broker == null || (summary != null && !summary.source().equals("embedded broker"))) {
             ClusterView.ClusterInfo info = cluster.cluster();
-            builder.up().withDetail("mode", "external").withDetail("clusterId", info.clusterId())
+            builder.up().withDetail("mode", summary != null ? summary.mode() : "external")
+                    .withDetail("clusterId", info.clusterId())
                     .withDetail("nodes", info.nodes()).withDetail("controller", info.controller());
             return;
         }

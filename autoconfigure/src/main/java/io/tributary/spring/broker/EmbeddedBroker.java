@@ -80,10 +80,16 @@ public final class EmbeddedBroker implements AutoCloseable {
     private static Path dataDir(TributaryProperties.Broker properties, String applicationName) {
         Path dir = properties.getDataDir();
         try {
-            if (dir == null) {
-                dir = properties.isEphemeral()
-                        ? Files.createTempDirectory("tributary-")
-                        : Path.of(System.getProperty("java.io.tmpdir"), "tributary", applicationName);
+            if (dir == null && properties.isEphemeral()) {
+                dir = Files.createTempDirectory("tributary-");
+            } else {
+                dir = DataDirectory.resolve(properties, applicationName);
+                if (!properties.isEphemeral() && DataDirectory.isTemporary(dir)) {
+                    log.warn("The broker's data directory {} is under the temporary directory {}, which the OS may "
+                            + "clean, deleting topics and committed offsets: set tributary.broker.data-dir to a "
+                            + "durable directory (or tributary.broker.ephemeral=true for throw-away data)", dir,
+                            System.getProperty("java.io.tmpdir"));
+                }
             }
             Files.createDirectories(dir);
         } catch (IOException | SecurityException e) {
@@ -144,6 +150,11 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     public Path dataDir() {
         return dataDir;
+    }
+
+    /** Whether the data directory is deleted on close. */
+    public boolean ephemeral() {
+        return ephemeral;
     }
 
     /** The running node, for its status and metrics. */

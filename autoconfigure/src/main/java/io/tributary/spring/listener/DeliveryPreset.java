@@ -59,7 +59,10 @@ final class DeliveryPreset {
 
     static List<Setting> consumer(DeliverySemantics semantics) {
         return switch (semantics) {
-            case AT_MOST_ONCE, AT_LEAST_ONCE -> List.of(NO_AUTO_COMMIT);
+            // No listener should act on a record whose transaction was aborted (an invoice billing rolled back);
+            // unlike exactly-once, a user's explicit read_uncommitted is kept here.
+            case AT_MOST_ONCE, AT_LEAST_ONCE -> List.of(NO_AUTO_COMMIT,
+                    Setting.preferred(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
             case EXACTLY_ONCE -> List.of(NO_AUTO_COMMIT,
                     Setting.fixed(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                             "a listener must not see records of aborted transactions"));

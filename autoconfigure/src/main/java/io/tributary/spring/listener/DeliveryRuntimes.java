@@ -2,17 +2,14 @@ package io.tributary.spring.listener;
 
 import io.tributary.spring.DeliverySemantics;
 import io.tributary.spring.TributaryProperties;
+import io.tributary.spring.identity.ApplicationIdentity;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -24,14 +21,6 @@ import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
-import org.springframework.kafka.listener.CommonLoggingErrorHandler;
-import org.springframework.kafka.listener.ConsumerAwareRecordRecoverer;
-import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
-import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
-import org.springframework.kafka.listener.DefaultErrorHandler;
-import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
-import org.springframework.kafka.support.converter.BatchMessagingMessageConverter;
-import org.springframework.kafka.support.converter.ByteArrayJacksonJsonMessageConverter;
 import org.springframework.kafka.transaction.KafkaTransactionManager;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -39,7 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Builds, once per {@link DeliverySemantics}, the producer factory, template, consumer factory and listener
  * container factory that keep that semantics' promise. Each starts from the application's own Kafka client
  * configuration (Spring Boot's producer and consumer factories: {@code spring.kafka.*} and the cluster's address)
- * and adds the {@link DeliveryPreset}; a user setting that contradicts the preset fails here, at startup.
+ * and adds the {@link DeliveryPreset}; a user setting that contradicts the preset fails here, at startup. The
+ * application's own container beans are composed in by {@link ContainerComposition}.
  */
 public final class DeliveryRuntimes implements DisposableBean {
     private static final Logger log = LoggerFactory.getLogger(DeliveryRuntimes.class);
@@ -53,21 +43,26 @@ public final class DeliveryRuntimes implements DisposableBean {
     private final ConcurrentKafkaListenerContainerFactoryConfigurer containerConfigurer;
     private final TributaryProperties properties;
     private final JsonMapper jsonMapper;
-    private final ListenerMetrics metrics;
     private final Environment environment;
+    private final ApplicationIdentity identity;
+    private final ApplicationContainerBeans application;
+    private final ContainerComposition composition;
     private final Map<DeliverySemantics, DeliveryRuntime> runtimes = new EnumMap<>(DeliverySemantics.class);
 
     DeliveryRuntimes(ProducerFactory<?, ?> applicationProducers, ConsumerFactory<?, ?> applicationConsumers,
                      ConcurrentKafkaListenerContainerFactoryConfigurer containerConfigurer,
-                     TributaryProperties properties, JsonMapper jsonMapper, ListenerMetrics metrics,
-                     Environment environment) {
+                     TributaryProperties properties, JsonMapper jsonMapper, Environment environment,
+                     ApplicationIdentity identity, ApplicationContainerBeans application,
+                     ContainerComposition composition) {
         this.applicationProducers = applicationProducers;
         this.applicationConsumers = applicationConsumers;
         this.containerConfigurer = containerConfigurer;
         this.properties = properties;
         this.jsonMapper = jsonMapper;
-        this.metrics = metrics;
         this.environment = environment;
+        this.identity = identity;
+        this.application = application;
+        this.composition = composition;
     }
 
     /** The application's default semantics ({@code tributary.delivery}). */
@@ -113,31 +108,23 @@ public final class DeliveryRuntimes implements DisposableBean {
 
     private DeliveryRuntime build(DeliverySemantics semantics) {
         KafkaTemplate<Object, Object> template = new KafkaTemplate<>(producerFactory(semantics));
+        // Not a bean, so nothing else would apply spring.kafka.template.observation-enabled and the registry. A
+        // template observes every send into a registry set on it, whatever its switch says (spring-kafka consults
+        // the switch only to look the registry up itself): so the registry is set only when the switch is on.
+        template.setObservationEnabled(application.templateObservation());
+        if (application.templateObservation() && application.observationRegistry() != null) {
+            template.setObservationRegistry(application.observationRegistry());
+        }
         var containerFactory = new ConcurrentKafkaListenerContainerFactory<Object, Object>();
         containerConfigurer.configure(containerFactory, consumerFactory(semantics));
-        var converter = new ByteArrayJacksonJsonMessageConverter(jsonMapper);
-        containerFactory.setRecordMessageConverter(converter);
-        containerFactory.setBatchMessageConverter(new BatchMessagingMessageConverter(converter));
         containerFactory.setReplyTemplate(template);
-        var interceptor = new ListenerInterceptor(semantics, metrics);
-        containerFactory.setRecordInterceptor(interceptor);
-        containerFactory.setBatchInterceptor(interceptor);
+        // The application's KafkaAwareTransactionManager belongs to its own producers, not to this semantics'.
         containerFactory.getContainerProperties().setKafkaAwareTransactionManager(null);
-        ConsumerAwareRecordRecoverer deadLetters = deadLetters(template);
-        switch (semantics) {
-            // The offset is already committed: log the failure and move on, never redeliver.
-            case AT_MOST_ONCE -> containerFactory.setCommonErrorHandler(new CommonLoggingErrorHandler());
-            case AT_LEAST_ONCE -> containerFactory.setCommonErrorHandler(new DefaultErrorHandler(deadLetters, backOff()));
-            case EXACTLY_ONCE -> {
-                containerFactory.getContainerProperties().setKafkaAwareTransactionManager(
-                        new KafkaTransactionManager<>(template.getProducerFactory()));
-                // After a rollback the record is redelivered with back-off; the dead-letter send and the offset
-                // commit of a record that still fails run in one transaction.
-                containerFactory.setAfterRollbackProcessor(
-                        new DefaultAfterRollbackProcessor<>(deadLetters, backOff(), template, true));
-            }
-            default -> throw new IllegalArgumentException(semantics.name());
+        if (semantics == DeliverySemantics.EXACTLY_ONCE) {
+            containerFactory.getContainerProperties().setKafkaAwareTransactionManager(
+                    new KafkaTransactionManager<>(template.getProducerFactory()));
         }
+        composition.compose(containerFactory, semantics, template);
         return new DeliveryRuntime(semantics, template, containerFactory);
     }
 
@@ -149,7 +136,7 @@ public final class DeliveryRuntimes implements DisposableBean {
         // The application's producer listeners, among them Spring Boot's Micrometer one (kafka.producer.* meters).
         applicationProducers.getListeners().forEach(listener -> factory.addListener(cast(listener)));
         if (!environment.containsProperty("spring.kafka.producer.key-serializer")) {
-            factory.setKeySerializer(new EventKeySerializer());
+            factory.setKeySerializer(new EventKeySerializer(jsonMapper));
         }
         if (!environment.containsProperty("spring.kafka.producer.value-serializer")) {
             factory.setValueSerializer(new JsonEventSerializer(jsonMapper));
@@ -163,11 +150,12 @@ public final class DeliveryRuntimes implements DisposableBean {
     private ConsumerFactory<Object, Object> consumerFactory(DeliverySemantics semantics) {
         Map<String, Object> config = applicationConsumerConfig();
         DeliveryPreset.apply(config, DeliveryPreset.consumer(semantics), semantics, CONSUMER_SOURCE);
-        config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // spring.kafka.consumer.auto-offset-reset (or a property) is in the config when set, and wins.
+        config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, properties.getListener().getAutoOffsetReset());
         var factory = new DefaultKafkaConsumerFactory<Object, Object>(config);
         applicationConsumers.getListeners().forEach(listener -> factory.addListener(cast(listener)));
         if (!environment.containsProperty("spring.kafka.consumer.key-deserializer")) {
-            factory.setKeyDeserializerSupplier(() -> cast(new StringDeserializer()));
+            factory.setKeyDeserializerSupplier(() -> new EventKeyDeserializer(jsonMapper));
         }
         // Values arrive as bytes and become the listener parameter's type in the message converter, so one
         // consumer serves listeners of any event type.
@@ -207,35 +195,12 @@ public final class DeliveryRuntimes implements DisposableBean {
         return (ConsumerFactory.Listener<Object, Object>) listener;
     }
 
+    /**
+     * {@code tributary.transaction-id-prefix} if set, else this instance's own prefix: two replicas with one prefix
+     * would fence each other's producers (KIP-98: one live producer per transactional id).
+     */
     private String transactionIdPrefix() {
         String prefix = properties.getTransactionIdPrefix();
-        if (prefix == null || prefix.isBlank()) {
-            prefix = environment.getProperty("spring.application.name", "application") + "-tx-";
-        }
-        return prefix;
-    }
-
-    private ExponentialBackOffWithMaxRetries backOff() {
-        TributaryProperties.Listener listener = properties.getListener();
-        var backOff = new ExponentialBackOffWithMaxRetries(Math.max(listener.getMaxAttempts() - 1, 0));
-        backOff.setInitialInterval(listener.getBackoff().toMillis());
-        backOff.setMultiplier(2.0);
-        backOff.setMaxInterval(listener.getMaxBackoff().toMillis());
-        return backOff;
-    }
-
-    /**
-     * Sends a record that failed its last delivery to {@code <topic><suffix>}, letting the producer pick the
-     * partition (the dead-letter topic need not have as many partitions), with the failure in Spring Kafka's
-     * {@code kafka_dlt-*} headers.
-     */
-    private ConsumerAwareRecordRecoverer deadLetters(KafkaTemplate<Object, Object> template) {
-        String suffix = properties.getListener().getDeadLetterSuffix();
-        var publisher = new DeadLetterPublishingRecoverer(template,
-                (ConsumerRecord<?, ?> record, Exception e) -> new TopicPartition(record.topic() + suffix, -1));
-        return (ConsumerRecord<?, ?> record, Consumer<?, ?> consumer, Exception e) -> {
-            publisher.accept(record, consumer, e);
-            metrics.deadLettered(record.topic(), consumer == null ? "" : consumer.groupMetadata().groupId());
-        };
+        return prefix == null || prefix.isBlank() ? identity.transactionIdPrefix() : prefix;
     }
 }

@@ -25,7 +25,8 @@ import org.springframework.util.ClassUtils;
 /**
  * Creates at startup, before any listener starts, the topics the application declares: those of {@link Topic}
  * types in its packages (the {@code @SpringBootApplication}'s, and any added with {@code @AutoConfigurationPackage}),
- * each listener's topics (with its event type's {@link Topic} settings wherever that type lives), and the
+ * each listener's topics (with its event type's {@link Topic} settings wherever that type lives; names with
+ * {@code ${...}} placeholders resolved), and the
  * dead-letter topics of listeners that use them. Existing topics are left as they are unless a declaration asks for more partitions.
  * {@code NewTopic} beans are created by Spring Boot's {@code KafkaAdmin} itself.
  *
@@ -58,9 +59,10 @@ final class TopicDeclarations implements SmartInitializingSingleton {
         Map<String, NewTopic> topics = new LinkedHashMap<>();
         for (Class<?> type : topicTypes()) {
             Topic topic = AnnotatedElementUtils.findMergedAnnotation(type, Topic.class);
-            topics.put(topic.name(), declared(topic));
+            String name = listeners.topicName(topic);
+            topics.put(name, declared(name, topic));
         }
-        listeners.declarations().forEach((name, topic) -> topics.putIfAbsent(name, declared(topic)));
+        listeners.declarations().forEach((name, topic) -> topics.putIfAbsent(name, declared(name, topic)));
         String suffix = properties.getListener().getDeadLetterSuffix();
         for (TopicListenerEnhancer.ListenerEndpoint endpoint : listeners.endpoints()) {
             for (String topic : endpoint.topics()) {
@@ -84,15 +86,15 @@ final class TopicDeclarations implements SmartInitializingSingleton {
         log.debug("Declared topics {}", topics.keySet());
     }
 
-    private static NewTopic declared(Topic topic) {
-        var newTopic = new NewTopic(topic.name(),
+    private static NewTopic declared(String name, Topic topic) {
+        var newTopic = new NewTopic(name,
                 topic.partitions() > 0 ? Optional.of(topic.partitions()) : Optional.empty(),
                 topic.replicas() > 0 ? Optional.of(topic.replicas()) : Optional.empty());
         Map<String, String> configs = new LinkedHashMap<>();
         for (String config : topic.configs()) {
             int equals = config.indexOf('=');
             if (equals <= 0) {
-                throw new IllegalStateException("@Topic(name = \"" + topic.name() + "\") has config '" + config
+                throw new IllegalStateException("@Topic(name = \"" + name + "\") has config '" + config
                         + "', which is not name=value");
             }
             configs.put(config.substring(0, equals).trim(), config.substring(equals + 1).trim());

@@ -3,6 +3,7 @@ package io.tributary.spring.listener;
 import io.tributary.spring.DeliverySemantics;
 import io.tributary.spring.Topic;
 import io.tributary.spring.TopicListener;
+import io.tributary.spring.identity.ApplicationIdentity;
 import java.lang.reflect.AnnotatedElement;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
@@ -30,9 +31,10 @@ import org.springframework.messaging.handler.annotation.Headers;
 import org.springframework.messaging.handler.annotation.Payload;
 
 /**
- * Completes each {@link TopicListener} before spring-kafka builds its container: the topic from the event
- * parameter's {@link Topic}, the group id from the application's name, and the container factory of the listener's
- * delivery semantics. Plain {@code @KafkaListener} methods pass through untouched.
+ * Completes each {@link TopicListener} before spring-kafka builds its container: an id when it has none, the topic
+ * from the event parameter's {@link Topic} ({@code ${...}} resolved), the group id from the application's name, the
+ * container factory of the listener's delivery semantics, and its {@link ListenerRetry}. Plain {@code @KafkaListener}
+ * methods pass through untouched.
  *
  * <p>Two listeners that would share a topic in one consumer group fail startup: each would silently get only part
  * of the events, which is never what an {@code @EventListener}-style method means.
@@ -45,14 +47,20 @@ public final class TopicListenerEnhancer implements AnnotationEnhancer {
     private final List<ListenerEndpoint> endpoints = new ArrayList<>();
     private final Map<String, String> listenerByTopicAndGroup = new HashMap<>();
     private final Map<String, Topic> declarations = new HashMap<>();
+    private final ListenerIds ids = new ListenerIds();
+    private final ListenerRetries retries;
 
-    /** One enhanced listener: where it listens, in which group, with which semantics. */
+    /**
+     * One enhanced listener: where it listens, in which group, with which semantics (for a listener with a container
+     * factory of its own, which decides delivery itself, the application's) and how it retries.
+     */
     public record ListenerEndpoint(String method, String id, List<String> topics, String groupId,
                                    DeliverySemantics semantics, ListenerRetry retry) {
     }
 
     public TopicListenerEnhancer(Environment environment) {
         this.environment = environment;
+        this.retries = new ListenerRetries(environment);
     }
 
     /** The container factory bean that runs listeners of {@code semantics}. */
@@ -75,22 +83,38 @@ public final class TopicListenerEnhancer implements AnnotationEnhancer {
         }
         String name = method.getDeclaringClass().getName() + "#" + method.getName();
         Map<String, Object> enhanced = new LinkedHashMap<>(attributes);
-        DeliverySemantics semantics = listener.delivery().or(defaultSemantics());
+        boolean ownFactory = !isEmpty(attributes.get("containerFactory"));
+        DeliverySemantics semantics = semantics(listener, ownFactory, name);
+        String id = ids.idOf(environment.resolveRequiredPlaceholders((String) attributes.get("id")), method);
+        enhanced.put("id", id);
         List<String> topics = topics(attributes, method, name);
         if (!topics.isEmpty()) {
             enhanced.put("topics", topics.toArray(String[]::new));
         }
         String groupId = (String) attributes.get("groupId");
         if (groupId == null || groupId.isEmpty()) {
-            groupId = environment.getProperty("spring.kafka.consumer.group-id",
-                    environment.getProperty("spring.application.name", "application"));
+            // Only a listener without a group of its own needs the application's name (which may fail to resolve).
+            groupId = environment.containsProperty("spring.kafka.consumer.group-id")
+                    ? environment.getProperty("spring.kafka.consumer.group-id")
+                    : ApplicationIdentity.applicationName(environment);
             enhanced.put("groupId", groupId);
         }
-        String containerFactory = (String) attributes.get("containerFactory");
-        if (containerFactory == null || containerFactory.isEmpty()) {
+        if (!ownFactory) {
             enhanced.put("containerFactory", containerFactoryBeanName(semantics));
         }
-        checkProperties((String[]) attributes.get("properties"), semantics, name);
+        if (listener.batch()) {
+            enhanced.put("batch", "true");
+        }
+        ListenerRetry retry = retries.retry(id, listener, ownFactory ? null : semantics, name);
+        if (ownFactory && !retry.equals(ListenerRetry.DEFAULTS)) {
+            throw new IllegalStateException("@TopicListener method " + name + " has containerFactory = \""
+                    + attributes.get("containerFactory") + "\" and retry settings (retries, backoff, retryTopics or"
+                    + " tributary.listeners." + id + ".*), which that factory's error handler decides. Configure"
+                    + " retries on your factory, or remove containerFactory.");
+        }
+        if (!ownFactory) {
+            checkProperties((String[]) attributes.get("properties"), semantics, name);
+        }
         checkRawRecordValue(method, name);
         for (String topic : topics) {
             String previous = listenerByTopicAndGroup.putIfAbsent(topic + "\u0000" + groupId, name);
@@ -103,11 +127,10 @@ public final class TopicListenerEnhancer implements AnnotationEnhancer {
         }
         Class<?> eventType = eventType(method);
         Topic declared = eventType == null ? null : AnnotatedElementUtils.findMergedAnnotation(eventType, Topic.class);
-        if (declared != null && topics.contains(declared.name())) {
-            declarations.putIfAbsent(declared.name(), declared);
+        if (declared != null && topics.contains(topicName(declared))) {
+            declarations.putIfAbsent(topicName(declared), declared);
         }
-        endpoints.add(new ListenerEndpoint(name, (String) enhanced.get("id"), topics, groupId, semantics,
-                ListenerRetry.DEFAULTS));
+        endpoints.add(new ListenerEndpoint(name, id, topics, groupId, semantics, retry));
         return enhanced;
     }
 
@@ -124,15 +147,38 @@ public final class TopicListenerEnhancer implements AnnotationEnhancer {
         return List.copyOf(endpoints);
     }
 
+    /** The name of {@code topic}'s topic, {@code ${...}} placeholders resolved (per-environment prefixes). */
+    String topicName(Topic topic) {
+        return environment.resolveRequiredPlaceholders(topic.name());
+    }
+
+    /**
+     * The listener's own semantics, else the application's. A container factory of the user's decides delivery
+     * itself, so a listener cannot ask for both.
+     */
+    private DeliverySemantics semantics(TopicListener listener, boolean ownFactory, String name) {
+        DeliverySemantics[] delivery = listener.delivery();
+        if (delivery.length > 1) {
+            throw new IllegalStateException("@TopicListener method " + name + " has delivery = "
+                    + Arrays.toString(delivery) + ". Choose one delivery semantics, or none for tributary.delivery.");
+        }
+        if (delivery.length == 1 && ownFactory) {
+            throw new IllegalStateException("@TopicListener method " + name + " has both delivery = " + delivery[0]
+                    + " and containerFactory = \"" + listener.containerFactory() + "\", whose settings decide how"
+                    + " records are delivered, so the delivery semantics could not be honoured. Remove one of them.");
+        }
+        return delivery.length == 1 ? delivery[0] : defaultSemantics();
+    }
+
     private DeliverySemantics defaultSemantics() {
         return Binder.get(environment).bind("tributary.delivery", DeliverySemantics.class)
                 .orElse(DeliverySemantics.AT_LEAST_ONCE);
     }
 
-    private static List<String> topics(Map<String, Object> attributes, Method method, String name) {
+    private List<String> topics(Map<String, Object> attributes, Method method, String name) {
         String[] declared = (String[]) attributes.get("topics");
         if (declared != null && declared.length > 0) {
-            return Arrays.asList(declared);
+            return Arrays.stream(declared).map(environment::resolveRequiredPlaceholders).toList();
         }
         if (!isEmpty(attributes.get("topicPattern")) || !isEmpty(attributes.get("topicPartitions"))) {
             return List.of();
@@ -148,7 +194,7 @@ public final class TopicListenerEnhancer implements AnnotationEnhancer {
                     + ", which has no @Topic. Annotate " + eventType.getSimpleName() + " with @Topic(name = \"...\")"
                     + " or name the topic with @TopicListener(topics = \"...\").");
         }
-        return List.of(topic.name());
+        return List.of(topicName(topic));
     }
 
     private static boolean isEmpty(Object attribute) {

@@ -4,6 +4,7 @@ import io.tributary.spring.DeliverySemantics;
 import io.tributary.spring.EventTemplate;
 import io.tributary.spring.TributaryProperties;
 import io.tributary.spring.broker.EmbeddedBroker;
+import io.tributary.spring.identity.ApplicationIdentity;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -12,6 +13,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.context.annotation.Role;
@@ -22,6 +24,7 @@ import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.transaction.KafkaTransactionManager;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -46,21 +49,44 @@ public final class TributaryListenerAutoConfiguration {
     DeliveryRuntimes tributaryDeliveryRuntimes(ProducerFactory<?, ?> producerFactory,
                                                ConsumerFactory<?, ?> consumerFactory,
                                                ConcurrentKafkaListenerContainerFactoryConfigurer configurer,
-                                               TributaryProperties properties,
+                                               TributaryProperties properties, KafkaProperties kafkaProperties,
                                                ObjectProvider<JsonMapper> jsonMapper,
-                                               ObjectProvider<ListenerMetrics> metrics, Environment environment) {
-        var runtimes = new DeliveryRuntimes(producerFactory, consumerFactory, configurer, properties,
-                jsonMapper.getIfAvailable(JsonMapper::shared), metrics.getIfAvailable(() -> ListenerMetrics.NONE),
-                environment);
+                                               ObjectProvider<ListenerMetrics> metrics,
+                                               ObjectProvider<ApplicationIdentity> identity,
+                                               ObjectProvider<TopicListenerEnhancer> listeners,
+                                               BeanFactory beanFactory, Environment environment) {
+        JsonMapper mapper = jsonMapper.getIfAvailable(JsonMapper::shared);
+        ListenerMetrics listenerMetrics = metrics.getIfAvailable(() -> ListenerMetrics.NONE);
+        ApplicationContainerBeans application = ApplicationContainerBeans.of(beanFactory,
+                kafkaProperties.getTemplate().isObservationEnabled());
+        var composition = new ContainerComposition(application,
+                new FailurePolicy(properties.getListener(), listenerMetrics, application), mapper, listenerMetrics,
+                () -> listeners.stream().flatMap(enhancer -> enhancer.endpoints().stream()).toList());
+        var runtimes = new DeliveryRuntimes(producerFactory, consumerFactory, configurer, properties, mapper,
+                environment, identity.getIfAvailable(() -> new ApplicationIdentity(
+                        ApplicationIdentity.applicationName(environment), "0")), application, composition);
         // The default semantics' contradictions fail startup even before a listener or a send needs it.
         runtimes.checkSettings(properties.getDelivery());
         return runtimes;
     }
 
+    /**
+     * The exactly-once Kafka transaction manager, for {@code @Transactional("tributaryKafkaTransactionManager")}
+     * or to chain with a JDBC/JPA one. Not a default candidate, so it neither displaces Spring Boot's
+     * DataSource/JPA transaction manager nor makes an unqualified {@code @Transactional} ambiguous; lazy, so an
+     * application that never uses exactly-once does not build (or check) its clients.
+     */
+    @Bean(defaultCandidate = false)
+    @Lazy
+    @ConditionalOnMissingBean(name = "tributaryKafkaTransactionManager")
+    KafkaTransactionManager<Object, Object> tributaryKafkaTransactionManager(DeliveryRuntimes runtimes) {
+        return runtimes.runtime(DeliverySemantics.EXACTLY_ONCE).transactionManager();
+    }
+
     @Bean
     @ConditionalOnMissingBean
-    EventTemplate eventTemplate(DeliveryRuntimes runtimes) {
-        return new EventTemplate(runtimes);
+    EventTemplate eventTemplate(DeliveryRuntimes runtimes, Environment environment) {
+        return new EventTemplate(runtimes, environment);
     }
 
     @Bean
@@ -82,12 +108,6 @@ public final class TributaryListenerAutoConfiguration {
     ConcurrentKafkaListenerContainerFactory<Object, Object> tributaryExactlyOnceListenerContainerFactory(
             DeliveryRuntimes runtimes) {
         return runtimes.runtime(DeliverySemantics.EXACTLY_ONCE).containerFactory();
-    }
-
-    @Bean
-    @ConditionalOnMissingBean
-    ApplicationEventForwarder tributaryApplicationEventForwarder(EventTemplate events) {
-        return new ApplicationEventForwarder(events);
     }
 
     @Bean

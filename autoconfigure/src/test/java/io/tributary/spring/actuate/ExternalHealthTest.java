@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tributary.spring.TributaryProperties;
 import io.tributary.spring.broker.EmbeddedBroker;
 import io.tributary.spring.broker.EmbeddedBrokerAutoConfiguration;
+import io.tributary.spring.identity.ApplicationIdentityAutoConfiguration;
 import io.tributary.spring.listener.TributaryListenerAutoConfiguration;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -21,7 +22,8 @@ class ExternalHealthTest {
 
     private final ApplicationContextRunner contexts = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(EmbeddedBrokerAutoConfiguration.class, KafkaAutoConfiguration.class,
-                    TributaryListenerAutoConfiguration.class, TributaryActuatorAutoConfiguration.class));
+                    TributaryListenerAutoConfiguration.class, TributaryActuatorAutoConfiguration.class,
+                    ApplicationIdentityAutoConfiguration.class));
 
     @Test
     void upWhenTheClusterAnswers() {

@@ -2,6 +2,7 @@ package io.tributary.spring.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tributary.spring.identity.ApplicationIdentityAutoConfiguration;
 import io.tributary.spring.listener.TributaryListenerAutoConfiguration;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,21 +18,28 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /** Every condition and property of the embedded broker's auto-configuration, on real contexts and a real node. */
+@ExtendWith(OutputCaptureExtension.class)
 class EmbeddedBrokerAutoConfigurationTest {
 
     private final ApplicationContextRunner contexts = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(EmbeddedBrokerAutoConfiguration.class,
-                    KafkaAutoConfiguration.class, TributaryListenerAutoConfiguration.class))
+                    KafkaAutoConfiguration.class, TributaryListenerAutoConfiguration.class,
+                    ApplicationIdentityAutoConfiguration.class))
             .withPropertyValues("tributary.broker.ephemeral=true");
 
     @Test
@@ -66,12 +74,63 @@ class EmbeddedBrokerAutoConfigurationTest {
     }
 
     @Test
-    void applicationConnectionDetailsWinButTheBrokerStillRuns() {
+    void bootstrapServersAsAnIndexedListMeanExternal() {
+        contexts.withPropertyValues("spring.kafka.bootstrap-servers[0]=kafka-1:9092",
+                "spring.kafka.bootstrap-servers[1]=kafka-2:9092").run(context -> {
+            assertThat(context).doesNotHaveBean(EmbeddedBroker.class);
+            assertThat(context.getBean(KafkaConnectionDetails.class).getBootstrapServers())
+                    .containsExactly("kafka-1:9092", "kafka-2:9092");
+        });
+    }
+
+    @Test
+    void bootstrapServersFromAnEnvironmentVariableMeanExternal() {
+        contexts.withInitializer(context -> context.getEnvironment().getPropertySources().replace(
+                StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, new SystemEnvironmentPropertySource(
+                        StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                        Map.of("SPRING_KAFKA_BOOTSTRAPSERVERS", "kafka-env:9092"))))
+                .run(context -> {
+                    assertThat(context).doesNotHaveBean(EmbeddedBroker.class);
+                    assertThat(context.getBean(KafkaConnectionDetails.class).getBootstrapServers())
+                            .containsExactly("kafka-env:9092");
+                });
+    }
+
+    @Test
+    void perClientBootstrapServersMeanExternal() {
+        contexts.withPropertyValues("spring.kafka.consumer.bootstrap-servers=kafka-c:9092")
+                .run(context -> assertThat(context).doesNotHaveBean(EmbeddedBroker.class));
+    }
+
+    @Test
+    void applicationConnectionDetailsMeanExternal() {
         contexts.withUserConfiguration(OwnConnectionDetails.class).run(context -> {
-            assertThat(context).hasSingleBean(EmbeddedBroker.class);
+            assertThat(context).doesNotHaveBean(EmbeddedBroker.class);
             assertThat(context.getBean(KafkaConnectionDetails.class).getBootstrapServers())
                     .containsExactly("elsewhere:9092");
         });
+    }
+
+    @Test
+    void embeddedModeStartsTheBrokerAndIgnoresBootstrapServersWithAWarning(CapturedOutput output) {
+        contexts.withPropertyValues("tributary.mode=embedded", "spring.kafka.bootstrap-servers=kafka-1:9092")
+                .run(context -> {
+                    EmbeddedBroker broker = context.getBean(EmbeddedBroker.class);
+                    assertThat(context.getBean(KafkaConnectionDetails.class).getBootstrapServers())
+                            .containsExactly(broker.bootstrapServers());
+                });
+        assertThat(output).contains("tributary.mode is embedded: spring.kafka.bootstrap-servers=kafka-1:9092 is "
+                + "ignored");
+    }
+
+    @Test
+    void embeddedModeKeepsTheApplicationsOwnConnectionDetails() {
+        contexts.withPropertyValues("tributary.mode=embedded").withUserConfiguration(OwnConnectionDetails.class)
+                .run(context -> {
+                    assertThat(context).hasSingleBean(EmbeddedBroker.class);
+                    assertThat(context.getBean(KafkaConnectionDetails.class).getBootstrapServers())
+                            .containsExactly("elsewhere:9092");
+                });
     }
 
     @Test
@@ -108,14 +167,44 @@ class EmbeddedBrokerAutoConfigurationTest {
     }
 
     @Test
-    void defaultDataDirIsPerApplication() throws IOException {
-        contexts.withPropertyValues("tributary.broker.ephemeral=false", "spring.application.name=dir-default-test")
-                .run(context -> {
-                    Path expected = Path.of(System.getProperty("java.io.tmpdir"), "tributary", "dir-default-test");
-                    assertThat(context.getBean(EmbeddedBroker.class).dataDir()).isEqualTo(expected.toAbsolutePath());
-                });
-        org.springframework.util.FileSystemUtils.deleteRecursively(
-                Path.of(System.getProperty("java.io.tmpdir"), "tributary", "dir-default-test"));
+    void defaultDataDirIsPerApplicationUnderTheUsersHome(@TempDir Path home, CapturedOutput output) {
+        withUserHome(home.toString(), () -> contexts
+                .withPropertyValues("tributary.broker.ephemeral=false", "spring.application.name=dir-default-test")
+                .run(context -> assertThat(context.getBean(EmbeddedBroker.class).dataDir())
+                        .isEqualTo(home.resolve(".tributary/dir-default-test").toAbsolutePath())));
+        assertThat(home.resolve(".tributary/dir-default-test")).isDirectory();
+        assertThat(output).as("a home under java.io.tmpdir is still a default the user did not choose")
+                .contains("is under the temporary directory");
+    }
+
+    @Test
+    void unusableUserHomeFailsStartupNamingTheDataDirProperty() {
+        withUserHome("", () -> contexts.withPropertyValues("tributary.broker.ephemeral=false").run(context -> {
+            FailureAnalysis analysis = analyze(context.getStartupFailure());
+            assertThat(analysis.getDescription()).contains("user.home");
+            assertThat(analysis.getAction()).contains("tributary.broker.data-dir");
+        }));
+    }
+
+    @Test
+    void dataDirUnderTheTemporaryDirectoryIsWarnedAboutUnlessEphemeral(@TempDir Path dir, CapturedOutput output) {
+        contexts.withPropertyValues("tributary.broker.ephemeral=true", "tributary.broker.data-dir=" + dir.resolve("e"))
+                .run(context -> assertThat(context).hasSingleBean(EmbeddedBroker.class));
+        assertThat(output).doesNotContain("is under the temporary directory");
+        contexts.withPropertyValues("tributary.broker.ephemeral=false", "tributary.broker.data-dir=" + dir.resolve("d"))
+                .run(context -> assertThat(context).hasSingleBean(EmbeddedBroker.class));
+        assertThat(output).contains("The broker's data directory " + dir.resolve("d").toAbsolutePath()
+                + " is under the temporary directory");
+    }
+
+    private static void withUserHome(String home, Runnable action) {
+        String saved = System.getProperty("user.home");
+        System.setProperty("user.home", home);
+        try {
+            action.run();
+        } finally {
+            System.setProperty("user.home", saved);
+        }
     }
 
     @Test

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.tributary.spring.EventTemplate;
 import io.tributary.spring.Topic;
 import io.tributary.spring.TopicListener;
-import io.tributary.spring.TopicListener.Delivery;
+import io.tributary.spring.DeliverySemantics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +34,7 @@ class AtMostOnceListenerTest {
     static class App {
         final List<String> attempts = new CopyOnWriteArrayList<>();
 
-        @TopicListener(delivery = Delivery.AT_MOST_ONCE)
+        @TopicListener(delivery = DeliverySemantics.AT_MOST_ONCE)
         void onAlert(Alert alert) {
             attempts.add(alert.id());
             if (alert.id().equals("a-2")) {

@@ -7,6 +7,7 @@ import io.tributary.spring.EventTemplate;
 import io.tributary.spring.Topic;
 import io.tributary.spring.TopicListener;
 import io.tributary.spring.broker.EmbeddedBrokerAutoConfiguration;
+import io.tributary.spring.identity.ApplicationIdentity;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,6 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
-import org.springframework.kafka.listener.CommonLoggingErrorHandler;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 
 /**
@@ -66,7 +66,7 @@ class DeliverySemanticsAutoConfigurationTest {
             DeliveryRuntime runtime = context.getBean(DeliveryRuntimes.class).runtime(DeliverySemantics.EXACTLY_ONCE);
             assertThat(runtime.template().isTransactional()).isTrue();
             assertThat(((DefaultKafkaProducerFactory<?, ?>) runtime.template().getProducerFactory())
-                    .getTransactionIdPrefix()).isEqualTo("presets-tx-");
+                    .getTransactionIdPrefix()).isEqualTo("presets-0-tx-");
             assertThat(runtime.containerFactory().getConsumerFactory().getConfigurationProperties())
                     .containsEntry("isolation.level", "read_committed");
             assertThat(runtime.containerFactory().getContainerProperties().getKafkaAwareTransactionManager())
@@ -78,10 +78,51 @@ class DeliverySemanticsAutoConfigurationTest {
     void atMostOnceLogsFailuresInsteadOfRetrying() {
         contexts.withPropertyValues("tributary.delivery=at-most-once").run(context -> {
             DeliveryRuntime runtime = context.getBean(DeliveryRuntimes.class).runtime(DeliverySemantics.AT_MOST_ONCE);
-            assertThat(containerErrorHandler(runtime)).isInstanceOf(CommonLoggingErrorHandler.class);
+            assertThat(containerErrorHandler(runtime)).isInstanceOf(AtMostOnceErrorHandler.class);
             assertThat(runtime.template().getProducerFactory().getConfigurationProperties())
                     .containsEntry("retries", "0");
         });
+    }
+
+    @Test
+    void everySemanticsReadsCommittedAndStartsAtTheEarliestOffset() {
+        contexts.run(context -> {
+            DeliveryRuntimes runtimes = context.getBean(DeliveryRuntimes.class);
+            for (DeliverySemantics semantics : DeliverySemantics.values()) {
+                assertThat(runtimes.runtime(semantics).containerFactory().getConsumerFactory()
+                        .getConfigurationProperties()).as(semantics.value())
+                        .containsEntry("isolation.level", "read_committed")
+                        .containsEntry("auto.offset.reset", "earliest");
+            }
+        });
+    }
+
+    @Test
+    void explicitReadUncommittedIsKeptForAtLeastOnce() {
+        contexts.withPropertyValues("spring.kafka.consumer.isolation-level=read-uncommitted").run(context ->
+                assertThat(context.getBean(DeliveryRuntimes.class).runtime(DeliverySemantics.AT_LEAST_ONCE)
+                        .containerFactory().getConsumerFactory().getConfigurationProperties())
+                        .containsEntry("isolation.level", "read_uncommitted"));
+    }
+
+    @Test
+    void autoOffsetResetIsATributaryPropertyThatSpringKafkasOwnSettingOverrides() {
+        contexts.withPropertyValues("tributary.listener.auto-offset-reset=latest").run(context ->
+                assertThat(consumerConfig(context.getBean(DeliveryRuntimes.class)))
+                        .containsEntry("auto.offset.reset", "latest"));
+        contexts.withPropertyValues("tributary.listener.auto-offset-reset=latest",
+                "spring.kafka.consumer.auto-offset-reset=none").run(context ->
+                assertThat(consumerConfig(context.getBean(DeliveryRuntimes.class)))
+                        .containsEntry("auto.offset.reset", "none"));
+    }
+
+    @Test
+    void transactionIdPrefixDefaultsToTheApplicationIdentitys() {
+        contexts.withPropertyValues("tributary.delivery=exactly-once")
+                .withBean(ApplicationIdentity.class, () -> new ApplicationIdentity("presets", "replica-2"))
+                .run(context -> assertThat(((DefaultKafkaProducerFactory<?, ?>) context.getBean(DeliveryRuntimes.class)
+                        .runtime(DeliverySemantics.EXACTLY_ONCE).template().getProducerFactory())
+                        .getTransactionIdPrefix()).isEqualTo("presets-replica-2-tx-"));
     }
 
     @Test
@@ -214,6 +255,11 @@ class DeliverySemanticsAutoConfigurationTest {
                 .contains("Set tributary.delivery to one of: at-most-once, at-least-once, exactly-once");
     }
 
+    private static Map<String, Object> consumerConfig(DeliveryRuntimes runtimes) {
+        return runtimes.runtime(DeliverySemantics.AT_LEAST_ONCE).containerFactory().getConsumerFactory()
+                .getConfigurationProperties();
+    }
+
     private static Object containerErrorHandler(DeliveryRuntime runtime) {
         return org.springframework.test.util.ReflectionTestUtils.getField(runtime.containerFactory(),
                 "commonErrorHandler");
@@ -235,7 +281,7 @@ class DeliverySemanticsAutoConfigurationTest {
 
     @Configuration(proxyBeanMethods = false)
     static class ReadUncommittedExactlyOnceListener {
-        @TopicListener(delivery = TopicListener.Delivery.EXACTLY_ONCE,
+        @TopicListener(delivery = io.tributary.spring.DeliverySemantics.EXACTLY_ONCE,
                 properties = "isolation.level=read_uncommitted")
         void on(Thing thing) {
         }

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.tributary.spring.EventTemplate;
 import io.tributary.spring.Topic;
 import io.tributary.spring.TopicListener;
-import io.tributary.spring.TopicListener.Delivery;
+import io.tributary.spring.DeliverySemantics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,7 +49,7 @@ class ExactlyOnceListenerTest {
         @Autowired
         EventTemplate events;
 
-        @TopicListener(delivery = Delivery.EXACTLY_ONCE)
+        @TopicListener(delivery = DeliverySemantics.EXACTLY_ONCE)
         void onPayment(PaymentRequested payment) {
             int attempt = attempts.computeIfAbsent(payment.id(), id -> new AtomicInteger()).incrementAndGet();
             events.publish(payment.id(), new ReceiptIssued(payment.id(), payment.amountCents()));

@@ -64,7 +64,7 @@ class ListenerParametersTest {
             }
         }
 
-        @TopicListener(groupId = "parameters-test-batches", batch = "true")
+        @TopicListener(groupId = "parameters-test-batches", batch = true)
         void inBatches(List<Shipped> shipments) {
             batches.add(List.copyOf(shipments));
         }

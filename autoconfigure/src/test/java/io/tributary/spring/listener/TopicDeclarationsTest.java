@@ -21,7 +21,7 @@ import org.springframework.context.annotation.Configuration;
 /**
  * A listener's event type declares its topic wherever the type lives (here: outside any scanned package): the
  * topic is created at startup with its partitions and configs, with its dead-letter topic; with
- * {@code create-topics=false} nothing is created.
+ * {@code create-topics=false} nothing is created. Topic names may use {@code ${...}} placeholders.
  */
 class TopicDeclarationsTest {
 
@@ -55,6 +55,35 @@ class TopicDeclarationsTest {
                         .get("cleanup.policy").value()).isEqualTo("compact");
             }
         });
+    }
+
+    @Topic(name = "${app.env:dev}.td-orders", partitions = 2)
+    record Placed(String id) {
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class PlacedListener {
+        @TopicListener
+        void on(Placed placed) {
+        }
+    }
+
+    @Test
+    void topicNamesResolvePlaceholdersPerEnvironment() {
+        contexts.withPropertyValues("spring.kafka.listener.auto-startup=false", "app.env=staging")
+                .withUserConfiguration(PlacedListener.class).run(context -> {
+                    assertThat(context.getBean(TopicListenerEnhancer.class).endpoints())
+                            .flatExtracting(TopicListenerEnhancer.ListenerEndpoint::topics)
+                            .containsExactlyInAnyOrder("td-wide", "staging.td-orders");
+                    try (Admin admin = admin(context.getBean(EmbeddedBroker.class))) {
+                        var topics = admin.describeTopics(List.of("staging.td-orders", "staging.td-orders.DLT"))
+                                .allTopicNames().get(10, TimeUnit.SECONDS);
+                        assertThat(topics.get("staging.td-orders").partitions()).hasSize(2);
+                        assertThat(topics).containsKey("staging.td-orders.DLT");
+                        assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
+                                .noneMatch(name -> name.contains("${"));
+                    }
+                });
     }
 
     @Test

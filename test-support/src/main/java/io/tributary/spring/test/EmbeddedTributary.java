@@ -8,20 +8,24 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Gives a {@code @SpringBootTest} class a Tributary broker: ephemeral (its data is deleted when the test JVM
- * ends), bound to a free port on 127.0.0.1 that the test's context reads back through
- * {@code spring.kafka.bootstrap-servers}, so no fixed port can be "already in use".
+ * Runs a {@code @SpringBootTest} class on the embedded path, as the application runs in production without a
+ * cluster: the application's own auto-configuration starts an ephemeral broker (data in a fresh temporary
+ * directory, deleted when the context closes) on a free port of 127.0.0.1, even if the application's configuration
+ * names bootstrap servers ({@code tributary.mode=embedded}).
  *
  * <pre>{@code
  * @SpringBootTest
  * @EmbeddedTributary
- * class BillingTests { ... }
+ * class BillingTests {
+ *     @Autowired TributaryTestClient tributary;   // read topics and dead letters, wait for listeners to catch up
+ * }
  * }</pre>
  *
- * <p>By default every annotated class in the JVM uses one broker, and classes with the same configuration share
- * one cached application context: no {@code @DirtiesContext}, no broker start per class. With
- * {@link #isolated()} a class gets a broker of its own, so its topics, groups and offsets start empty and no other
- * class sees them; that broker stops when the class's context is closed.
+ * <p>One broker per cached application context: classes with the same configuration share the context (no
+ * {@code @DirtiesContext}, no broker start per class), and differently configured contexts never see each other's
+ * topics, consumer groups or offsets. {@link #isolated()} gives a class a context and a broker of its own.
+ * {@link #external()} instead points every such class at one broker per JVM through
+ * {@code spring.kafka.bootstrap-servers}, exercising the application's external-cluster path.
  */
 @Documented
 @Inherited
@@ -29,9 +33,16 @@ import java.lang.annotation.Target;
 @Target(ElementType.TYPE)
 public @interface EmbeddedTributary {
 
-    /** A broker for this test class alone (topics isolated from other classes) instead of the shared one. */
+    /** A context and broker for this test class alone, even when another class has the same configuration. */
     boolean isolated() default false;
 
     /** Partitions of topics created without a count (the broker's {@code num.partitions}). */
     int partitions() default 1;
+
+    /**
+     * Use a broker shared by the whole test JVM (one per partition count), reached as an external cluster through
+     * {@code spring.kafka.bootstrap-servers} with {@code tributary.mode=external}; topics and groups are then shared
+     * between contexts.
+     */
+    boolean external() default false;
 }

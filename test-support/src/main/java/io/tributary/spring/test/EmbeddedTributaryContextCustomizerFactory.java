@@ -17,6 +17,7 @@ final class EmbeddedTributaryContextCustomizerFactory implements ContextCustomiz
         if (settings == null) {
             return null;
         }
-        return new EmbeddedTributaryContextCustomizer(settings.partitions(), settings.isolated() ? testClass : null);
+        return new EmbeddedTributaryContextCustomizer(settings.partitions(), settings.external(),
+                settings.isolated() ? testClass : null);
     }
 }

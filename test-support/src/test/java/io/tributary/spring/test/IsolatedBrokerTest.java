@@ -4,24 +4,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.spring.EventTemplate;
+import io.tributary.spring.broker.EmbeddedBroker;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ConsumerGroupListing;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.test.context.SpringBootTest;
 
-/** An isolated class has a broker of its own: topics on the shared broker do not exist here, and ours not there. */
+/**
+ * An isolated class has a context and a broker of its own: not the shared classes' broker, and its topics and
+ * consumer groups are its own only.
+ */
 @SpringBootTest(classes = TestApp.class, properties = "spring.application.name=isolated")
 @EmbeddedTributary(isolated = true, partitions = 2)
 class IsolatedBrokerTest {
 
     @Autowired
-    KafkaConnectionDetails connection;
+    EmbeddedBroker broker;
 
     @Autowired
     EventTemplate events;
@@ -30,22 +34,19 @@ class IsolatedBrokerTest {
     TestApp app;
 
     @Test
-    void topicsAreIsolatedFromTheSharedBroker() throws Exception {
-        String shared = TestBrokers.shared(1).bootstrapServers();
-        String own = connection.getBootstrapServers().get(0);
-        assertThat(own).isNotEqualTo(shared);
-        try (Admin sharedAdmin = admin(shared); Admin ownAdmin = admin(own)) {
-            sharedAdmin.createTopics(java.util.List.of(new NewTopic("only-on-shared", 1, (short) 1)))
-                    .all().get(10, TimeUnit.SECONDS);
-            assertThat(ownAdmin.listTopics().names().get(10, TimeUnit.SECONDS)).doesNotContain("only-on-shared");
-            events.publish(new TestApp.Ping("isolated")).get();
-            await().atMost(Duration.ofSeconds(20)).until(() -> app.pings.contains(new TestApp.Ping("isolated")));
-            assertThat(ownAdmin.describeTopics(java.util.List.of("pings")).allTopicNames().get(10, TimeUnit.SECONDS)
-                    .get("pings").partitions()).as("partitions() sets num.partitions").hasSize(2);
+    void brokerTopicsAndGroupsAreTheClasssOwn() throws Exception {
+        var shared = TestApp.SHARED_CONTEXT.get();
+        if (shared != null) {
+            assertThat(shared.getBean(EmbeddedBroker.class)).isNotSameAs(broker);
         }
-    }
-
-    private static Admin admin(String bootstrap) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+        events.publish(new TestApp.Ping("isolated")).get();
+        await().atMost(Duration.ofSeconds(20)).until(() -> app.pings.contains(new TestApp.Ping("isolated")));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers()))) {
+            assertThat(admin.describeTopics(List.of("pings")).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get("pings").partitions()).as("partitions() sets num.partitions").hasSize(2);
+            assertThat(admin.listConsumerGroups().all().get(10, TimeUnit.SECONDS))
+                    .extracting(ConsumerGroupListing::groupId).containsExactly("isolated");
+        }
     }
 }

@@ -4,7 +4,7 @@ import io.tributary.sample.events.InvoiceIssued;
 import io.tributary.sample.events.OrderPlaced;
 import io.tributary.spring.EventTemplate;
 import io.tributary.spring.TopicListener;
-import io.tributary.spring.TopicListener.Delivery;
+import io.tributary.spring.DeliverySemantics;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +29,7 @@ class Billing {
         this.processingTime = processingTime;
     }
 
-    @TopicListener(groupId = "billing-service", delivery = Delivery.EXACTLY_ONCE)
+    @TopicListener(groupId = "billing-service", delivery = DeliverySemantics.EXACTLY_ONCE)
     void bill(OrderPlaced order) throws InterruptedException {
         var invoice = new InvoiceIssued("inv-" + order.orderId(), order.orderId(), order.customer(),
                 order.amountCents());

@@ -1,11 +1,21 @@
 package io.tributary.sample.billing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.tributary.sample.billingservice.BillingServiceApplication;
+import io.tributary.sample.notificationservice.NotificationServiceApplication;
+import io.tributary.sample.order.Orders;
+import io.tributary.sample.orderservice.OrderServiceApplication;
 import io.tributary.spring.TributaryProperties;
 import io.tributary.spring.broker.EmbeddedBroker;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,26 +31,32 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Exactly once, by outcome, through a real crash: billing-service runs as its own JVM, is killed with SIGKILL
  * ({@code kill -9}) while it is billing (inside a transaction: each order's listener waits 20 ms after its send), and is
  * started again. A read_committed reader of {@code invoices} then finds exactly one invoice per order, checked
  * order by order: none lost, none twice. The service has no de-duplication of its own.
+ *
+ * <p>The orders come from order-service and the invoices go on to order-service (at-least-once) and
+ * notification-service (at-most-once), both running in this JVM with their defaults. The transaction the kill cut
+ * short leaves an aborted invoice in the log; neither service may see it: each handles exactly one invoice per
+ * order, so no customer is notified twice and no order is billed from an invoice that was rolled back.
  */
 class BillingCrashTest {
     private static final int ORDERS = 300;
 
     @TempDir
     Path dir;
+
+    private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
     void billingKilledMidTransactionAndRestartedIssuesEveryInvoiceExactlyOnce() throws Exception {
@@ -53,39 +69,96 @@ class BillingCrashTest {
                 admin.createTopics(List.of(new NewTopic("orders", 3, (short) 1), new NewTopic("invoices", 3, (short) 1)))
                         .all().get(30, TimeUnit.SECONDS);
             }
-            placeOrders(bootstrap);
-            try (var invoices = new CommittedInvoices(bootstrap)) {
-                Process first = startBilling(bootstrap, "first");
-                try {
-                    invoices.awaitAtLeast(60, first);
-                    // A commit was just seen: 12 ms later the next transaction has sent its invoice and is in its
-                    // 20 ms of work, so the kill cuts an open transaction with a record in the log.
-                    Thread.sleep(12);
-                } finally {
-                    kill(first);
-                }
-                int beforeRestart = invoices.total();
-                assertThat(beforeRestart).as("killed mid-stream").isLessThan(ORDERS);
+            try (ConfigurableApplicationContext orderService = startInProcess(OrderServiceApplication.class, bootstrap);
+                 ConfigurableApplicationContext notificationService =
+                         startInProcess(NotificationServiceApplication.class, bootstrap)) {
+                List<String> orderIds = placeOrders(orderService);
+                try (var invoices = new CommittedInvoices(bootstrap)) {
+                    Process first = startBilling(bootstrap, "first");
+                    try {
+                        invoices.awaitAtLeast(60, first);
+                        // A commit was just seen: 12 ms later the next transaction has sent its invoice and is in
+                        // its 20 ms of work, so the kill cuts an open transaction with a record in the log.
+                        Thread.sleep(12);
+                    } finally {
+                        kill(first);
+                    }
+                    int beforeRestart = invoices.total();
+                    assertThat(beforeRestart).as("killed mid-stream").isLessThan(ORDERS);
 
-                Process second = startBilling(bootstrap, "second");
-                try {
-                    invoices.awaitAtLeast(ORDERS, second);
-                    invoices.drain();
-                } finally {
-                    kill(second);
+                    Process second = startBilling(bootstrap, "second");
+                    try {
+                        invoices.awaitAtLeast(ORDERS, second);
+                        invoices.drain();
+                    } finally {
+                        kill(second);
+                    }
+                    Map<String, Integer> perOrder = invoices.countsPerOrder();
+                    for (String orderId : orderIds) {
+                        assertThat(perOrder.get(orderId)).as("invoices for %s", orderId).isEqualTo(1);
+                    }
+                    assertThat(perOrder).hasSize(ORDERS);
+                    assertThat(invoices.total()).isEqualTo(ORDERS);
                 }
-                Map<String, Integer> perOrder = invoices.countsPerOrder();
-                for (int i = 0; i < ORDERS; i++) {
-                    assertThat(perOrder.get(orderId(i))).as("invoices for %s", orderId(i)).isEqualTo(1);
-                }
-                assertThat(perOrder).hasSize(ORDERS);
-                assertThat(invoices.total()).isEqualTo(ORDERS);
-                // Records of the transaction the kill cut short stay in the log, aborted: a read_uncommitted
-                // reader sees them (usually one), a read_committed one never does.
-                System.out.println("invoices in the log, aborted ones included: " + countAll(bootstrap)
-                        + " for " + ORDERS + " orders");
+                // The kill left the records of the transaction it cut short in the log, aborted: a read_uncommitted
+                // reader sees them, so the downstream checks below really face an aborted invoice.
+                assertThat(countAll(bootstrap)).as("invoices in the log, aborted ones included").isGreaterThan(ORDERS);
+                assertDownstreamSawOnlyCommittedInvoices(orderService, notificationService, orderIds);
             }
         }
+    }
+
+    /**
+     * Each service handles every committed invoice once and the aborted one never. Within a partition an aborted
+     * invoice precedes the committed one of the same order, so once every order is billed, an aborted invoice a
+     * service could see has already been counted.
+     */
+    private static void assertDownstreamSawOnlyCommittedInvoices(ConfigurableApplicationContext orderService,
+                                                                 ConfigurableApplicationContext notificationService,
+                                                                 List<String> orderIds) {
+        Orders orders = orderService.getBean(Orders.class);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            for (String orderId : orderIds) {
+                assertThat(orders.find(orderId)).as(orderId).hasValueSatisfying(order -> {
+                    assertThat(order.status()).isEqualTo("BILLED");
+                    assertThat(order.invoiceId()).isEqualTo("inv-" + orderId);
+                });
+            }
+        });
+        await().atMost(Duration.ofSeconds(60)).until(() -> handled(notificationService, "notification-service") >= ORDERS);
+        // Held for two seconds: one more handled invoice (an aborted one) fails the test.
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(handled(orderService, "order-service")).as("invoices order-service handled").isEqualTo(ORDERS);
+            assertThat(handled(notificationService, "notification-service")).as("customers notified")
+                    .isEqualTo(ORDERS);
+        });
+    }
+
+    /** Invoices the group's listener handled, from Tributary's listener meter. */
+    private static long handled(ConfigurableApplicationContext context, String group) {
+        Timer timer = context.getBean(MeterRegistry.class).find("tributary.listener.processing")
+                .tags("topic", "invoices", "group", group).timer();
+        return timer == null ? 0 : timer.count();
+    }
+
+    private static ConfigurableApplicationContext startInProcess(Class<?> application, String bootstrap) {
+        return new SpringApplicationBuilder(application).run("--spring.kafka.bootstrap-servers=" + bootstrap,
+                "--server.port=0", "--logging.level.org.apache.kafka=WARN");
+    }
+
+    /** Orders placed through order-service's HTTP API, so that it knows them when their invoices come. */
+    private List<String> placeOrders(ConfigurableApplicationContext orderService) throws Exception {
+        String port = orderService.getEnvironment().getRequiredProperty("local.server.port");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < ORDERS; i++) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                            + "/orders")).header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"customer\":\"c-" + i + "\",\"amountCents\":"
+                            + (100 + i) + "}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            ids.add(JsonMapper.shared().readTree(response.body()).get("id").asString());
+        }
+        return ids;
     }
 
     private static int countAll(String bootstrap) {
@@ -103,21 +176,6 @@ class BillingCrashTest {
                 count += consumer.poll(Duration.ofMillis(200)).count();
             }
             return count;
-        }
-    }
-
-    private static String orderId(int i) {
-        return "o-" + i;
-    }
-
-    private static void placeOrders(String bootstrap) throws Exception {
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
-            for (int i = 0; i < ORDERS; i++) {
-                producer.send(new ProducerRecord<>("orders", orderId(i), "{\"orderId\":\"" + orderId(i)
-                        + "\",\"customer\":\"c-" + i + "\",\"amountCents\":" + (100 + i) + "}"));
-            }
-            producer.flush();
         }
     }
 

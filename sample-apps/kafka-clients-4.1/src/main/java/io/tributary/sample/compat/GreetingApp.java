@@ -16,7 +16,7 @@ public class GreetingApp {
     public record Greeting(String from, String text) {
     }
 
-    @TopicListener(delivery = TopicListener.Delivery.EXACTLY_ONCE)
+    @TopicListener(delivery = io.tributary.spring.DeliverySemantics.EXACTLY_ONCE)
     void on(Greeting greeting) {
         greetings.add(greeting);
     }

@@ -2,7 +2,7 @@ package io.tributary.sample.notification;
 
 import io.tributary.sample.events.InvoiceIssued;
 import io.tributary.spring.TopicListener;
-import io.tributary.spring.TopicListener.Delivery;
+import io.tributary.spring.DeliverySemantics;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
@@ -31,7 +31,7 @@ public class Notifier {
         this.failFor = failFor;
     }
 
-    @TopicListener(groupId = "notification-service", delivery = Delivery.AT_MOST_ONCE)
+    @TopicListener(groupId = "notification-service", delivery = DeliverySemantics.AT_MOST_ONCE)
     void onInvoice(InvoiceIssued invoice) {
         remember(attempts, invoice.invoiceId());
         if (failFor.contains(invoice.customer())) {
