@@ -1,15 +1,18 @@
 package io.tributary.spring.identity;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 
 /**
  * Derives a name for an application without {@code spring.application.name} from its main class
- * ({@code BillingServiceApplication} becomes {@code billing-service}): kebab-case of the simple name without an
+ * ({@code BillingServiceApplication} becomes {@code billing-service}; see {@link #applicationClass}): kebab-case of the simple name without an
  * {@code Application} or {@code App} suffix. Kept in the lowest-precedence property source under an internal key,
  * so {@code spring.application.name} from anywhere still wins and Spring itself does not see a name it was not given.
  */
@@ -18,7 +21,7 @@ final class MainClassApplicationName implements EnvironmentPostProcessor {
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
-        Class<?> mainClass = application.getMainApplicationClass();
+        Class<?> mainClass = applicationClass(application);
         if (mainClass == null || environment.getPropertySources().contains(PROPERTY_SOURCE)) {
             return;
         }
@@ -27,6 +30,24 @@ final class MainClassApplicationName implements EnvironmentPostProcessor {
             environment.getPropertySources().addLast(new MapPropertySource(PROPERTY_SOURCE,
                     Map.of(ApplicationIdentity.DERIVED_NAME_PROPERTY, name)));
         }
+    }
+
+    /**
+     * The class that stands for the application: the main class when it is one of the application's
+     * {@code @SpringBootConfiguration} sources or no source is, else the first such source. A launcher's main class
+     * (a test runner's, an IDE's) is not the application: a {@code @SpringBootTest} is named after its
+     * {@code @SpringBootApplication} class, not after the test framework's booter.
+     */
+    static Class<?> applicationClass(SpringApplication application) {
+        Class<?> mainClass = application.getMainApplicationClass();
+        List<Class<?>> configurations = application.getAllSources().stream()
+                .filter(source -> source instanceof Class<?>).<Class<?>>map(source -> (Class<?>) source)
+                .filter(source -> AnnotatedElementUtils.hasAnnotation(source, SpringBootConfiguration.class))
+                .toList();
+        if (configurations.isEmpty() || configurations.contains(mainClass)) {
+            return mainClass;
+        }
+        return configurations.get(0);
     }
 
     static String derive(String simpleName) {

@@ -185,6 +185,9 @@ class BillingCrashTest {
                 "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 BillingServiceApplication.class.getName(), "--spring.kafka.bootstrap-servers=" + bootstrap,
                 "--server.port=0", "--billing.processing-time=20ms", "--logging.level.org.apache.kafka=WARN",
+                // Its instance-id slot (so the restart takes over the first run's transactional ids) in the test's
+                // folder rather than under the user's home.
+                "--tributary.broker.data-dir=" + dir.resolve("billing"),
                 // A killed member is noticed after its session timeout: keep it short for the restart.
                 "--spring.kafka.consumer.properties.session.timeout.ms=6000",
                 "--spring.kafka.consumer.properties.heartbeat.interval.ms=1000");
