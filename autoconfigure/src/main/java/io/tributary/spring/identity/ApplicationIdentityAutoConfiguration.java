@@ -15,7 +15,8 @@ import org.springframework.core.env.Environment;
  * The application's {@link ApplicationIdentity}, before the listeners that name their groups and transactional ids
  * after it. Nothing is resolved when the bean is created: the name on first use (failing with
  * {@link MissingApplicationNameException} when there is none), the instance id when a transactional producer first
- * asks, in the embedded broker's data directory, else {@code tributary.broker.data-dir} or its default location.
+ * asks, in the embedded broker's data directory, else {@code tributary.broker.data-dir} or its default location;
+ * with {@code tributary.broker.ephemeral} and no data directory, a random id kept nowhere.
  */
 @AutoConfiguration(beforeName = "io.tributary.spring.listener.TributaryListenerAutoConfiguration")
 @EnableConfigurationProperties(TributaryProperties.class)
@@ -37,8 +38,14 @@ public final class ApplicationIdentityAutoConfiguration {
     private static Path stateDir(Environment environment, TributaryProperties properties,
                                  ObjectProvider<EmbeddedBroker> broker) {
         EmbeddedBroker embedded = broker.getIfAvailable();
-        return embedded != null ? embedded.dataDir()
-                : DataDirectory.resolve(properties.getBroker(), ApplicationIdentity.applicationName(environment,
+        if (embedded != null) {
+            return embedded.dataDir();
+        }
+        if (properties.getBroker().isEphemeral() && properties.getBroker().getDataDir() == null) {
+            // Throw-away runs (tests) against an external cluster: nothing is written under the user's home.
+            return null;
+        }
+        return DataDirectory.resolve(properties.getBroker(), ApplicationIdentity.applicationName(environment,
                 "application"));
     }
 }

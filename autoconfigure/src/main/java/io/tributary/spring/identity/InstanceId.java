@@ -1,6 +1,7 @@
 package io.tributary.spring.identity;
 
 import java.nio.file.Path;
+import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -55,7 +56,13 @@ final class InstanceId implements Supplier<String>, AutoCloseable {
                 return "StatefulSet ordinal of pod " + hostname.trim();
             }
         }
-        slot = InstanceIdSlot.claim(stateDir.get().resolve("instances"));
+        Path dir = stateDir.get();
+        if (dir == null) {
+            id = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+            return "generated for this run only: tributary.broker.ephemeral keeps nothing; set tributary.instance-id"
+                    + " to choose";
+        }
+        slot = InstanceIdSlot.claim(dir.resolve("instances"));
         id = slot.id();
         return "generated, kept in " + slot.file() + " while this instance runs; set tributary.instance-id to choose";
     }

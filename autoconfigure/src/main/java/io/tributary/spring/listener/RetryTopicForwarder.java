@@ -70,10 +70,12 @@ final class RetryTopicForwarder implements ConsumerAwareRecordRecoverer {
 
     /** Forwards a record whose delivery failed, to the retry topic or the dead-letter topic. */
     @Override
-    public void accept(ConsumerRecord<?, ?> record, Consumer<?, ?> consumer, Exception exception) {
+    public void accept(ConsumerRecord<?, ?> failed, Consumer<?, ?> consumer, Exception exception) {
         if (SeekUtils.isBackoffException(exception)) {
             throw (RuntimeException) exception;
         }
+        ConsumerRecord<?, ?> record = topics.isRetryTopic(failed.topic()) ? failed
+                : RetryTopicHeaders.firstLife(failed);
         boolean retried = retries(record, exception);
         publisher.accept(record, consumer, exception);
         TopicPartition partition = partitionOf(record);
@@ -93,7 +95,8 @@ final class RetryTopicForwarder implements ConsumerAwareRecordRecoverer {
      * Forwards {@code record} to the retry topic without delivering it, behind the record of its key that is
      * there ({@code keepKeyOrder}). A held record of the retry topic keeps its attempt and due time.
      */
-    void hold(ConsumerRecord<?, ?> record) {
+    void hold(ConsumerRecord<?, ?> held) {
+        ConsumerRecord<?, ?> record = topics.isRetryTopic(held.topic()) ? held : RetryTopicHeaders.firstLife(held);
         var headers = new RecordHeaders(record.headers().toArray());
         RetryTopicHeaders.addHeld(headers, record, clock.millis());
         var forward = new ProducerRecord<Object, Object>(topics.retryTopicOf(record.topic()), record.partition(),

@@ -2,9 +2,12 @@ package io.tributary.spring.listener;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.stream.StreamSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer.SingleRecordHeader;
 import org.springframework.kafka.support.KafkaHeaders;
 
@@ -22,34 +25,75 @@ import org.springframework.kafka.support.KafkaHeaders;
  * </pre>
  *
  * The attempt and due time are text so that {@code kcat -f '%h'} shows them; the original headers are spring-kafka's,
- * so a record that ends in the dead-letter topic names the record it started as, like any dead letter.
+ * so a record that ends in the dead-letter topic names the record it started as, like any dead letter. On the
+ * listened-to topic these headers mean nothing ({@link #firstLife}): a dead letter copied back there starts afresh.
  */
 final class RetryTopicHeaders {
     static final String ATTEMPT = "tributary-retry-attempt";
     static final String DUE = "tributary-retry-due";
+    private static final Set<String> OF_AN_EARLIER_LIFE = Set.of(ATTEMPT, DUE, KafkaHeaders.DLT_ORIGINAL_TOPIC,
+            KafkaHeaders.DLT_ORIGINAL_PARTITION, KafkaHeaders.DLT_ORIGINAL_OFFSET, KafkaHeaders.DLT_ORIGINAL_TIMESTAMP,
+            KafkaHeaders.DLT_ORIGINAL_TIMESTAMP_TYPE, KafkaHeaders.DLT_ORIGINAL_CONSUMER_GROUP);
 
     private RetryTopicHeaders() {
     }
 
-    /** The delivery attempt {@code record} is on: 1 for a record of the listened-to topic. */
+    /*
+     * Headers come from the wire: one that a producer outside Tributary mangled must not make a record fail
+     * forever (its failure is handled by reading the same header again), so unreadable values have defaults.
+     */
+
+    /**
+     * The delivery attempt {@code record} is on: 1 for a record of the listened-to topic; an unreadable attempt
+     * counts as the last, so that a failure sends the record to the dead-letter topic.
+     */
     static int attempt(ConsumerRecord<?, ?> record) {
         String text = text(record.headers().lastHeader(ATTEMPT));
-        return text == null ? 1 : Integer.parseInt(text);
+        try {
+            return text == null ? 1 : Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            return Integer.MAX_VALUE;
+        }
     }
 
-    /** When {@code record} may be delivered, in epoch millis: 0 (now) without the header. */
+    /** When {@code record} may be delivered, in epoch millis: 0 (now) without a readable header. */
     static long dueMs(ConsumerRecord<?, ?> record) {
         String text = text(record.headers().lastHeader(DUE));
-        return text == null ? 0 : Long.parseLong(text);
+        try {
+            return text == null ? 0 : Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /**
      * The offset {@code record} had in the listened-to topic: the order of the records of one key there, which
-     * {@link RetryTopicKeyOrder} keeps.
+     * {@link RetryTopicKeyOrder} keeps. Its own offset without a readable header.
      */
     static long originalOffset(ConsumerRecord<?, ?> record) {
         Header header = record.headers().lastHeader(KafkaHeaders.DLT_ORIGINAL_OFFSET);
-        return header == null ? record.offset() : ByteBuffer.wrap(header.value()).getLong();
+        return header == null || header.value() == null || header.value().length != Long.BYTES ? record.offset()
+                : ByteBuffer.wrap(header.value()).getLong();
+    }
+
+    /**
+     * A record of the listened-to topic without the retry and original headers it may bring from an earlier life (a
+     * dead letter replayed onto the topic): it starts at attempt 1, from where it is now.
+     */
+    static <K, V> ConsumerRecord<K, V> firstLife(ConsumerRecord<K, V> record) {
+        if (StreamSupport.stream(record.headers().spliterator(), false)
+                .noneMatch(header -> OF_AN_EARLIER_LIFE.contains(header.key()))) {
+            return record;
+        }
+        var headers = new RecordHeaders();
+        record.headers().forEach(header -> {
+            if (!OF_AN_EARLIER_LIFE.contains(header.key())) {
+                headers.add(header);
+            }
+        });
+        return new ConsumerRecord<>(record.topic(), record.partition(), record.offset(), record.timestamp(),
+                record.timestampType(), record.serializedKeySize(), record.serializedValueSize(), record.key(),
+                record.value(), headers, record.leaderEpoch());
     }
 
     static Header attempt(int attempt) {

@@ -58,7 +58,7 @@ final class RetryTopicListener extends AbstractDelegatingMessageListenerAdapter<
                           Consumer<?, ?> consumer) {
         boolean retried = topics.isRetryTopic(record.topic());
         var partition = new TopicPartition(topics.mainTopic(record.topic()), record.partition());
-        long originalOffset = RetryTopicHeaders.originalOffset(record);
+        long originalOffset = retried ? RetryTopicHeaders.originalOffset(record) : record.offset();
         if (keyOrder != null && keyOrder.hasEarlier(partition, record.key(), originalOffset)) {
             // Held again from the retry topic, it stays one copy in retry: its state does not change.
             forwarder.hold(record);
@@ -102,7 +102,10 @@ final class RetryTopicListener extends AbstractDelegatingMessageListenerAdapter<
         super.onPartitionsAssigned(assignments, callback);
     }
 
-    /** An empty collection means the consumer stopped: its partitions' state is replaced when next assigned. */
+    /**
+     * Forgets revoked partitions. The empty collection of a stopping consumer names none: their state is only
+     * looked at while they are assigned, and replaced when they are assigned again.
+     */
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
         if (keyOrder != null && partitions != null) {

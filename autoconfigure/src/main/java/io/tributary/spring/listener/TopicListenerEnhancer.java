@@ -33,8 +33,9 @@ import org.springframework.messaging.handler.annotation.Payload;
 /**
  * Completes each {@link TopicListener} before spring-kafka builds its container: an id when it has none, the topic
  * from the event parameter's {@link Topic} ({@code ${...}} resolved), the group id from the application's name, the
- * container factory of the listener's delivery semantics, and its {@link ListenerRetry}. Plain {@code @KafkaListener}
- * methods pass through untouched.
+ * container factory of the listener's delivery semantics, and its {@link ListenerRetry}; with retry topics, their
+ * subscriptions and declarations ({@link RetryTopicEndpoints}). Plain {@code @KafkaListener} methods pass through
+ * untouched.
  *
  * <p>Two listeners that would share a topic in one consumer group fail startup: each would silently get only part
  * of the events, which is never what an {@code @EventListener}-style method means.
@@ -112,6 +113,20 @@ public final class TopicListenerEnhancer implements AnnotationEnhancer {
                     + " tributary.listeners." + id + ".*), which that factory's error handler decides. Configure"
                     + " retries on your factory, or remove containerFactory.");
         }
+        String[] properties = (String[]) attributes.get("properties");
+        String retryGroup = retry.retryTopics() || retry.keepKeyOrder() ? environment.resolvePlaceholders(groupId)
+                : null;
+        if (retryGroup != null) {
+            boolean batch = listener.batch()
+                    || "batch".equalsIgnoreCase(environment.getProperty("spring.kafka.listener.type"));
+            RetryTopicEndpoints.check(listener, retry, topics, retryGroup, batch, properties, id, name);
+        }
+        if (retry.retryTopics()) {
+            enhanced.put("topics", RetryTopicEndpoints.subscriptions(topics, retryGroup));
+            if (retry.keepKeyOrder()) {
+                enhanced.put("properties", RetryTopicEndpoints.keyOrderProperties(properties));
+            }
+        }
         if (!ownFactory) {
             checkProperties((String[]) attributes.get("properties"), semantics, name);
         }
@@ -129,6 +144,10 @@ public final class TopicListenerEnhancer implements AnnotationEnhancer {
         Topic declared = eventType == null ? null : AnnotatedElementUtils.findMergedAnnotation(eventType, Topic.class);
         if (declared != null && topics.contains(topicName(declared))) {
             declarations.putIfAbsent(topicName(declared), declared);
+            if (retry.retryTopics()) {
+                String retryTopic = RetryTopicNames.retryTopic(topicName(declared), retryGroup);
+                declarations.putIfAbsent(retryTopic, RetryTopicEndpoints.declaration(retryTopic, declared));
+            }
         }
         endpoints.add(new ListenerEndpoint(name, id, topics, groupId, semantics, retry));
         return enhanced;
@@ -136,7 +155,8 @@ public final class TopicListenerEnhancer implements AnnotationEnhancer {
 
     /**
      * The {@link Topic} declarations of the listeners' event types, by topic name, so their topics get the declared
-     * partitions and configs even when the event type lives outside the application's packages.
+     * partitions and configs even when the event type lives outside the application's packages; and those of their
+     * retry topics, with the partitions and replicas of their topic.
      */
     public synchronized Map<String, Topic> declarations() {
         return Map.copyOf(declarations);

@@ -39,6 +39,22 @@ class InstanceIdTest {
     }
 
     @Test
+    void ephemeralExternalApplicationKeepsItsIdNowhere(@TempDir Path home) {
+        String savedHome = System.getProperty("user.home");
+        System.setProperty("user.home", home.toString());
+        try {
+            contexts.withPropertyValues("tributary.mode=external", "tributary.broker.ephemeral=true")
+                    .run(context -> {
+                        String one = context.getBean(ApplicationIdentity.class).instanceId();
+                        assertThat(one).hasSize(12);
+                    });
+        } finally {
+            System.setProperty("user.home", savedHome);
+        }
+        assertThat(home.resolve(".tributary")).as("nothing written under the user's home").doesNotExist();
+    }
+
+    @Test
     void onKubernetesTheStatefulSetOrdinalIsTheId() {
         MockEnvironment environment = new MockEnvironment().withProperty("KUBERNETES_SERVICE_HOST", "10.0.0.1")
                 .withProperty("HOSTNAME", "billing-2");
