@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -19,8 +18,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * How far listeners' consumer groups are behind their topics. A partition lags while records a listener would
@@ -30,6 +27,7 @@ import org.awaitility.core.ConditionTimeoutException;
  */
 final class ListenerLag {
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
 
     private final Map<String, Object> config;
 
@@ -38,27 +36,33 @@ final class ListenerLag {
     }
 
     void await(List<ListenerEndpoint> endpoints, Duration timeout) {
-        // The last complete answer: the check still running when the time is up must not blank it.
-        AtomicReference<Object> last = new AtomicReference<>("not measured yet");
-        try {
-            Awaitility.await().atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
-                    .until(() -> {
-                        try {
-                            Map<String, Map<TopicPartition, Long>> lagging = lagging(endpoints);
-                            last.set(lagging);
-                            return lagging.isEmpty();
-                        } catch (Exception e) {
-                            if (Thread.currentThread().isInterrupted()
-                                    || e instanceof org.apache.kafka.common.errors.InterruptException) {
-                                throw e; // the time is up: keep the last answer
-                            }
-                            last.set(e.toString());
-                            return false;
-                        }
-                    });
-        } catch (ConditionTimeoutException e) {
-            throw new AssertionError("Listeners still behind after " + timeout + " (listener id = {partition ="
-                    + " records not yet committed}): " + last.get(), e);
+        // Each check runs to its end (its calls are bounded by CALL_TIMEOUT), so the failure always reports a whole
+        // measurement, even when one check takes longer than the timeout on a slow machine.
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Object last;
+        while (true) {
+            try {
+                Map<String, Map<TopicPartition, Long>> lagging = lagging(endpoints);
+                if (lagging.isEmpty()) {
+                    return;
+                }
+                last = lagging;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("Interrupted while waiting for listeners to catch up", e);
+            } catch (Exception e) {
+                last = e.toString();
+            }
+            if (System.nanoTime() >= deadline) {
+                throw new AssertionError("Listeners still behind after " + timeout + " (listener id = {partition ="
+                        + " records not yet committed}): " + last);
+            }
+            try {
+                Thread.sleep(POLL_INTERVAL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("Interrupted while waiting for listeners to catch up", e);
+            }
         }
     }
 
