@@ -47,6 +47,20 @@ public final class AbortedTransactions {
         return found;
     }
 
+    /** Whether {@link #overlapping} would list anything, without listing it. */
+    boolean overlaps(long fromOffset, long toOffset) {
+        long scanLimit = toOffset + maxSpan;
+        for (AbortedTxn txn : byLastOffset.tailMap(fromOffset).values()) {
+            if (txn.lastOffset() > scanLimit) {
+                return false;
+            }
+            if (txn.firstOffset() < toOffset) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The aborted transactions overlapping [{@code fromOffset}, {@code toOffset}), by first offset. */
     List<AbortedTxn> overlappingByFirstOffset(long fromOffset, long toOffset) {
         var found = new ArrayList<>(overlapping(fromOffset, toOffset));

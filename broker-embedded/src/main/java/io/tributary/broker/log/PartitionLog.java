@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -83,6 +84,11 @@ public final class PartitionLog implements AutoCloseable {
     private volatile Supplier<Set<Long>> producerBatchesToKeep = Set::of;
     /** The partition's aborted transactions, kept by its producer state; none until an owner sets them. */
     private volatile AbortedTransactions abortedTransactions = new AbortedTransactions();
+    /**
+     * Test seam: runs in every read between its range check and its segment lookup, where a test deletes segments
+     * to show that the read still answers from one consistent view of the log start. Does nothing otherwise.
+     */
+    volatile Runnable afterRangeCheck = () -> { };
 
     /**
      * Runs file work off the append path: deleting a segment's files after {@code file.delete.delay.ms} (so
@@ -296,32 +302,97 @@ public final class PartitionLog implements AutoCloseable {
      * @throws OffsetOutOfRangeException when {@code startOffset} is outside [log start, log end]
      */
     public Records read(long startOffset, int maxBytes, LogOffsetMetadata upperBound, boolean minOneBatch) {
+        return read(startOffset, maxBytes, upperBound, minOneBatch, false).records();
+    }
+
+    /**
+     * As {@link #read(long, int, LogOffsetMetadata, boolean)}; with {@code includeAbortedTransactions} (a
+     * read_committed consumer, whose {@code upperBound} is the last stable offset) also the aborted transactions
+     * the records returned overlap, bounded by those records as Kafka's {@code LocalLog.addAbortedTransactions}
+     * bounds them. The caller takes {@code upperBound} once and before the call: the records and the list then
+     * agree, since every transaction that began below the last stable offset had ended, and was listed, when the
+     * owner published that offset. Copies nothing. Only when an aborted transaction lies in range does it read
+     * batch headers to find where the records end: the first one, or every one when {@code maxBytes} cut the
+     * records short.
+     *
+     * @throws OffsetOutOfRangeException when {@code startOffset} is outside [log start, log end]
+     */
+    public FetchDataInfo read(long startOffset, int maxBytes, LogOffsetMetadata upperBound, boolean minOneBatch,
+                              boolean includeAbortedTransactions) {
         LogOffsetMetadata end = logEnd;
         long start = logStartOffset;
         if (startOffset < start || startOffset > end.offset()) {
-            throw new OffsetOutOfRangeException("Offset " + startOffset + " is out of range for " + topicPartition
-                    + " [" + start + ", " + end.offset() + "]");
+            throw outOfRange(startOffset, start, end.offset());
         }
+        afterRangeCheck.run();
         if (startOffset >= upperBound.offset()) {
-            return MemoryRecords.EMPTY;
+            return FetchDataInfo.empty(includeAbortedTransactions);
         }
         Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
         if (entry == null) {
-            entry = segments.firstEntry();
+            // As Kafka's LocalLog.read: an offset no segment holds is out of range. Every offset in [log start, log
+            // end] lies in a segment, so the segments holding this one were deleted (retention, DeleteRecords) after
+            // the check above; answering from a later segment would skip records without the consumer knowing.
+            throw outOfRange(startOffset, logStartOffset, end.offset());
         }
         while (entry != null) {
             LogSegment segment = entry.getValue();
             int maxPosition = maxPositionIn(segment, upperBound);
             FileRecords slice = segment.read(startOffset, maxBytes, maxPosition, minOneBatch);
             if (slice != null) {
-                return slice;
+                List<AbortedTransactions.AbortedTxn> aborted = includeAbortedTransactions
+                        ? abortedTransactionsOf(startOffset, segment, slice, maxPosition, upperBound.offset()) : null;
+                return new FetchDataInfo(slice, aborted);
             }
             if (segment.baseOffset() >= upperBound.segmentBaseOffset() && upperBound.positionKnown()) {
                 break;
             }
             entry = segments.higherEntry(entry.getKey());
         }
-        return MemoryRecords.EMPTY;
+        return FetchDataInfo.empty(includeAbortedTransactions);
+    }
+
+    private OffsetOutOfRangeException outOfRange(long offset, long start, long end) {
+        return new OffsetOutOfRangeException("Offset " + offset + " is out of range for " + topicPartition
+                + " [" + start + ", " + end + "]");
+    }
+
+    /**
+     * The aborted transactions that overlap the records of {@code slice} (read from {@code startOffset} in
+     * {@code segment}, at most up to {@code maxPosition} there): those not ended before {@code startOffset} and
+     * begun before the first offset after the records.
+     */
+    private List<AbortedTransactions.AbortedTxn> abortedTransactionsOf(long startOffset, LogSegment segment,
+                                                                      FileRecords slice, int maxPosition,
+                                                                      long upperBound) {
+        AbortedTransactions aborted = abortedTransactions;
+        if (slice.sizeInBytes() == 0 || !aborted.overlaps(startOffset, upperBound)) {
+            return List.of();
+        }
+        return aborted.overlapping(startOffset, offsetAfter(segment, slice, maxPosition, upperBound));
+    }
+
+    /**
+     * An offset above every offset of the whole batches in {@code slice} and at most {@code upperBound}: where the
+     * records a consumer gets from the slice end. When the slice reaches {@code maxPosition} that is the next
+     * segment's base offset, or {@code upperBound} itself; when {@code maxBytes} cut it short, possibly inside a
+     * batch the consumer then drops, it is found by walking the slice's batch headers (Kafka looks it up in the
+     * offset index instead).
+     */
+    private long offsetAfter(LogSegment segment, FileRecords slice, int maxPosition, long upperBound) {
+        Iterator<FileChannelRecordBatch> batches = slice.batches().iterator();
+        if (!batches.hasNext()) {
+            return upperBound;
+        }
+        FileChannelRecordBatch batch = batches.next();
+        if (batch.position() + slice.sizeInBytes() >= maxPosition) {
+            Long nextSegment = segments.higherKey(segment.baseOffset());
+            return nextSegment == null ? upperBound : Math.min(nextSegment, upperBound);
+        }
+        while (batches.hasNext()) {
+            batch = batches.next();
+        }
+        return Math.min(batch.lastOffset() + 1, upperBound);
     }
 
     private int maxPositionIn(LogSegment segment, LogOffsetMetadata upperBound) {

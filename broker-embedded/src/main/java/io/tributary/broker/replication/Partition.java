@@ -1,13 +1,13 @@
 package io.tributary.broker.replication;
 
 import io.tributary.broker.log.BatchRecompressor;
+import io.tributary.broker.log.FetchDataInfo;
 import io.tributary.broker.log.LogAppendInfo;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.LogOffsetMetadata;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.log.RecordBatchValidator;
 import io.tributary.broker.metadata.PartitionRegistration;
-import io.tributary.broker.log.AbortedTransactions;
 import io.tributary.broker.txn.ProducerStateTable;
 import io.tributary.broker.txn.TransactionVerifier;
 import java.util.HashSet;
@@ -43,7 +43,9 @@ import org.apache.kafka.common.record.TimestampType;
  *
  * <p>Thread-safety: {@code appendLock} serializes producer-state checks with the log append so a duplicate check
  * and the append it guards are atomic; transaction markers go through it too. Role, epoch, high watermark and last
- * stable offset are volatile and published after change.
+ * stable offset are volatile and published after change; an ABORT marker's transaction joins the aborted ones
+ * before the last stable offset moves past it, so a reader that takes the last stable offset first finds every
+ * transaction that ended below it.
  */
 public final class Partition {
     private static final int LOAD_CHUNK_BYTES = 1024 * 1024;
@@ -58,6 +60,13 @@ public final class Partition {
     private volatile PartitionState state = new PartitionState.Offline(-1);
     private volatile LogOffsetMetadata highWatermark;
     private volatile LogOffsetMetadata lastStableOffset;
+    /**
+     * Test seam: runs in every consumer read after it took its snapshot of the offsets and before it reads the log,
+     * where a test appends a transaction marker, or yields to widen the window for appends on other threads, to
+     * show the read answers from its snapshot. Static because tests reach it through brokers they start, whose
+     * partitions they cannot get hold of; does nothing otherwise.
+     */
+    static volatile Runnable afterReadSnapshot = () -> { };
 
     /** @param producers the producer state already rebuilt from every batch of {@code log} */
     Partition(TopicPartition topicPartition, Uuid topicId, int localBrokerId, PartitionLog log,
@@ -116,11 +125,25 @@ public final class Partition {
 
     /** Last stable offset: the high watermark, or the first offset of the oldest open transaction if lower. */
     public long lastStableOffset() {
-        return lastStableOffset.offset();
+        return lastStableOffsetMetadata().offset();
     }
 
+    /**
+     * The last stable offset, never below the log start. Retention and DeleteRecords move the log start without
+     * an append, possibly past the first offset of an open transaction; the first read after that recomputes the
+     * last stable offset as Kafka does when its log start moves ({@code UnifiedLog.maybeIncrementLogStartOffset}),
+     * or read_committed consumers asking for the latest offset would be sent below the log start and answered
+     * OFFSET_OUT_OF_RANGE forever.
+     */
     public LogOffsetMetadata lastStableOffsetMetadata() {
-        return lastStableOffset;
+        LogOffsetMetadata stable = lastStableOffset;
+        if (stable.offset() >= log.logStartOffset()) {
+            return stable;
+        }
+        synchronized (appendLock) {
+            followLogStart();
+            return lastStableOffset;
+        }
     }
 
     public long logStartOffset() {
@@ -246,8 +269,20 @@ public final class Partition {
     }
 
     /**
-     * Recomputes the last stable offset after the high watermark or the open transactions changed; the cleaner
-     * never compacts at or above it (Kafka's rule: an open transaction's records may still be aborted).
+     * Restores {@code logStartOffset <= lastStableOffset <= highWatermark} after the log start moved (Kafka's
+     * {@code UnifiedLog.updateLogStartOffset}). Under the append lock.
+     */
+    private void followLogStart() {
+        long logStart = log.logStartOffset();
+        if (highWatermark.offset() < logStart) {
+            highWatermark = log.offsetMetadata(logStart);
+        }
+        updateLastStableOffset();
+    }
+
+    /**
+     * Recomputes the last stable offset after the high watermark, the open transactions or the log start changed;
+     * the cleaner never compacts at or above it (Kafka's rule: an open transaction's records may still be aborted).
      */
     private void updateLastStableOffset() {
         LogOffsetMetadata hw = highWatermark;
@@ -283,18 +318,27 @@ public final class Partition {
         }
     }
 
-    /** Reads for a consumer: up to the high watermark, or the last stable offset under read_committed. */
-    public Records readForConsumer(long offset, int maxBytes, boolean minOneBatch, IsolationLevel isolation) {
+    /**
+     * Reads for a consumer: up to the high watermark, or under read_committed up to the last stable offset with the
+     * aborted transactions the records overlap. One snapshot of the offsets bounds the records, the aborted list
+     * and the offsets the answer reports, as Kafka's {@code UnifiedLog.read} takes its bound once: a transaction
+     * that ends while the read runs stays out of both, where a second look at the last stable offset would let its
+     * records in without listing it. With {@code maxBytes} 0 and not {@code minOneBatch} (the fetch's budget is
+     * spent) the log is not read at all.
+     */
+    public FetchResult readForConsumer(long offset, int maxBytes, boolean minOneBatch, IsolationLevel isolation) {
         if (!isLeader()) {
             throw new NotLeaderOrFollowerException("This broker is not the leader of " + topicPartition);
         }
-        LogOffsetMetadata upperBound = isolation == IsolationLevel.READ_COMMITTED ? lastStableOffset : highWatermark;
-        return log.read(offset, maxBytes, upperBound, minOneBatch);
-    }
-
-    /** The aborted transactions a read_committed fetch of [{@code fromOffset}, {@code toOffset}) must skip. */
-    public List<AbortedTransactions.AbortedTxn> abortedTransactions(long fromOffset, long toOffset) {
-        return producers.abortedTransactions().overlapping(fromOffset, toOffset);
+        // The last stable offset first: the high watermark only grows and is never below it.
+        LogOffsetMetadata stable = lastStableOffsetMetadata();
+        LogOffsetMetadata hw = highWatermark;
+        boolean readCommitted = isolation == IsolationLevel.READ_COMMITTED;
+        afterReadSnapshot.run();
+        FetchDataInfo data = maxBytes <= 0 && !minOneBatch ? FetchDataInfo.empty(readCommitted)
+                : log.read(offset, maxBytes, readCommitted ? stable : hw, minOneBatch, readCommitted);
+        return new FetchResult(Errors.NONE, hw.offset(), stable.offset(), log.logStartOffset(), data.records(),
+                data.abortedTransactions());
     }
 
     /** Forgets idle producers ({@code producer.id.expiration.ms}) and aborted transactions below the log start. */
@@ -349,6 +393,10 @@ public final class Partition {
             throw new OffsetOutOfRangeException("Cannot delete records before "
                     + target + ": it is above the high watermark " + highWatermark.offset());
         }
-        return log.advanceLogStartOffset(target);
+        long logStart = log.advanceLogStartOffset(target);
+        synchronized (appendLock) {
+            followLogStart();
+        }
+        return logStart;
     }
 }

@@ -10,7 +10,6 @@ import io.tributary.broker.metadata.ConfigResolver;
 import io.tributary.broker.metadata.MetadataImage;
 import io.tributary.broker.metadata.PartitionRegistration;
 import io.tributary.broker.metadata.TopicImage;
-import io.tributary.broker.log.AbortedTransactions.AbortedTxn;
 import io.tributary.broker.txn.ProducerStateTable;
 import io.tributary.broker.txn.TransactionVerifier;
 import java.util.ArrayList;
@@ -33,7 +32,6 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
-import org.apache.kafka.common.record.Records;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.ProduceResponse.PartitionResponse;
 import org.apache.kafka.common.utils.Time;
@@ -333,17 +331,13 @@ public final class ReplicaManager {
             try {
                 partition.checkLeaderEpoch(fetchPartition.currentLeaderEpoch());
                 int maxBytes = Math.min(fetchPartition.maxBytes(), remaining);
-                long lastStable = partition.lastStableOffset();
-                Records records = maxBytes <= 0 && !minOneBatch ? MemoryRecords.EMPTY
-                        : partition.readForConsumer(fetchPartition.fetchOffset(), Math.max(maxBytes, 0), minOneBatch,
-                                params.isolation());
-                List<AbortedTxn> aborted = params.isolation() == IsolationLevel.READ_COMMITTED
-                        ? partition.abortedTransactions(fetchPartition.fetchOffset(), lastStable) : null;
-                results.put(tip, new FetchResult(Errors.NONE, partition.highWatermark(), lastStable,
-                        partition.logStartOffset(), records, aborted));
-                if (records.sizeInBytes() > 0) {
+                FetchResult result = partition.readForConsumer(fetchPartition.fetchOffset(), Math.max(maxBytes, 0),
+                        minOneBatch, params.isolation());
+                results.put(tip, result);
+                int bytes = result.records().sizeInBytes();
+                if (bytes > 0) {
                     minOneBatch = false;
-                    remaining -= records.sizeInBytes();
+                    remaining -= bytes;
                 }
             } catch (ApiException e) {
                 results.put(tip, new FetchResult(Errors.forException(e), partition.highWatermark(),

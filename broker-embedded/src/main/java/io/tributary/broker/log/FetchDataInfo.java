@@ -1,0 +1,17 @@
+package io.tributary.broker.log;
+
+import io.tributary.broker.log.AbortedTransactions.AbortedTxn;
+import java.util.List;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.Records;
+
+/**
+ * What one read of a partition log returns: the records (a zero-copy slice of one segment file, or empty) and, for a
+ * read_committed consumer, the aborted transactions those records overlap (KIP-98); null for other readers.
+ */
+public record FetchDataInfo(Records records, List<AbortedTxn> abortedTransactions) {
+    /** No records; an empty aborted list when the reader asked for one. */
+    public static FetchDataInfo empty(boolean includeAbortedTransactions) {
+        return new FetchDataInfo(MemoryRecords.EMPTY, includeAbortedTransactions ? List.of() : null);
+    }
+}
