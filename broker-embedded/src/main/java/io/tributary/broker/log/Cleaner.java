@@ -197,6 +197,9 @@ final class Cleaner {
                 }
             }
             cleaned.flushLogFile();
+            // As in Kafka, the cleaned segment keeps the last replaced one's modification time: retention and the
+            // compaction lags count from it for records without timestamps, and cleaning must not reset them.
+            cleaned.lastModifiedMs(group.get(group.size() - 1).lastModifiedMs());
             long after = cleaned.sizeInBytes();
             swapped = log.replaceSegments(cleaned, group);
             if (!swapped) {

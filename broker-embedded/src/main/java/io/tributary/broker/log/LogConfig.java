@@ -103,14 +103,17 @@ public record LogConfig(
         key(CLEANUP_POLICY, Type.LIST, List.of("delete"), ValidList.in("delete", "compact"), "log.cleanup.policy",
                 "delete, compact, or both.");
         key(RETENTION_MS, Type.LONG, 604_800_000L, Range.atLeast(-1), "log.retention.ms", null,
-                "Delete segments older than this; -1 keeps them forever.");
+                "Delete segments whose newest record is older than this (records without timestamps: the segment "
+                        + "file's last modification); -1 keeps them forever.");
         key(RETENTION_BYTES, Type.LONG, -1L, null, "log.retention.bytes",
                 "Delete old segments while the partition is larger than this; -1 means no limit.");
         // Kafka requires 1 MiB; Tributary accepts much smaller segments, which tests rely on to roll often.
         key(SEGMENT_BYTES, Type.INT, 1024 * 1024 * 1024, Range.atLeast(14), "log.segment.bytes",
                 "Roll a new segment when the active one would exceed this size.");
         key(SEGMENT_MS, Type.LONG, 604_800_000L, Range.atLeast(1), "log.roll.ms", null,
-                "Roll a new segment when the active one's first record is older than this.");
+                "Roll a new segment when an appended batch's timestamp is this much later than the active "
+                        + "segment's first batch's (without a timestamp there: when the segment is this old on the "
+                        + "broker's clock).");
         key(SEGMENT_JITTER_MS, Type.LONG, 0L, Range.atLeast(0), "log.roll.jitter.ms", null,
                 "Each segment's time-based roll comes a random amount below this (and below segment.ms) early.");
         key(SEGMENT_INDEX_BYTES, Type.INT, 10 * 1024 * 1024, Range.atLeast(8), "log.index.size.max.bytes",

@@ -1,5 +1,6 @@
 package io.tributary.broker.log;
 
+import io.tributary.broker.log.Checkpoints.PartitionOffset;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -35,13 +36,18 @@ import org.slf4j.LoggerFactory;
  *   .lock                              (held while the broker runs)
  *   meta.properties                    (cluster.id, node.id)
  *   .tributary-clean-shutdown          (present only after a clean stop: no recovery needed)
- *   recovery-point-offset-checkpoint   (offsets below which every log is flushed)
- *   log-start-offset-checkpoint
+ *   recovery-point-offset-checkpoint   (offsets below which every log is flushed, with each log's topic id)
+ *   log-start-offset-checkpoint        (with each log's topic id)
  *   cleaner-offset-checkpoint          (first dirty offset of each compacted log, see LogCleaner)
  *   orders-0/partition.metadata        (topic_id, so a re-created topic never reuses old data)
  * </pre>
  *
- * <p>Thread-safety: the map of logs is concurrent; each log serializes its own mutations.
+ * <p>A log is one incarnation of a partition, known by its topic id as in Kafka: a topic deleted and created again
+ * under the same name gets a new id and a new, empty log that starts at offset 0. The checkpoints are read once, at
+ * start, and apply only to a log that was then on disk and has the topic id they were written for; a log created
+ * later starts at offset 0 and is recovered from its start, as Kafka's {@code getOrCreateLog} creates one.
+ *
+ * <p>Thread-safety: the maps of logs and of their topic ids are concurrent; each log serializes its own mutations.
  */
 public final class LogManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogManager.class);
@@ -54,9 +60,12 @@ public final class LogManager implements AutoCloseable {
     private final Time time;
     private final ScheduledExecutorService scheduler;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    /** The topic id of each open log, by the log itself, so a checkpoint names the incarnation it read. */
+    private final Map<PartitionLog, Uuid> topicIds = new ConcurrentHashMap<>();
     private final Map<Path, Boolean> cleanShutdown = new HashMap<>();
-    private final Map<Path, Map<String, Long>> recoveryPoints = new HashMap<>();
-    private final Map<Path, Map<String, Long>> logStartOffsets = new HashMap<>();
+    /** The checkpoints as read at start, per log directory; entries go when their log is deleted. */
+    private final Map<Path, Map<String, PartitionOffset>> recoveryPoints = new HashMap<>();
+    private final Map<Path, Map<String, PartitionOffset>> logStartOffsets = new HashMap<>();
     private final List<FileLock> locks = new ArrayList<>();
     private final List<FileChannel> lockChannels = new ArrayList<>();
     private final LogCleaner cleaner;
@@ -82,8 +91,10 @@ public final class LogManager implements AutoCloseable {
                 Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
                 cleanShutdown.put(dir, Files.exists(marker));
                 Files.deleteIfExists(marker);
-                recoveryPoints.put(dir, Checkpoints.readOffsets(dir.resolve(RECOVERY_POINT_CHECKPOINT)));
-                logStartOffsets.put(dir, Checkpoints.readOffsets(dir.resolve(LOG_START_OFFSET_CHECKPOINT)));
+                recoveryPoints.put(dir, new ConcurrentHashMap<>(
+                        Checkpoints.readPartitionOffsets(dir.resolve(RECOVERY_POINT_CHECKPOINT))));
+                logStartOffsets.put(dir, new ConcurrentHashMap<>(
+                        Checkpoints.readPartitionOffsets(dir.resolve(LOG_START_OFFSET_CHECKPOINT))));
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot use log directory " + dir, e);
             }
@@ -128,8 +139,10 @@ public final class LogManager implements AutoCloseable {
             return existing;
         }
         PartitionLog opened = open(topicPartition, topicId, config, batchVisitor);
+        topicIds.put(opened, topicId);
         PartitionLog raced = logs.putIfAbsent(topicPartition, opened);
         if (raced != null) {
+            topicIds.remove(opened);
             opened.close();
             return raced;
         }
@@ -160,16 +173,17 @@ public final class LogManager implements AutoCloseable {
             deleteDirectory(home.resolve(dirName));
             home = null;
         }
-        if (home == null) {
+        boolean onDisk = home != null;
+        if (!onDisk) {
             home = leastLoadedDir();
             // A new log: a cleaner checkpoint left by a deleted incarnation of the topic must not apply to it.
             cleaner.abortAndForget(topicPartition);
         }
         Path dir = home.resolve(dirName);
-        String key = topicPartition.topic() + " " + topicPartition.partition();
-        boolean clean = cleanShutdown.getOrDefault(home, false);
-        long recoveryPoint = recoveryPoints.get(home).getOrDefault(key, 0L);
-        long logStart = logStartOffsets.get(home).getOrDefault(key, 0L);
+        String key = key(topicPartition);
+        boolean clean = onDisk && cleanShutdown.getOrDefault(home, false);
+        long recoveryPoint = onDisk ? checkpointed(recoveryPoints, home, key, topicId) : 0;
+        long logStart = onDisk ? checkpointed(logStartOffsets, home, key, topicId) : 0;
         long startNanos = System.nanoTime();
         PartitionLog partitionLog = PartitionLog.open(topicPartition, dir, config,
                 clean ? Long.MAX_VALUE : recoveryPoint, logStart, this::runInBackground, time.milliseconds(), batchVisitor);
@@ -179,6 +193,17 @@ public final class LogManager implements AutoCloseable {
         }
         writeTopicId(dir, topicId);
         return partitionLog;
+    }
+
+    private static String key(TopicPartition topicPartition) {
+        return topicPartition.topic() + " " + topicPartition.partition();
+    }
+
+    /** The offset checkpointed at start for the log of {@code topicId} at {@code key} in {@code dir}, else 0. */
+    private static long checkpointed(Map<Path, Map<String, PartitionOffset>> checkpoints, Path dir, String key,
+                                     Uuid topicId) {
+        PartitionOffset entry = checkpoints.get(dir).get(key);
+        return entry != null && entry.belongsTo(topicId) ? entry.offset() : 0;
     }
 
     private Path leastLoadedDir() {
@@ -215,11 +240,19 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
-    /** Closes and deletes the log of a partition whose topic was deleted or moved away. */
+    /**
+     * Closes and deletes the log of a partition whose topic was deleted or moved away, and forgets what the
+     * checkpoints read at start said of it.
+     */
     public void delete(TopicPartition topicPartition) {
         PartitionLog removed = logs.remove(topicPartition);
         cleaner.abortAndForget(topicPartition);
+        for (Path dir : dirs) {
+            recoveryPoints.get(dir).remove(key(topicPartition));
+            logStartOffsets.get(dir).remove(key(topicPartition));
+        }
         if (removed != null) {
+            topicIds.remove(removed);
             removed.deleteAll();
         }
     }
@@ -288,22 +321,25 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
-    /** Writes the recovery-point and log-start-offset checkpoints of every directory. */
+    /**
+     * Writes the recovery-point and log-start-offset checkpoints of every directory, each entry with the topic id of
+     * the log it was read from.
+     */
     public void checkpoint() {
         for (Path dir : dirs) {
-            var recovery = new HashMap<String, Long>();
-            var starts = new HashMap<String, Long>();
+            var recovery = new HashMap<String, PartitionOffset>();
+            var starts = new HashMap<String, PartitionOffset>();
             for (PartitionLog partitionLog : logs.values()) {
-                if (partitionLog.dir().getParent().equals(dir)) {
-                    TopicPartition tp = partitionLog.topicPartition();
-                    String key = tp.topic() + " " + tp.partition();
-                    recovery.put(key, partitionLog.recoveryPoint());
-                    starts.put(key, partitionLog.logStartOffset());
+                Uuid topicId = topicIds.get(partitionLog);
+                if (topicId != null && partitionLog.dir().getParent().equals(dir)) {
+                    String key = key(partitionLog.topicPartition());
+                    recovery.put(key, new PartitionOffset(partitionLog.recoveryPoint(), topicId));
+                    starts.put(key, new PartitionOffset(partitionLog.logStartOffset(), topicId));
                 }
             }
             try {
-                Checkpoints.writeOffsets(dir.resolve(RECOVERY_POINT_CHECKPOINT), recovery);
-                Checkpoints.writeOffsets(dir.resolve(LOG_START_OFFSET_CHECKPOINT), starts);
+                Checkpoints.writePartitionOffsets(dir.resolve(RECOVERY_POINT_CHECKPOINT), recovery);
+                Checkpoints.writePartitionOffsets(dir.resolve(LOG_START_OFFSET_CHECKPOINT), starts);
             } catch (UncheckedIOException e) {
                 log.warn("Cannot checkpoint {}: {}", dir, e.getMessage());
             }
@@ -326,6 +362,7 @@ public final class LogManager implements AutoCloseable {
             }
         }
         logs.clear();
+        topicIds.clear();
         for (FileLock lock : locks) {
             try {
                 lock.release();

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.Iterator;
 import java.util.function.Consumer;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -32,6 +33,8 @@ import org.apache.kafka.common.record.Records;
 final class LogSegment {
     /** Read size of the crash-recovery scan; a batch larger than this is read whole on its own. */
     static final int RECOVERY_CHUNK_BYTES = 4 * 1024 * 1024;
+    /** {@code firstBatchTimestamp} before the first batch was seen (or read back): not a timestamp a batch carries. */
+    private static final long UNKNOWN = Long.MIN_VALUE;
 
     private final long baseOffset;
     private final FileRecords records;
@@ -41,7 +44,12 @@ final class LogSegment {
     private final long createdMs;
     private int bytesSinceLastIndexEntry;
     private volatile long maxTimestamp = RecordBatch.NO_TIMESTAMP;
-    private volatile long firstBatchTimestamp = RecordBatch.NO_TIMESTAMP;
+    /**
+     * The first batch's max timestamp, NO_TIMESTAMP when that batch has none, UNKNOWN until the first append or,
+     * for a segment loaded from disk, until it is first asked for. As in Kafka it is fixed by the first batch: later
+     * batches never stand in for a first batch without a timestamp.
+     */
+    private volatile long firstBatchTimestamp = UNKNOWN;
 
     private LogSegment(long baseOffset, FileRecords records, OffsetIndex offsetIndex, TimeIndex timeIndex,
                        int indexIntervalBytes, long createdMs) {
@@ -88,9 +96,38 @@ final class LogSegment {
         return maxTimestamp;
     }
 
-    /** The time segment.ms is measured from: the first batch's timestamp, else the segment's creation. */
-    long rollBaseMs() {
-        return firstBatchTimestamp >= 0 ? firstBatchTimestamp : createdMs;
+    /**
+     * How long this segment has waited to roll, the time segment.ms is compared with (Kafka's
+     * {@code LogSegment.timeWaitedForRoll}): when its first batch has a timestamp, how much later
+     * {@code incomingMaxTimestamp} (the max timestamp of the batches about to be appended) is; otherwise how long ago,
+     * on the broker's clock, the segment was created. So a producer writing old timestamps (a backfill, a mirror, a
+     * replayed changelog) rolls by the span of its timestamps, never once per append.
+     */
+    long timeWaitedForRollMs(long nowMs, long incomingMaxTimestamp) {
+        long first = firstBatchTimestamp();
+        return first >= 0 ? incomingMaxTimestamp - first : nowMs - createdMs;
+    }
+
+    /**
+     * The age reference of retention.ms and min.compaction.lag.ms (Kafka's {@code LogSegment.largestTimestamp}): the
+     * largest record timestamp, or, when no record has one, the log file's last modification.
+     */
+    long largestTimestamp() {
+        long max = maxTimestamp;
+        return max >= 0 ? max : lastModifiedMs();
+    }
+
+    /** When the log file was last written (0 if that cannot be read, as {@link File#lastModified()} says). */
+    long lastModifiedMs() {
+        return records.file().lastModified();
+    }
+
+    /**
+     * Sets the log file's last modification: a cleaned segment takes its sources' so that retention, which falls
+     * back to it for records without timestamps, does not start over after every cleaning.
+     */
+    void lastModifiedMs(long ms) throws IOException {
+        Files.setLastModifiedTime(records.file().toPath(), FileTime.fromMillis(ms));
     }
 
     boolean indexFull() {
@@ -106,17 +143,21 @@ final class LogSegment {
     }
 
     /**
-     * The first batch's max timestamp (what max.compaction.lag.ms is measured from, as Kafka does), read from the
-     * file once if the segment was loaded without a scan; NO_TIMESTAMP when the segment is empty.
+     * The first batch's max timestamp (what segment.ms and max.compaction.lag.ms are measured from, as Kafka does),
+     * read from the file once if the segment was loaded without a scan; NO_TIMESTAMP when the segment is empty or
+     * its first batch has no timestamp.
      */
     long firstBatchTimestamp() {
-        if (firstBatchTimestamp < 0) {
-            Iterator<FileChannelRecordBatch> first = records.batches().iterator();
-            if (first.hasNext()) {
-                firstBatchTimestamp = first.next().maxTimestamp();
+        long first = firstBatchTimestamp;
+        if (first == UNKNOWN) {
+            Iterator<FileChannelRecordBatch> batches = records.batches().iterator();
+            if (!batches.hasNext()) {
+                return RecordBatch.NO_TIMESTAMP;
             }
+            first = batches.next().maxTimestamp();
+            firstBatchTimestamp = first;
         }
-        return firstBatchTimestamp;
+        return first;
     }
 
     FileRecords records() {
@@ -138,7 +179,7 @@ final class LogSegment {
         }
         int written = records.append(batches);
         bytesSinceLastIndexEntry += written;
-        if (firstBatchTimestamp < 0) {
+        if (position == 0) {
             firstBatchTimestamp = batchesMaxTimestamp;
         }
         if (batchesMaxTimestamp > maxTimestamp) {
@@ -172,7 +213,7 @@ final class LogSegment {
             offsetIndex.append(batch.baseOffset(), position);
             bytesSinceLastIndexEntry = 0;
         }
-        if (firstBatchTimestamp < 0) {
+        if (position == 0) {
             firstBatchTimestamp = batch.maxTimestamp();
         }
         if (batch.maxTimestamp() > maxTimestamp) {
@@ -233,7 +274,7 @@ final class LogSegment {
         offsetIndex.reset();
         timeIndex.truncateTo(baseOffset);
         maxTimestamp = RecordBatch.NO_TIMESTAMP;
-        firstBatchTimestamp = RecordBatch.NO_TIMESTAMP;
+        firstBatchTimestamp = UNKNOWN;
         bytesSinceLastIndexEntry = 0;
         int validBytes = 0;
         long nextOffset = -1;
@@ -299,10 +340,7 @@ final class LogSegment {
      * first batch's timestamp, which segment.ms counts from (not the batch the index scan starts at).
      */
     long readNextOffset() {
-        Iterator<FileChannelRecordBatch> first = records.batches().iterator();
-        if (firstBatchTimestamp < 0 && first.hasNext()) {
-            firstBatchTimestamp = first.next().maxTimestamp();
-        }
+        firstBatchTimestamp();
         int position = offsetIndex.lookup(Long.MAX_VALUE);
         long next = -1;
         for (FileChannelRecordBatch batch : records.batchesFrom(position)) {
@@ -326,7 +364,7 @@ final class LogSegment {
         maxTimestamp = timeIndex.lastTimestamp();
         if (records.sizeInBytes() == 0) {
             maxTimestamp = RecordBatch.NO_TIMESTAMP;
-            firstBatchTimestamp = RecordBatch.NO_TIMESTAMP;
+            firstBatchTimestamp = UNKNOWN;
         }
         return removed;
     }

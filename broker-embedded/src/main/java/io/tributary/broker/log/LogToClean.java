@@ -16,6 +16,9 @@ import java.util.List;
  *       first dirty segment whose newest record is younger than {@code min.compaction.lag.ms}.
  *   <li>A log is cleanable when {@code dirty bytes / total bytes > min.cleanable.dirty.ratio}, or when a dirty
  *       segment's first batch is older than {@code max.compaction.lag.ms} (then any dirty bytes will do).
+ *   <li>A segment whose records have no timestamps is as old as its file's last modification, for both lags (as
+ *       for retention.ms: Kafka's {@code LogSegment.largestTimestamp}). Kafka never forces such a segment by
+ *       max.compaction.lag.ms; here the file's age bounds it, so the lag holds for records without timestamps too.
  * </ul>
  */
 record LogToClean(PartitionLog log, long firstDirtyOffset, long firstUncleanableOffset, long cleanBytes,
@@ -32,7 +35,7 @@ record LogToClean(PartitionLog log, long firstDirtyOffset, long firstUncleanable
         long uncleanable = Math.min(active.baseOffset(), log.highWatermark());
         if (config.minCompactionLagMs() > 0) {
             for (LogSegment segment : dirty) {
-                if (segment.maxTimestamp() > nowMs - config.minCompactionLagMs()) {
+                if (segment.largestTimestamp() > nowMs - config.minCompactionLagMs()) {
                     uncleanable = Math.min(uncleanable, segment.baseOffset());
                     break;
                 }
@@ -52,6 +55,9 @@ record LogToClean(PartitionLog log, long firstDirtyOffset, long firstUncleanable
         long earliestDirtyTimestamp = Long.MAX_VALUE;
         for (LogSegment segment : dirty) {
             long first = segment.firstBatchTimestamp();
+            if (first < 0) {
+                first = segment.lastModifiedMs();
+            }
             if (first > 0) {
                 earliestDirtyTimestamp = Math.min(earliestDirtyTimestamp, first);
             }

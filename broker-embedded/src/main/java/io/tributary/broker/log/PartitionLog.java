@@ -238,7 +238,7 @@ public final class PartitionLog implements AutoCloseable {
     private void appendAssigned(MemoryRecords records, long firstOffset, long lastOffset, long maxTimestamp,
                                 int recordCount, int leaderEpoch, long nowMs) {
         try {
-            LogSegment segment = maybeRoll(records.sizeInBytes(), firstOffset, nowMs);
+            LogSegment segment = maybeRoll(records.sizeInBytes(), firstOffset, maxTimestamp, nowMs);
             segment.append(firstOffset, lastOffset, maxTimestamp, records);
             epochs.assign(leaderEpoch, firstOffset);
             logEnd = new LogOffsetMetadata(lastOffset + 1, segment.baseOffset(), segment.sizeInBytes());
@@ -251,13 +251,18 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    private LogSegment maybeRoll(int incomingBytes, long nextOffset, long nowMs) throws IOException {
+    /**
+     * Rolls before an append of {@code incomingBytes} whose largest timestamp is {@code incomingMaxTimestamp} when the
+     * active segment is full, or has waited longer than segment.ms less its jitter (Kafka's LogSegment.shouldRoll:
+     * measured between the first batch's timestamp and the incoming one, see {@link LogSegment#timeWaitedForRollMs}).
+     */
+    private LogSegment maybeRoll(int incomingBytes, long nextOffset, long incomingMaxTimestamp, long nowMs)
+            throws IOException {
         LogSegment active = segments.lastEntry().getValue();
         LogConfig current = config;
         boolean full = (long) active.sizeInBytes() + incomingBytes > current.segmentBytes();
-        // Kafka's LogSegment.shouldRoll: older than the roll time less this segment's jitter.
-        boolean old = active.sizeInBytes() > 0
-                && nowMs - active.rollBaseMs() > current.maxSegmentMs() - activeSegmentJitterMs;
+        boolean old = active.sizeInBytes() > 0 && active.timeWaitedForRollMs(nowMs, incomingMaxTimestamp)
+                > current.maxSegmentMs() - activeSegmentJitterMs;
         if (active.sizeInBytes() > 0 && (full || old || active.indexFull())) {
             return roll(nextOffset, nowMs);
         }
@@ -482,8 +487,9 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Applies retention: segments entirely before the log start offset, segments whose newest record is older
-     * than retention.ms, and the oldest segments while the log is larger than retention.bytes. The active
-     * segment is rolled first when it is itself expired. Returns the number of segments deleted.
+     * than retention.ms (a segment whose records have no timestamp: its file's last modification, as in Kafka), and
+     * the oldest segments while the log is larger than retention.bytes. The active segment is rolled first when it
+     * is itself expired. Returns the number of segments deleted.
      */
     public int applyRetention(long nowMs) {
         synchronized (lock) {
@@ -495,13 +501,13 @@ public final class PartitionLog implements AutoCloseable {
             try {
                 if (current.retentionMs() >= 0) {
                     LogSegment active = segments.lastEntry().getValue();
-                    if (active.sizeInBytes() > 0 && nowMs - active.maxTimestamp() > current.retentionMs()) {
+                    if (active.sizeInBytes() > 0 && nowMs - active.largestTimestamp() > current.retentionMs()) {
                         roll(logEnd.offset(), nowMs);
                         logEnd = new LogOffsetMetadata(logEnd.offset(), logEnd.offset(), 0);
                     }
                     while (segments.size() > 1) {
                         LogSegment oldest = segments.firstEntry().getValue();
-                        if (nowMs - oldest.maxTimestamp() <= current.retentionMs()) {
+                        if (nowMs - oldest.largestTimestamp() <= current.retentionMs()) {
                             break;
                         }
                         deleteOldest();

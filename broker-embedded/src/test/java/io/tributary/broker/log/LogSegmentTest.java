@@ -203,7 +203,9 @@ class LogSegmentTest {
     }
 
     @Test
-    void segmentMsIsMeasuredFromTheFirstBatchTimestamp() {
-        assertThat(segment.rollBaseMs()).isEqualTo(1_000);
+    void segmentMsIsMeasuredFromTheFirstBatchTimestampToTheIncomingOne() {
+        // Whatever the broker's clock says: the first batch is stamped 1,000.
+        assertThat(segment.timeWaitedForRollMs(0, 4_000)).isEqualTo(3_000);
+        assertThat(segment.timeWaitedForRollMs(Long.MAX_VALUE, 4_000)).isEqualTo(3_000);
     }
 }
