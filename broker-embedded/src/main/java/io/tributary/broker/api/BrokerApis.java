@@ -50,7 +50,8 @@ public final class BrokerApis {
                 transactions::loadHostedPartitions);
         router.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(router))
                 .register(ApiKeys.METADATA, new MetadataHandler(parts.controller(), parts.topicControl(), parts.node(),
-                        parts.autoCreateTopicsEnable(), List.of(offsetsTopic, transactionStateTopic)))
+                        parts.replicaManager(), parts.autoCreateTopicsEnable(), List.of(offsetsTopic,
+                        transactionStateTopic)))
                 .register(ApiKeys.PRODUCE, new ProduceHandler(parts.controller(), parts.replicaManager(), transactions,
                         parts.metrics()))
                 .register(ApiKeys.FETCH, new FetchHandler(parts.controller(), parts.replicaManager(),

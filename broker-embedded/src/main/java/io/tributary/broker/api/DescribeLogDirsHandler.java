@@ -17,7 +17,10 @@ import org.apache.kafka.common.requests.DescribeLogDirsRequest;
 import org.apache.kafka.common.requests.DescribeLogDirsResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
-/** DescribeLogDirs: each log directory with its partitions' sizes and the disk's total and usable bytes. */
+/**
+ * DescribeLogDirs: each log directory with its partitions' sizes and the disk's total and usable bytes; a directory
+ * that failed with an I/O error is reported KAFKA_STORAGE_ERROR, with nothing else, as Kafka reports it.
+ */
 final class DescribeLogDirsHandler implements ApiHandler<DescribeLogDirsRequest> {
     private final LogManager logManager;
 
@@ -30,6 +33,11 @@ final class DescribeLogDirsHandler implements ApiHandler<DescribeLogDirsRequest>
         var data = new DescribeLogDirsResponseData();
         var wanted = request.data().topics();
         for (Path dir : logManager.dirs()) {
+            if (!logManager.isLogDirOnline(dir)) {
+                data.results().add(new DescribeLogDirsResult().setLogDir(dir.toAbsolutePath().toString())
+                        .setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()));
+                continue;
+            }
             var result = new DescribeLogDirsResult().setLogDir(dir.toAbsolutePath().toString())
                     .setErrorCode(Errors.NONE.code());
             try {

@@ -7,6 +7,7 @@ import io.tributary.broker.metadata.PartitionRegistration;
 import io.tributary.broker.metadata.TopicControl;
 import io.tributary.broker.metadata.TopicImage;
 import io.tributary.broker.metadata.TopicResult;
+import io.tributary.broker.replication.ReplicaManager;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.internals.Topic;
@@ -48,14 +50,16 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
     private final Controller controller;
     private final TopicControl topicControl;
     private final LocalNode node;
+    private final ReplicaManager replicaManager;
     private final boolean autoCreateTopicsEnable;
     private final Map<String, FindCoordinatorHandler.InternalTopic> internalTopics = new HashMap<>();
 
-    MetadataHandler(Controller controller, TopicControl topicControl, LocalNode node, boolean autoCreateTopicsEnable,
-                    List<FindCoordinatorHandler.InternalTopic> internalTopics) {
+    MetadataHandler(Controller controller, TopicControl topicControl, LocalNode node, ReplicaManager replicaManager,
+                    boolean autoCreateTopicsEnable, List<FindCoordinatorHandler.InternalTopic> internalTopics) {
         this.controller = controller;
         this.topicControl = topicControl;
         this.node = node;
+        this.replicaManager = replicaManager;
         this.autoCreateTopicsEnable = autoCreateTopicsEnable;
         internalTopics.forEach(topic -> this.internalTopics.put(topic.name(), topic));
     }
@@ -150,14 +154,18 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
         }
         for (var entry : topic.partitions().entrySet()) {
             PartitionRegistration registration = entry.getValue();
+            // This node's replica sits in a log directory that failed: it is an offline replica, and no leader, as
+            // Kafka's controller publishes it once the broker reports the directory (ours is not told yet).
+            boolean offlineHere = replicaManager.isOffline(new TopicPartition(topic.name(), entry.getKey()));
+            int leader = offlineHere && registration.leader() == node.nodeId() ? -1 : registration.leader();
             result.partitions().add(new MetadataResponsePartition()
                     .setPartitionIndex(entry.getKey())
-                    .setErrorCode(registration.leader() < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
-                    .setLeaderId(registration.leader())
+                    .setErrorCode(leader < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
+                    .setLeaderId(leader)
                     .setLeaderEpoch(registration.leaderEpoch())
                     .setReplicaNodes(new ArrayList<>(registration.replicas()))
                     .setIsrNodes(new ArrayList<>(registration.isr()))
-                    .setOfflineReplicas(new ArrayList<>()));
+                    .setOfflineReplicas(offlineHere ? new ArrayList<>(List.of(node.nodeId())) : new ArrayList<>()));
         }
         return result;
     }

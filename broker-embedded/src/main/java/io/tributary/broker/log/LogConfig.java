@@ -117,9 +117,10 @@ public record LogConfig(
         key(SEGMENT_JITTER_MS, Type.LONG, 0L, Range.atLeast(0), "log.roll.jitter.ms", null,
                 "Each segment's time-based roll comes a random amount below this (and below segment.ms) early.");
         key(SEGMENT_INDEX_BYTES, Type.INT, 10 * 1024 * 1024, Range.atLeast(8), "log.index.size.max.bytes",
-                "The largest offset index of a segment; a full index rolls the segment.");
+                "The largest offset index and the largest time index of a segment; either one full rolls the "
+                        + "segment.");
         key(INDEX_INTERVAL_BYTES, Type.INT, 4096, Range.atLeast(0), "log.index.interval.bytes",
-                "Bytes of batches between two offset index entries.");
+                "Bytes of batches between two index entries (offset and time index together).");
         key(MAX_MESSAGE_BYTES, Type.INT, 1024 * 1024 + 12, Range.atLeast(0), "message.max.bytes",
                 "The largest record batch accepted.");
         key(MESSAGE_TIMESTAMP_TYPE, Type.STRING, "CreateTime", ValidString.in("CreateTime", "LogAppendTime"),

@@ -14,6 +14,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
@@ -47,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * start, and apply only to a log that was then on disk and has the topic id they were written for; a log created
  * later starts at offset 0 and is recovered from its start, as Kafka's {@code getOrCreateLog} creates one.
  *
+ * <p>A directory whose files fail with an I/O error goes offline until the next start ({@link LogDirFailures}, as
+ * Kafka's {@code LogManager.handleLogDirFailure}): its logs leave the logs managed here (retention, flushes, the
+ * cleaner, checkpoints, DescribeLogDirs), new logs go to the other directories, and on close nothing is written to
+ * it (no flush, checkpoint or clean-shutdown marker), so the next start recovers its logs from their files.
+ *
  * <p>Thread-safety: the maps of logs and of their topic ids are concurrent; each log serializes its own mutations.
  */
 public final class LogManager implements AutoCloseable {
@@ -62,6 +69,9 @@ public final class LogManager implements AutoCloseable {
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     /** The topic id of each open log, by the log itself, so a checkpoint names the incarnation it read. */
     private final Map<PartitionLog, Uuid> topicIds = new ConcurrentHashMap<>();
+    private final LogDirFailures failures = new LogDirFailures();
+    /** Logs of failed directories: no longer managed, only their file handles are closed at the end. */
+    private final Map<TopicPartition, PartitionLog> offlineLogs = new ConcurrentHashMap<>();
     private final Map<Path, Boolean> cleanShutdown = new HashMap<>();
     /** The checkpoints as read at start, per log directory; entries go when their log is deleted. */
     private final Map<Path, Map<String, PartitionOffset>> recoveryPoints = new HashMap<>();
@@ -75,6 +85,7 @@ public final class LogManager implements AutoCloseable {
         this.time = time;
         this.scheduler = scheduler;
         this.cleaner = new LogCleaner(cleanerConfig, this.dirs, logs::values, time);
+        failures.onFailure(this::handleLogDirFailure);
         for (Path dir : this.dirs) {
             try {
                 Files.createDirectories(dir);
@@ -103,6 +114,32 @@ public final class LogManager implements AutoCloseable {
 
     public List<Path> dirs() {
         return dirs;
+    }
+
+    /** Where I/O errors take log directories offline; see {@link LogDirFailures}. */
+    public LogDirFailures failures() {
+        return failures;
+    }
+
+    public boolean isLogDirOnline(Path dir) {
+        return !failures.isOffline(dir);
+    }
+
+    /**
+     * Stops managing the logs of a directory that just failed (Kafka's {@code LogManager.handleLogDirFailure}). Runs
+     * on the thread that hit the error, maybe under a log's lock: it only moves the logs from one map to another.
+     */
+    private void handleLogDirFailure(Path failedDir) {
+        var offline = new ArrayList<TopicPartition>();
+        for (PartitionLog partitionLog : logs.values()) {
+            if (LogDirFailures.key(partitionLog.dir().getParent()).equals(failedDir)
+                    && logs.remove(partitionLog.topicPartition(), partitionLog)) {
+                topicIds.remove(partitionLog);
+                offlineLogs.put(partitionLog.topicPartition(), partitionLog);
+                offline.add(partitionLog.topicPartition());
+            }
+        }
+        log.warn("Partitions {} are offline: their log directory {} failed", offline, failedDir);
     }
 
     /** Starts retention, time-based flushing, recovery-point checkpointing and the log cleaner. */
@@ -162,7 +199,7 @@ public final class LogManager implements AutoCloseable {
         String dirName = PartitionLog.dirName(topicPartition);
         Path home = null;
         for (Path dir : dirs) {
-            if (Files.isDirectory(dir.resolve(dirName))) {
+            if (isLogDirOnline(dir) && Files.isDirectory(dir.resolve(dirName))) {
                 home = dir;
                 break;
             }
@@ -186,7 +223,8 @@ public final class LogManager implements AutoCloseable {
         long logStart = onDisk ? checkpointed(logStartOffsets, home, key, topicId) : 0;
         long startNanos = System.nanoTime();
         PartitionLog partitionLog = PartitionLog.open(topicPartition, dir, config,
-                clean ? Long.MAX_VALUE : recoveryPoint, logStart, this::runInBackground, time.milliseconds(), batchVisitor);
+                clean ? Long.MAX_VALUE : recoveryPoint, logStart, this::runInBackground, time.milliseconds(),
+                batchVisitor, new SplittableRandom(), failures);
         if (!clean && partitionLog.logEndOffset() > recoveryPoint) {
             log.info("{}: recovered offsets {} to {} after an unclean shutdown in {} ms", topicPartition,
                     recoveryPoint, partitionLog.logEndOffset(), (System.nanoTime() - startNanos) / 1_000_000);
@@ -207,14 +245,20 @@ public final class LogManager implements AutoCloseable {
     }
 
     private Path leastLoadedDir() {
-        Path best = dirs.get(0);
+        Path best = null;
         long bestCount = Long.MAX_VALUE;
         for (Path dir : dirs) {
+            if (!isLogDirOnline(dir)) {
+                continue;
+            }
             long count = logs.values().stream().filter(l -> l.dir().getParent().equals(dir)).count();
             if (count < bestCount) {
                 best = dir;
                 bestCount = count;
             }
+        }
+        if (best == null) {
+            throw new KafkaStorageException("Every log directory is offline after an I/O error: " + dirs);
         }
         return best;
     }
@@ -245,6 +289,11 @@ public final class LogManager implements AutoCloseable {
      * checkpoints read at start said of it.
      */
     public void delete(TopicPartition topicPartition) {
+        PartitionLog offline = offlineLogs.remove(topicPartition);
+        if (offline != null) {
+            // Its files stay until the directory is back: a restart deletes them as a stray log.
+            offline.close();
+        }
         PartitionLog removed = logs.remove(topicPartition);
         cleaner.abortAndForget(topicPartition);
         for (Path dir : dirs) {
@@ -260,6 +309,9 @@ public final class LogManager implements AutoCloseable {
     /** Deletes partition directories of topics the metadata no longer knows (deleted while we were down). */
     public void deleteStrayLogs(java.util.function.Predicate<String> isKnownPartitionDir) {
         for (Path dir : dirs) {
+            if (!isLogDirOnline(dir)) {
+                continue;
+            }
             try (Stream<Path> children = Files.list(dir)) {
                 for (Path child : children.filter(Files::isDirectory).toList()) {
                     String name = child.getFileName().toString();
@@ -327,6 +379,9 @@ public final class LogManager implements AutoCloseable {
      */
     public void checkpoint() {
         for (Path dir : dirs) {
+            if (!isLogDirOnline(dir)) {
+                continue;
+            }
             var recovery = new HashMap<String, PartitionOffset>();
             var starts = new HashMap<String, PartitionOffset>();
             for (PartitionLog partitionLog : logs.values()) {
@@ -346,15 +401,23 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
-    /** Flushes and closes every log, writes the checkpoints and the clean-shutdown marker. */
+    /**
+     * Flushes and closes every log, writes the checkpoints and the clean-shutdown marker, in each directory that did
+     * not fail; a failed one's logs only have their file handles closed.
+     */
     @Override
     public void close() {
         cleaner.close();
         for (PartitionLog partitionLog : logs.values()) {
             partitionLog.close();
         }
+        offlineLogs.values().forEach(PartitionLog::close);
         checkpoint();
         for (Path dir : dirs) {
+            if (!isLogDirOnline(dir)) {
+                log.warn("Log directory {} failed while the broker ran: it is recovered at the next start", dir);
+                continue;
+            }
             try {
                 Files.writeString(dir.resolve(CLEAN_SHUTDOWN_FILE), "", StandardCharsets.UTF_8);
             } catch (IOException e) {
@@ -362,6 +425,7 @@ public final class LogManager implements AutoCloseable {
             }
         }
         logs.clear();
+        offlineLogs.clear();
         topicIds.clear();
         for (FileLock lock : locks) {
             try {

@@ -3,6 +3,7 @@ package io.tributary.broker.log;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -23,8 +24,15 @@ import org.apache.kafka.common.record.Records;
  * <pre>
  * 00000000000000000000.log        | batch | batch | batch | ...   (append only)
  * 00000000000000000000.index      | relOffset,position | ...     (one entry per index.interval.bytes)
- * 00000000000000000000.timeindex  | maxTimestamp,relOffset | ... (when the max timestamp grows)
+ * 00000000000000000000.timeindex  | maxTimestamp,relOffset | ... (with an .index entry, if the max grew)
  * </pre>
+ *
+ * <p>Both indexes are bounded as in Kafka: an entry at most every index.interval.bytes, at most segment.index.bytes of
+ * them ({@link #indexFull()} rolls the segment), and only unflushed entries on the heap ({@link IndexEntries}), so a
+ * rolled or loaded segment costs no heap for its indexes. Whenever the offset index gets an entry, the time index's
+ * last entry covers every record before that entry's position; so the largest timestamp of a loaded or truncated
+ * segment is that entry's or one of the batches after the last offset index entry (a scan of about
+ * index.interval.bytes), as in Kafka's {@code LogSegment.readLargestTimestamp}.
  *
  * <p>This class is not thread-safe for writers: appends, truncation and recovery come from the partition log's
  * single appender. Reads ({@link #read}, lookups) may run concurrently with appends; they only see bytes the
@@ -43,6 +51,8 @@ final class LogSegment {
     private final int indexIntervalBytes;
     private final long createdMs;
     private int bytesSinceLastIndexEntry;
+    /** The last offset of the batches that brought {@code maxTimestamp} (Kafka's shallowOffsetOfMaxTimestamp). */
+    private long offsetOfMaxTimestamp = -1;
     private volatile long maxTimestamp = RecordBatch.NO_TIMESTAMP;
     /**
      * The first batch's max timestamp, NO_TIMESTAMP when that batch has none, UNKNOWN until the first append or,
@@ -50,6 +60,18 @@ final class LogSegment {
      * batches never stand in for a first batch without a timestamp.
      */
     private volatile long firstBatchTimestamp = UNKNOWN;
+
+    /**
+     * Test seam: runs in every {@link #append} just before its bytes go to the log file, with the file's channel and
+     * those bytes; a test writes part of them and throws, as a disk that fills up mid-write does. Static because
+     * tests reach segments through brokers they start; does nothing otherwise.
+     */
+    static volatile WriteInterceptor beforeWrite = (file, channel, bytes) -> { };
+
+    /** See {@link #beforeWrite}. */
+    interface WriteInterceptor {
+        void beforeWrite(Path file, FileChannel channel, ByteBuffer bytes) throws IOException;
+    }
 
     private LogSegment(long baseOffset, FileRecords records, OffsetIndex offsetIndex, TimeIndex timeIndex,
                        int indexIntervalBytes, long createdMs) {
@@ -80,7 +102,8 @@ final class LogSegment {
         return new LogSegment(baseOffset, records,
                 new OffsetIndex(dir.resolve(fileName(baseOffset, ".index" + suffix)), baseOffset,
                         config.segmentIndexBytes()),
-                new TimeIndex(dir.resolve(fileName(baseOffset, ".timeindex" + suffix)), baseOffset),
+                new TimeIndex(dir.resolve(fileName(baseOffset, ".timeindex" + suffix)), baseOffset,
+                        config.segmentIndexBytes()),
                 config.indexIntervalBytes(), nowMs);
     }
 
@@ -130,8 +153,9 @@ final class LogSegment {
         Files.setLastModifiedTime(records.file().toPath(), FileTime.fromMillis(ms));
     }
 
+    /** Either index holds segment.index.bytes of entries: the segment must roll (Kafka's shouldRoll). */
     boolean indexFull() {
-        return offsetIndex.isFull();
+        return offsetIndex.isFull() || timeIndex.isFull();
     }
 
     int offsetIndexSizeInBytes() {
@@ -140,6 +164,19 @@ final class LogSegment {
 
     int timeIndexSizeInBytes() {
         return timeIndex.entries() * TimeIndex.ENTRY_BYTES;
+    }
+
+    int offsetIndexEntries() {
+        return offsetIndex.entries();
+    }
+
+    int timeIndexEntries() {
+        return timeIndex.entries();
+    }
+
+    /** Heap the two indexes hold for their entries (entries read through a memory map are not on the heap). */
+    int indexHeapBytes() {
+        return offsetIndex.heapBytes() + timeIndex.heapBytes();
     }
 
     /**
@@ -165,7 +202,9 @@ final class LogSegment {
     }
 
     /**
-     * Appends batches whose offsets are already assigned. Called only by the partition's appender.
+     * Appends batches whose offsets are already assigned. Called only by the partition's appender. All or nothing:
+     * when the write fails (an IOException, say a full disk) the file is cut back to where it ended (see
+     * {@link #writeWhole}) and nothing else changed, so the segment still ends at its last whole batch.
      *
      * @param firstOffset offset of the first record in {@code batches}
      * @param lastOffset  offset of the last record in {@code batches}
@@ -173,18 +212,40 @@ final class LogSegment {
      */
     void append(long firstOffset, long lastOffset, long batchesMaxTimestamp, MemoryRecords batches) throws IOException {
         int position = records.sizeInBytes();
+        int written = writeWhole(batches, position);
+        // The index entries for the position the batches start at go in only now that they are there.
         if (bytesSinceLastIndexEntry >= indexIntervalBytes) {
-            offsetIndex.append(firstOffset, position);
-            bytesSinceLastIndexEntry = 0;
+            addIndexEntries(firstOffset, position);
         }
-        int written = records.append(batches);
         bytesSinceLastIndexEntry += written;
         if (position == 0) {
             firstBatchTimestamp = batchesMaxTimestamp;
         }
         if (batchesMaxTimestamp > maxTimestamp) {
             maxTimestamp = batchesMaxTimestamp;
-            timeIndex.maybeAppend(batchesMaxTimestamp, lastOffset);
+            offsetOfMaxTimestamp = lastOffset;
+        }
+    }
+
+    /**
+     * Writes {@code batches} at the end of the log file, {@code position}, whole or not at all. A write that fails
+     * part-way has moved the file's channel (and its size on disk) past bytes the segment never counted; left there,
+     * the next write would land after them while offsets and index entries say {@code position}, and recovery would
+     * cut the log at them. So the file is cut back to {@code position} before the error goes on; if even that fails,
+     * the caller takes the log directory offline and recovery after the restart cuts the torn bytes.
+     */
+    private int writeWhole(MemoryRecords batches, int position) throws IOException {
+        try {
+            beforeWrite.beforeWrite(records.file().toPath(), records.channel(), batches.buffer().duplicate());
+            return records.append(batches);
+        } catch (IOException e) {
+            try {
+                // FileRecords counts a write only once it completed, so its size is still position.
+                records.truncateTo(position);
+            } catch (IOException | RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
         }
     }
 
@@ -204,22 +265,51 @@ final class LogSegment {
     }
 
     /**
-     * Indexes one batch written at {@code position}: an offset-index entry every index.interval.bytes, a time-index
-     * entry when it raises the segment's largest timestamp. The caller adds its size to
-     * {@code bytesSinceLastIndexEntry}.
+     * Indexes one batch written at {@code position}: an entry in both indexes every index.interval.bytes. The caller
+     * adds its size to {@code bytesSinceLastIndexEntry}.
      */
     private void indexBatch(RecordBatch batch, int position) throws IOException {
         if (bytesSinceLastIndexEntry >= indexIntervalBytes) {
-            offsetIndex.append(batch.baseOffset(), position);
-            bytesSinceLastIndexEntry = 0;
+            addIndexEntries(batch.baseOffset(), position);
         }
         if (position == 0) {
             firstBatchTimestamp = batch.maxTimestamp();
         }
         if (batch.maxTimestamp() > maxTimestamp) {
             maxTimestamp = batch.maxTimestamp();
-            timeIndex.maybeAppend(batch.maxTimestamp(), batch.lastOffset());
+            offsetOfMaxTimestamp = batch.lastOffset();
         }
+    }
+
+    /**
+     * Adds the entries for the batches that start at {@code position} with {@code firstOffset}: the offset
+     * index maps one to the other, and the time index records the largest timestamp of everything before them (if
+     * it grew), with the offset of the batch that carried it, as Kafka's {@code LogSegment.append} does.
+     */
+    private void addIndexEntries(long firstOffset, int position) {
+        offsetIndex.append(firstOffset, position);
+        if (maxTimestamp >= 0) {
+            timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+        }
+        bytesSinceLastIndexEntry = 0;
+    }
+
+    /**
+     * Sets the largest timestamp from the indexes of a loaded or truncated segment: the time index's last entry
+     * covers every record before the offset index's last entry, so only the batches from there on (about
+     * index.interval.bytes) are read.
+     */
+    private void restoreMaxTimestamp() {
+        long max = timeIndex.lastTimestamp();
+        long offsetOfMax = timeIndex.lastOffset();
+        for (FileChannelRecordBatch batch : records.batchesFrom(offsetIndex.lookup(Long.MAX_VALUE))) {
+            if (batch.maxTimestamp() > max) {
+                max = batch.maxTimestamp();
+                offsetOfMax = batch.lastOffset();
+            }
+        }
+        maxTimestamp = max;
+        offsetOfMaxTimestamp = offsetOfMax;
     }
 
     /**
@@ -260,8 +350,9 @@ final class LogSegment {
     }
 
     /**
-     * Validates every batch from {@code fromPosition} (CRC, framing, offsets increasing) and rebuilds the indexes
-     * from scratch; truncates the file after the last valid batch (a torn write).
+     * Validates every batch (CRC, framing, magic v2, offsets increasing) and rebuilds the indexes from scratch;
+     * truncates the file right before the first batch that fails (a torn write, or bytes that cannot be trusted),
+     * so the indexes, the offset returned and the batches visited describe exactly the bytes kept.
      *
      * @return the offset after the last valid batch, or -1 when the segment has none
      */
@@ -282,19 +373,20 @@ final class LogSegment {
         // Sequential reads of a large chunk, batches validated in memory: one read per chunk instead of two per
         // batch, which is what makes recovering a few GB after a crash take seconds rather than minutes.
         ByteBuffer chunk = ByteBuffer.allocate(Math.min(RECOVERY_CHUNK_BYTES, Math.max(fileSize, 1)));
-        scan:
         while (validBytes < fileSize) {
             chunk.clear();
             chunk.limit(Math.min(chunk.capacity(), fileSize - validBytes));
             records.readInto(chunk, validBytes);
             int consumed = 0;
+            boolean invalid = false;
             try {
                 for (MutableRecordBatch batch : MemoryRecords.readableRecords(chunk).batches()) {
                     batch.ensureValid();
                     if (batch.magic() != RecordBatch.MAGIC_VALUE_V2
                             || batch.baseOffset() < Math.max(baseOffset, nextOffset)
                             || batch.lastOffset() < batch.baseOffset()) {
-                        break scan;
+                        invalid = true;
+                        break;
                     }
                     indexBatch(batch, validBytes + consumed);
                     batchVisitor.accept(batch);
@@ -304,6 +396,11 @@ final class LogSegment {
                     nextOffset = batch.nextOffset();
                 }
             } catch (CorruptRecordException e) {
+                invalid = true;
+            }
+            // The batches before the first invalid one were counted (index entries, the visitor, nextOffset), so
+            // the file is cut exactly after them, never at the start of their chunk.
+            if (invalid) {
                 validBytes += consumed;
                 break;
             }
@@ -331,7 +428,7 @@ final class LogSegment {
         if (!offsetIndex.load(Math.max(size, 1)) || !timeIndex.load()) {
             return false;
         }
-        maxTimestamp = timeIndex.lastTimestamp();
+        restoreMaxTimestamp();
         return true;
     }
 
@@ -359,9 +456,8 @@ final class LogSegment {
         offsetIndex.truncateTo(offset);
         timeIndex.truncateTo(offset);
         bytesSinceLastIndexEntry = 0;
-        // The time index gains an entry whenever the max grows, so its last surviving entry is the max of what
-        // is left; a stale max would keep the segment from retention and from later time index entries.
-        maxTimestamp = timeIndex.lastTimestamp();
+        // A stale max would keep the segment from retention and from later time index entries.
+        restoreMaxTimestamp();
         if (records.sizeInBytes() == 0) {
             maxTimestamp = RecordBatch.NO_TIMESTAMP;
             firstBatchTimestamp = UNKNOWN;
@@ -386,6 +482,11 @@ final class LogSegment {
 
     void close() throws IOException {
         records.close();
+    }
+
+    /** Closes the file handles without writing anything (the log directory failed; see {@link LogDirFailures}). */
+    void closeHandlers() throws IOException {
+        records.closeHandlers();
     }
 
     /** Closes the file handles and deletes the files. */

@@ -2,12 +2,7 @@ package io.tributary.broker.log;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 
 /**
  * A sparse map from offset to file position inside one segment, {@code <baseOffset>.index} on disk.
@@ -16,122 +11,100 @@ import java.util.Arrays;
  * entry (8 bytes, big-endian): | relative offset (int32) | position in .log (int32) |
  * </pre>
  *
- * <p>Entries are strictly increasing in both fields. The index lives in memory and is written through to its file
- * on {@link #flush()}; the file is only trusted on load when the segment is below the recovery point, otherwise
- * the segment rebuilds it by scanning. Lookups may run concurrently with the single appending thread: readers see
- * a consistent prefix because {@code count} is published after the arrays are written.
+ * <p>Entries are strictly increasing in both fields, at most one per index.interval.bytes of log and at most
+ * segment.index.bytes of them (a full index rolls the segment). Flushed entries are read through a memory map,
+ * unflushed ones from the heap ({@link IndexEntries}). The file is only trusted on load when the segment is below
+ * the recovery point, otherwise the segment rebuilds it by scanning. Lookups may run concurrently with the single
+ * appending thread.
  */
 final class OffsetIndex {
     static final int ENTRY_BYTES = 8;
+    private static final int POSITION = 4;
 
-    /** Changes only by {@link #renameTo}; file writes and renames are serialized on this index. */
-    private Path file;
     private final long baseOffset;
-    private final int maxEntries;
-    private volatile int[] relativeOffsets;
-    private volatile int[] positions;
-    private volatile int count;
-    private int persistedCount;
+    private final IndexEntries entries;
 
     OffsetIndex(Path file, long baseOffset, int maxIndexBytes) {
-        this.file = file;
         this.baseOffset = baseOffset;
-        this.maxEntries = Math.max(1, maxIndexBytes / ENTRY_BYTES);
-        this.relativeOffsets = new int[16];
-        this.positions = new int[16];
+        this.entries = new IndexEntries(file, ENTRY_BYTES, maxIndexBytes);
     }
 
-    /** Loads the index file; returns false (and stays empty) if it is missing or not a valid index. */
+    /**
+     * Takes the index file as it is; returns false (and stays empty) if it is missing or not a valid index: torn,
+     * not increasing, or pointing at or past {@code segmentBytes}. Loads no entry onto the heap.
+     */
     boolean load(int segmentBytes) throws IOException {
-        if (!Files.exists(file)) {
-            return false;
-        }
-        byte[] bytes = Files.readAllBytes(file);
-        if (bytes.length % ENTRY_BYTES != 0) {
-            return false;
-        }
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        int entries = bytes.length / ENTRY_BYTES;
-        int[] offsets = new int[Math.max(16, entries)];
-        int[] pos = new int[Math.max(16, entries)];
-        for (int i = 0; i < entries; i++) {
-            offsets[i] = buffer.getInt();
-            pos[i] = buffer.getInt();
-            boolean ordered = i == 0 || (offsets[i] > offsets[i - 1] && pos[i] > pos[i - 1]);
-            if (!ordered || offsets[i] < 0 || pos[i] < 0 || pos[i] >= segmentBytes) {
-                return false;
+        var check = new IndexEntries.EntryCheck() {
+            private int lastOffset = -1;
+            private int lastPosition = -1;
+
+            @Override
+            public boolean valid(ByteBuffer buffer, int at) {
+                int offset = buffer.getInt(at);
+                int position = buffer.getInt(at + POSITION);
+                boolean ordered = lastOffset < 0 || (offset > lastOffset && position > lastPosition);
+                lastOffset = offset;
+                lastPosition = position;
+                return ordered && offset >= 0 && position >= 0 && position < segmentBytes;
             }
-        }
-        this.relativeOffsets = offsets;
-        this.positions = pos;
-        this.count = entries;
-        this.persistedCount = entries;
-        return true;
+        };
+        return entries.load(check);
     }
 
     boolean isFull() {
-        return count >= maxEntries;
+        return entries.isFull();
     }
 
     int entries() {
-        return count;
+        return entries.count();
+    }
+
+    int heapBytes() {
+        return entries.heapBytes();
     }
 
     long lastOffset() {
-        return count == 0 ? baseOffset : baseOffset + relativeOffsets[count - 1];
+        IndexEntries.View view = entries.view();
+        return view.count() == 0 ? baseOffset : baseOffset + view.intAt(view.count() - 1, 0);
     }
 
-    /** Adds an entry; offsets and positions must grow. Caller is the single appender. */
+    /** Adds an entry; offsets and positions must grow (others are ignored). Caller is the single appender. */
     void append(long offset, int position) {
-        int n = count;
-        if (n > 0 && (offset - baseOffset <= relativeOffsets[n - 1] || position <= positions[n - 1])) {
+        IndexEntries.View view = entries.view();
+        int n = view.count();
+        if (n > 0 && (offset - baseOffset <= view.intAt(n - 1, 0) || position <= view.intAt(n - 1, POSITION))) {
             return;
         }
-        if (n == relativeOffsets.length) {
-            int newLength = Math.min(Math.max(16, n * 2), Math.max(maxEntries, n + 1));
-            relativeOffsets = Arrays.copyOf(relativeOffsets, newLength);
-            positions = Arrays.copyOf(positions, newLength);
-        }
-        relativeOffsets[n] = (int) (offset - baseOffset);
-        positions[n] = position;
-        count = n + 1;
+        entries.append((int) (offset - baseOffset), position);
     }
 
     /** The position of the largest indexed offset at or below {@code targetOffset}, or 0. */
     int lookup(long targetOffset) {
-        int n = count;
-        int[] offsets = relativeOffsets;
-        int[] pos = positions;
-        long relative = targetOffset - baseOffset;
+        IndexEntries.View view = entries.view();
+        int found = floor(view, targetOffset - baseOffset);
+        return found < 0 ? 0 : view.intAt(found, POSITION);
+    }
+
+    /** The last entry whose relative offset is at or below {@code relative}, or -1. */
+    private static int floor(IndexEntries.View view, long relative) {
         int low = 0;
-        int high = n - 1;
+        int high = view.count() - 1;
         int found = -1;
         while (low <= high) {
             int mid = (low + high) >>> 1;
-            if (offsets[mid] <= relative) {
+            if (view.intAt(mid, 0) <= relative) {
                 found = mid;
                 low = mid + 1;
             } else {
                 high = mid - 1;
             }
         }
-        return found < 0 ? 0 : pos[found];
+        return found;
     }
 
     /** Removes every entry whose offset is at or above {@code offset}. */
-    synchronized void truncateTo(long offset) throws IOException {
-        long relative = offset - baseOffset;
-        int n = count;
-        while (n > 0 && relativeOffsets[n - 1] >= relative) {
-            n--;
-        }
-        count = n;
-        if (persistedCount > n) {
-            persistedCount = n;
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
-                channel.truncate((long) n * ENTRY_BYTES);
-            }
-        }
+    void truncateTo(long offset) throws IOException {
+        entries.truncateTo(floor(entries.view(), offset - baseOffset - 1) + 1);
     }
 
     void reset() throws IOException {
@@ -139,36 +112,16 @@ final class OffsetIndex {
     }
 
     /** Writes the entries added since the last flush to the file and forces it to disk. */
-    synchronized void flush() throws IOException {
-        int n = count;
-        if (n == persistedCount && Files.exists(file)) {
-            return;
-        }
-        ByteBuffer buffer = ByteBuffer.allocate((n - persistedCount) * ENTRY_BYTES);
-        for (int i = persistedCount; i < n; i++) {
-            buffer.putInt(relativeOffsets[i]).putInt(positions[i]);
-        }
-        buffer.flip();
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
-            channel.truncate((long) persistedCount * ENTRY_BYTES);
-            long position = (long) persistedCount * ENTRY_BYTES;
-            while (buffer.hasRemaining()) {
-                position += channel.write(buffer, position);
-            }
-            channel.force(true);
-        }
-        persistedCount = n;
+    void flush() throws IOException {
+        entries.flush();
     }
 
-    synchronized Path file() {
-        return file;
+    Path file() {
+        return entries.file();
     }
 
     /** Moves the file (if it was ever written) and makes later flushes write to the new name. */
-    synchronized void renameTo(Path target) throws IOException {
-        if (Files.exists(file)) {
-            Files.move(file, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-        file = target;
+    void renameTo(Path target) throws IOException {
+        entries.renameTo(target);
     }
 }

@@ -56,6 +56,9 @@ public final class PartitionLog implements AutoCloseable {
 
     private final TopicPartition topicPartition;
     private final Path dir;
+    /** The log directory {@code dir} is in, and its failures: after an I/O error there, nothing is written. */
+    private final Path logDir;
+    private final LogDirFailures failures;
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final LeaderEpochCache epochs;
     private final BackgroundTasks background;
@@ -99,9 +102,12 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, LeaderEpochCache epochs,
-                         BackgroundTasks background, RandomGenerator segmentJitterRandom, long nowMs) {
+                         BackgroundTasks background, RandomGenerator segmentJitterRandom, LogDirFailures failures,
+                         long nowMs) {
         this.topicPartition = topicPartition;
         this.dir = dir;
+        this.logDir = dir.toAbsolutePath().getParent();
+        this.failures = failures;
         this.config = config;
         this.epochs = epochs;
         this.background = background;
@@ -139,10 +145,20 @@ public final class PartitionLog implements AutoCloseable {
     static PartitionLog open(TopicPartition topicPartition, Path dir, LogConfig config, long recoveryPoint,
                              long logStartOffset, BackgroundTasks background, long nowMs,
                              Consumer<RecordBatch> batchVisitor, RandomGenerator segmentJitterRandom) {
+        return open(topicPartition, dir, config, recoveryPoint, logStartOffset, background, nowMs, batchVisitor,
+                segmentJitterRandom, new LogDirFailures());
+    }
+
+    /** As above, reporting I/O errors to (and refusing writes after them through) {@code failures}. */
+    static PartitionLog open(TopicPartition topicPartition, Path dir, LogConfig config, long recoveryPoint,
+                             long logStartOffset, BackgroundTasks background, long nowMs,
+                             Consumer<RecordBatch> batchVisitor, RandomGenerator segmentJitterRandom,
+                             LogDirFailures failures) {
         try {
             Files.createDirectories(dir);
             var partitionLog = new PartitionLog(topicPartition, dir, config,
-                    new LeaderEpochCache(dir.resolve(EPOCH_CHECKPOINT)), background, segmentJitterRandom, nowMs);
+                    new LeaderEpochCache(dir.resolve(EPOCH_CHECKPOINT)), background, segmentJitterRandom, failures,
+                    nowMs);
             partitionLog.load(recoveryPoint, logStartOffset, nowMs, batchVisitor);
             return partitionLog;
         } catch (IOException e) {
@@ -173,6 +189,14 @@ public final class PartitionLog implements AutoCloseable {
 
     public LogConfig config() {
         return config;
+    }
+
+    /**
+     * Whether this log's directory failed (see {@link LogDirFailures}): then it takes no more writes, and the
+     * partition it holds is offline until the broker restarts.
+     */
+    public boolean isOffline() {
+        return failures.isOffline(logDir);
     }
 
     public void updateConfig(LogConfig newConfig) {
@@ -215,6 +239,7 @@ public final class PartitionLog implements AutoCloseable {
     public LogAppendInfo appendAsLeader(MemoryRecords records, RecordBatchValidator.Summary summary, int leaderEpoch,
                                         long nowMs) {
         synchronized (lock) {
+            failures.checkOnline(logDir, topicPartition);
             LogConfig current = config;
             long firstOffset = logEnd.offset();
             long nextOffset = firstOffset;
@@ -235,19 +260,51 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes assigned batches; the log end and the epoch cache move only once all of it succeeded. On an I/O error
+     * the segment is left as it was (it cuts a partial write off itself, and batches already written are cut off
+     * when the epoch checkpoint fails), the log directory goes offline and the caller gets a KafkaStorageException:
+     * no offset is ever handed out twice, and nothing written after the error is acknowledged.
+     */
     private void appendAssigned(MemoryRecords records, long firstOffset, long lastOffset, long maxTimestamp,
                                 int recordCount, int leaderEpoch, long nowMs) {
+        LogSegment segment;
         try {
-            LogSegment segment = maybeRoll(records.sizeInBytes(), firstOffset, maxTimestamp, nowMs);
+            segment = maybeRoll(records.sizeInBytes(), firstOffset, maxTimestamp, nowMs);
             segment.append(firstOffset, lastOffset, maxTimestamp, records);
-            epochs.assign(leaderEpoch, firstOffset);
-            logEnd = new LogOffsetMetadata(lastOffset + 1, segment.baseOffset(), segment.sizeInBytes());
-            unflushedRecords += recordCount;
-            if (unflushedRecords >= config.flushMessages()) {
-                flushLocked(nowMs);
-            }
         } catch (IOException e) {
-            throw new KafkaStorageException("Cannot append to " + topicPartition + ": " + e.getMessage(), e);
+            throw failures.markOffline(logDir, "Cannot append to " + topicPartition + " at offset " + firstOffset, e);
+        }
+        try {
+            epochs.assign(leaderEpoch, firstOffset);
+        } catch (UncheckedIOException e) {
+            undoAppend(segment, firstOffset, e);
+            throw failures.markOffline(logDir, "Cannot record leader epoch " + leaderEpoch + " of " + topicPartition
+                    + " at offset " + firstOffset, e.getCause());
+        }
+        logEnd = new LogOffsetMetadata(lastOffset + 1, segment.baseOffset(), segment.sizeInBytes());
+        unflushedRecords += recordCount;
+        if (unflushedRecords >= config.flushMessages()) {
+            flushLocked(nowMs);
+        }
+    }
+
+    /**
+     * Cuts batches written from {@code firstOffset} off the segment again (and the epoch that would have started
+     * there off the cache), since the log end will not move past them: left in place, the next append would write
+     * the same offsets again after them. Best effort: the directory is going offline, and what is left is cut by
+     * recovery after the restart.
+     */
+    private void undoAppend(LogSegment segment, long firstOffset, Exception failure) {
+        try {
+            segment.truncateTo(firstOffset);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+        try {
+            epochs.truncateFromEnd(firstOffset);
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -288,7 +345,11 @@ public final class PartitionLog implements AutoCloseable {
             for (LogSegment rolled : unflushed.values()) {
                 rolled.flush();
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            failures.markOffline(logDir, "Cannot flush the rolled segments of " + topicPartition + " below offset "
+                    + upToOffset, e);
+            return;
+        } catch (RuntimeException e) {
             log.warn("{}: cannot flush rolled segments below {}: {}", topicPartition, upToOffset, e.toString());
             return;
         }
@@ -581,16 +642,18 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Swaps a cleaned segment in for the segments it was built from, under the log's lock; false (nothing
-     * changed) when retention, DeleteRecords or truncation removed any of them meanwhile. Crash safety, step by
-     * step: {@code .cleaned} → {@code .swap} (from here on, opening the log completes the swap), the old segments'
-     * files → {@code .deleted}, {@code .swap} → final names (log file last). Readers holding a slice of an old
-     * segment keep reading it: its files are removed only after file.delete.delay.ms.
+     * changed) when retention, DeleteRecords or truncation removed any of them meanwhile; a KafkaStorageException
+     * once the log directory failed. Crash safety, step by step: {@code .cleaned} → {@code .swap} (from here on,
+     * opening the log completes the swap), the old segments' files → {@code .deleted}, {@code .swap} → final names
+     * (log file last). Readers holding a slice of an old segment keep reading it: its files are removed only after
+     * file.delete.delay.ms.
      *
      * @param cleaned  its files named with {@link #CLEANED_SUFFIX}, flushed; the base offset of {@code replaced}'s
      *                 first segment
      */
     boolean replaceSegments(LogSegment cleaned, List<LogSegment> replaced) throws IOException {
         synchronized (lock) {
+            failures.checkOnline(logDir, topicPartition);
             for (LogSegment old : replaced) {
                 if (segments.get(old.baseOffset()) != old) {
                     return false;
@@ -716,7 +779,7 @@ public final class PartitionLog implements AutoCloseable {
                 segment.flush();
             }
         } catch (IOException e) {
-            throw new KafkaStorageException("Cannot flush " + topicPartition + ": " + e.getMessage(), e);
+            throw failures.markOffline(logDir, "Cannot flush " + topicPartition, e);
         }
         recoveryPoint = end;
         unflushedRecords = 0;
@@ -726,15 +789,23 @@ public final class PartitionLog implements AutoCloseable {
     @Override
     public void close() {
         synchronized (lock) {
+            // A failed directory gets no more writes, not even a flush: its files are recovered at the next start.
+            boolean offline = isOffline();
             for (LogSegment segment : segments.values()) {
                 try {
-                    segment.flush();
-                    segment.close();
+                    if (offline) {
+                        segment.closeHandlers();
+                    } else {
+                        segment.flush();
+                        segment.close();
+                    }
                 } catch (IOException e) {
                     log.warn("{}: error closing segment {}: {}", topicPartition, segment.baseOffset(), e.toString());
                 }
             }
-            recoveryPoint = logEnd.offset();
+            if (!offline) {
+                recoveryPoint = logEnd.offset();
+            }
         }
     }
 

@@ -2,12 +2,7 @@ package io.tributary.broker.log;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 
 /**
  * A sparse map from timestamp to offset inside one segment, {@code <baseOffset>.timeindex} on disk.
@@ -16,71 +11,73 @@ import java.util.Arrays;
  * entry (12 bytes, big-endian): | max timestamp so far (int64) | relative offset (int32) |
  * </pre>
  *
- * <p>An entry says "no batch before this offset has a timestamp above this one": both fields strictly increase.
- * Same memory/file contract as {@link OffsetIndex}.
+ * <p>An entry says "no record at or before this offset has a timestamp above this one": both fields strictly
+ * increase. As in Kafka the segment adds one only with an offset index entry, every index.interval.bytes, so a log
+ * whose every batch raises the max timestamp gets no more of them; at most segment.index.bytes of them (a full index
+ * rolls the segment). Same memory/file contract as {@link OffsetIndex}.
  */
 final class TimeIndex {
     static final int ENTRY_BYTES = 12;
+    private static final int OFFSET = 8;
 
-    /** Changes only by {@link #renameTo}; file writes and renames are serialized on this index. */
-    private Path file;
     private final long baseOffset;
-    private volatile long[] timestamps = new long[16];
-    private volatile int[] relativeOffsets = new int[16];
-    private volatile int count;
-    private int persistedCount;
+    private final IndexEntries entries;
 
-    TimeIndex(Path file, long baseOffset) {
-        this.file = file;
+    TimeIndex(Path file, long baseOffset, int maxIndexBytes) {
         this.baseOffset = baseOffset;
+        this.entries = new IndexEntries(file, ENTRY_BYTES, maxIndexBytes);
     }
 
+    /** Takes the file as it is if it is whole and increasing; loads no entry onto the heap. */
     boolean load() throws IOException {
-        if (!Files.exists(file)) {
-            return false;
-        }
-        byte[] bytes = Files.readAllBytes(file);
-        if (bytes.length % ENTRY_BYTES != 0) {
-            return false;
-        }
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        int entries = bytes.length / ENTRY_BYTES;
-        long[] ts = new long[Math.max(16, entries)];
-        int[] offsets = new int[Math.max(16, entries)];
-        for (int i = 0; i < entries; i++) {
-            ts[i] = buffer.getLong();
-            offsets[i] = buffer.getInt();
-            if (i > 0 && (ts[i] <= ts[i - 1] || offsets[i] <= offsets[i - 1])) {
-                return false;
+        var check = new IndexEntries.EntryCheck() {
+            private long lastTimestamp = Long.MIN_VALUE;
+            private int lastOffset = -1;
+
+            @Override
+            public boolean valid(ByteBuffer buffer, int at) {
+                long timestamp = buffer.getLong(at);
+                int offset = buffer.getInt(at + OFFSET);
+                boolean ordered = lastOffset < 0 || (timestamp > lastTimestamp && offset > lastOffset);
+                lastTimestamp = timestamp;
+                lastOffset = offset;
+                return ordered && offset >= 0;
             }
-        }
-        timestamps = ts;
-        relativeOffsets = offsets;
-        count = entries;
-        persistedCount = entries;
-        return true;
+        };
+        return entries.load(check);
+    }
+
+    boolean isFull() {
+        return entries.isFull();
     }
 
     int entries() {
-        return count;
+        return entries.count();
+    }
+
+    int heapBytes() {
+        return entries.heapBytes();
     }
 
     long lastTimestamp() {
-        return count == 0 ? -1 : timestamps[count - 1];
+        IndexEntries.View view = entries.view();
+        return view.count() == 0 ? -1 : view.longAt(view.count() - 1, 0);
     }
 
+    /** The offset of the last entry, or the base offset when there is none. */
+    long lastOffset() {
+        IndexEntries.View view = entries.view();
+        return view.count() == 0 ? baseOffset : baseOffset + view.intAt(view.count() - 1, OFFSET);
+    }
+
+    /** Adds an entry if both the timestamp and the offset grow. Caller is the single appender. */
     void maybeAppend(long timestamp, long offset) {
-        int n = count;
-        if (n > 0 && (timestamp <= timestamps[n - 1] || offset - baseOffset <= relativeOffsets[n - 1])) {
+        IndexEntries.View view = entries.view();
+        int n = view.count();
+        if (n > 0 && (timestamp <= view.longAt(n - 1, 0) || offset - baseOffset <= view.intAt(n - 1, OFFSET))) {
             return;
         }
-        if (n == timestamps.length) {
-            timestamps = Arrays.copyOf(timestamps, n * 2);
-            relativeOffsets = Arrays.copyOf(relativeOffsets, n * 2);
-        }
-        timestamps[n] = timestamp;
-        relativeOffsets[n] = (int) (offset - baseOffset);
-        count = n + 1;
+        entries.append(timestamp, (int) (offset - baseOffset));
     }
 
     /**
@@ -88,69 +85,43 @@ final class TimeIndex {
      * offset of the last entry whose timestamp is below the target (every earlier record is older), or the base.
      */
     long lookup(long target) {
-        int n = count;
-        long[] ts = timestamps;
-        int[] offsets = relativeOffsets;
+        IndexEntries.View view = entries.view();
         int low = 0;
-        int high = n - 1;
+        int high = view.count() - 1;
         int found = -1;
         while (low <= high) {
             int mid = (low + high) >>> 1;
-            if (ts[mid] < target) {
+            if (view.longAt(mid, 0) < target) {
                 found = mid;
                 low = mid + 1;
             } else {
                 high = mid - 1;
             }
         }
-        return found < 0 ? baseOffset : baseOffset + offsets[found];
+        return found < 0 ? baseOffset : baseOffset + view.intAt(found, OFFSET);
     }
 
-    synchronized void truncateTo(long offset) throws IOException {
+    /** Removes every entry whose offset is at or above {@code offset}. */
+    void truncateTo(long offset) throws IOException {
+        IndexEntries.View view = entries.view();
         long relative = offset - baseOffset;
-        int n = count;
-        while (n > 0 && relativeOffsets[n - 1] >= relative) {
+        int n = view.count();
+        while (n > 0 && view.intAt(n - 1, OFFSET) >= relative) {
             n--;
         }
-        count = n;
-        if (persistedCount > n) {
-            persistedCount = n;
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
-                channel.truncate((long) n * ENTRY_BYTES);
-            }
-        }
+        entries.truncateTo(n);
     }
 
-    synchronized void flush() throws IOException {
-        int n = count;
-        if (n == persistedCount && Files.exists(file)) {
-            return;
-        }
-        ByteBuffer buffer = ByteBuffer.allocate((n - persistedCount) * ENTRY_BYTES);
-        for (int i = persistedCount; i < n; i++) {
-            buffer.putLong(timestamps[i]).putInt(relativeOffsets[i]);
-        }
-        buffer.flip();
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
-            channel.truncate((long) persistedCount * ENTRY_BYTES);
-            long position = (long) persistedCount * ENTRY_BYTES;
-            while (buffer.hasRemaining()) {
-                position += channel.write(buffer, position);
-            }
-            channel.force(true);
-        }
-        persistedCount = n;
+    void flush() throws IOException {
+        entries.flush();
     }
 
-    synchronized Path file() {
-        return file;
+    Path file() {
+        return entries.file();
     }
 
     /** Moves the file (if it was ever written) and makes later flushes write to the new name. */
-    synchronized void renameTo(Path target) throws IOException {
-        if (Files.exists(file)) {
-            Files.move(file, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-        file = target;
+    void renameTo(Path target) throws IOException {
+        entries.renameTo(target);
     }
 }

@@ -2,11 +2,10 @@ package io.tributary.broker.network;
 
 import io.tributary.broker.api.CloseConnectionException;
 import io.tributary.broker.api.RequestRouter;
-import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
-import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -19,9 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decodes one request frame at a time and keeps Kafka's per-connection ordering: a connection has at most one
- * request being handled; later ones queue, and responses leave in request order. When the queue reaches
- * {@code queued.max.requests} the connection stops reading (back-pressure) until it drains.
+ * Decodes a request frame, has a request thread handle it, and sends the response. {@link RequestFrameDecoder}
+ * passes one frame at a time and reads the next only once this handler reports the response sent
+ * ({@link RequestFrame#answered()}, when the last byte went to the socket), so a connection's responses leave in
+ * request order, as Kafka's do.
  *
  * <p>A frame that cannot be decoded (bad header, unknown API, version we do not serve, malformed body) closes
  * this connection only, as Kafka does. All state is confined to the channel's event loop.
@@ -29,21 +29,17 @@ import org.slf4j.LoggerFactory;
 final class RequestChannelHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RequestChannelHandler.class);
 
-    private record Inbound(RequestContext context, AbstractRequest request, ByteBuf frame) {
+    private record Inbound(RequestContext context, AbstractRequest request, RequestFrame frame) {
     }
 
     private final RequestRouter router;
     private final Executor requestExecutor;
-    private final int maxQueuedRequests;
-    private final ArrayDeque<Inbound> queue = new ArrayDeque<>();
-    private boolean busy;
     private boolean closed;
     private String connectionId;
 
-    RequestChannelHandler(RequestRouter router, Executor requestExecutor, int maxQueuedRequests) {
+    RequestChannelHandler(RequestRouter router, Executor requestExecutor) {
         this.router = router;
         this.requestExecutor = requestExecutor;
-        this.maxQueuedRequests = maxQueuedRequests;
     }
 
     @Override
@@ -54,55 +50,33 @@ final class RequestChannelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf frame = (ByteBuf) msg;
+        RequestFrame frame = (RequestFrame) msg;
         Inbound inbound;
         try {
-            inbound = decode(ctx, frame);
+            RequestDecoder.Decoded decoded = RequestDecoder.decode(frame.buffer().nioBuffer(), router, connectionId,
+                    ctx.channel().remoteAddress());
+            inbound = new Inbound(decoded.context(), decoded.request(), frame);
         } catch (RuntimeException e) {
             log.debug("Closing {}: undecodable request ({})", connectionId, e.toString());
             frame.release();
             ctx.close();
             return;
         }
-        queue.add(inbound);
-        if (queue.size() >= maxQueuedRequests) {
-            ctx.channel().config().setAutoRead(false);
-        }
-        if (!busy) {
-            dispatchNext(ctx);
-        }
-    }
-
-    private Inbound decode(ChannelHandlerContext ctx, ByteBuf frame) {
-        RequestDecoder.Decoded decoded = RequestDecoder.decode(frame.nioBuffer(), router, connectionId,
-                ctx.channel().remoteAddress());
-        return new Inbound(decoded.context(), decoded.request(), frame);
-    }
-
-    private void dispatchNext(ChannelHandlerContext ctx) {
-        Inbound inbound = queue.poll();
-        if (inbound == null) {
-            busy = false;
-            if (!ctx.channel().config().isAutoRead() && !closed) {
-                ctx.channel().config().setAutoRead(true);
-            }
-            return;
-        }
-        busy = true;
         try {
             requestExecutor.execute(() -> handle(ctx, inbound));
         } catch (RejectedExecutionException e) {
-            inbound.frame().release();
+            frame.release();
             ctx.close();
         }
     }
 
     private void handle(ChannelHandlerContext ctx, Inbound inbound) {
+        inbound.frame().takenUp();
         CompletableFuture<? extends AbstractResponse> future;
         try {
             future = router.handle(inbound.context(), inbound.request());
         } catch (RuntimeException | Error e) {
-            // Anything escaping this task would leave the connection busy forever, and so would getErrorResponse
+            // Anything escaping this task would leave the connection waiting forever, and so would getErrorResponse
             // here, which can itself throw (kafka-clients dereferences nullable fields): respond() guards it.
             future = CompletableFuture.failedFuture(e);
         }
@@ -110,6 +84,7 @@ final class RequestChannelHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void respond(ChannelHandlerContext ctx, Inbound inbound, AbstractResponse response, Throwable error) {
+        RequestFrame frame = inbound.frame();
         try {
             Throwable cause = error instanceof CompletionException ? error.getCause() : error;
             if (cause instanceof CloseConnectionException) {
@@ -127,26 +102,32 @@ final class RequestChannelHandler extends ChannelInboundHandlerAdapter {
             if (error != null) {
                 response = inbound.request().getErrorResponse(0, cause);
             }
-            if (response != null && !closed) {
-                SendWriter.write(ctx, inbound.context().buildResponseSend(response));
+            if (response == null || closed) {
+                // acks=0 produce: Kafka sends nothing and reads the connection's next request.
+                frame.answered();
+                return;
             }
+            var send = inbound.context().buildResponseSend(response);
+            // The request's bytes are not needed for the response: they go back before it is written.
+            frame.release();
+            ChannelFuture sent = SendWriter.write(ctx, send);
+            sent.addListener(written -> {
+                if (written.isSuccess()) {
+                    frame.answered();
+                }
+            });
         } catch (Exception e) {
             log.warn("Closing {}: cannot send the {} response ({})", connectionId,
                     inbound.context().header.apiKey(), e.toString());
             ctx.close();
         } finally {
-            inbound.frame().release();
+            frame.release();
         }
-        dispatchNext(ctx);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closed = true;
-        Inbound pending;
-        while ((pending = queue.poll()) != null) {
-            pending.frame().release();
-        }
         super.channelInactive(ctx);
     }
 

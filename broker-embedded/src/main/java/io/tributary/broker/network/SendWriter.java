@@ -1,6 +1,7 @@
 package io.tributary.broker.network;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,15 +19,17 @@ import org.apache.kafka.common.network.TransferableChannel;
 final class SendWriter implements TransferableChannel {
     private final List<Object> parts = new ArrayList<>(4);
 
-    static void write(ChannelHandlerContext ctx, Send send) throws IOException {
+    /** Writes and flushes {@code send}; the future completes once its last byte has gone to the socket. */
+    static ChannelFuture write(ChannelHandlerContext ctx, Send send) throws IOException {
         var writer = new SendWriter();
         while (!send.completed()) {
             send.writeTo(writer);
         }
-        for (Object part : writer.parts) {
-            ctx.write(part, ctx.voidPromise());
+        int last = writer.parts.size() - 1;
+        for (int i = 0; i < last; i++) {
+            ctx.write(writer.parts.get(i), ctx.voidPromise());
         }
-        ctx.flush();
+        return ctx.writeAndFlush(writer.parts.get(last));
     }
 
     @Override

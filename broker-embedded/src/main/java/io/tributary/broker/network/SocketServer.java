@@ -14,7 +14,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
@@ -24,9 +24,17 @@ import java.util.concurrent.TimeUnit;
  * The Kafka listener: a Netty server whose per-connection pipeline reads top to bottom
  *
  * <pre>
- * frames   LengthFieldBasedFrameDecoder  int32 size prefix; a frame over socket.request.max.bytes closes the connection
- * requests RequestChannelHandler         header + body decode, one request in flight, ordered responses
+ * idle     IdleStateHandler       nothing read or written for connections.max.idle.ms: an idle event
+ * frames   RequestFrameDecoder    int32 size prefix (over socket.request.max.bytes closes the connection), admitted by
+ *                                 the broker-wide QueuedRequests before its buffer is allocated; one request in
+ *                                 flight, the next read once its response is sent and the channel is writable;
+ *                                 closes the connection on the idle event unless it waits for the broker
+ * requests RequestChannelHandler  header + body decode, handling on a request thread, the response written
  * </pre>
+ *
+ * <p>Memory: requests hold at most {@code queued.max.request.bytes} across all connections, plus per connection
+ * what one socket read returns past a frame; responses are one per connection at a time, and fetched records are
+ * sent from the segment files (zero-copy), not from the heap.
  */
 public final class SocketServer implements AutoCloseable {
     private final EventLoopGroup bossGroup;
@@ -34,22 +42,34 @@ public final class SocketServer implements AutoCloseable {
     private final Channel serverChannel;
     /** Every accepted connection, until it closes; once closed, the group closes any connection added later. */
     private final ChannelGroup connections;
+    private final QueuedRequests queuedRequests;
+
+    /**
+     * The listener's settings.
+     *
+     * @param queuedMaxRequestBytes {@link Long#MAX_VALUE} for no bound
+     * @param connectionsMaxIdleMs  0 or less: idle connections are never closed
+     */
+    public record Settings(String host, int port, int networkThreads, int maxRequestBytes, int queuedMaxRequests,
+                           long queuedMaxRequestBytes, long connectionsMaxIdleMs) {
+    }
 
     private SocketServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, Channel serverChannel,
-                         ChannelGroup connections) {
+                         ChannelGroup connections, QueuedRequests queuedRequests) {
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
         this.serverChannel = serverChannel;
         this.connections = connections;
+        this.queuedRequests = queuedRequests;
     }
 
-    public static SocketServer start(String host, int port, int networkThreads, int maxRequestBytes,
-                                     int maxQueuedRequests, RequestRouter router, Executor requestExecutor)
+    public static SocketServer start(Settings settings, RequestRouter router, Executor requestExecutor)
             throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(networkThreads, NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(settings.networkThreads(), NioIoHandler.newFactory());
         ChannelGroup connections = new DefaultChannelGroup("tributary-connections", GlobalEventExecutor.INSTANCE,
                 true);
+        var queuedRequests = new QueuedRequests(settings.queuedMaxRequestBytes(), settings.queuedMaxRequests());
         try {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
@@ -61,15 +81,18 @@ public final class SocketServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel channel) {
                             connections.add(channel);
-                            configure(channel.pipeline(), maxRequestBytes, maxQueuedRequests, router, requestExecutor);
+                            configure(channel.pipeline(), settings.maxRequestBytes(), settings.connectionsMaxIdleMs(),
+                                    queuedRequests, router, requestExecutor);
                         }
                     });
+            String host = settings.host();
+            int port = settings.port();
             ChannelFuture bind = bootstrap.bind(new InetSocketAddress(host, port)).await();
             if (!bind.isSuccess()) {
                 throw new IllegalStateException("Cannot listen on " + host + ":" + port + ": "
                         + bind.cause().getMessage() + " (check the listeners config)", bind.cause());
             }
-            return new SocketServer(boss, workers, bind.channel(), connections);
+            return new SocketServer(boss, workers, bind.channel(), connections, queuedRequests);
         } catch (RuntimeException | InterruptedException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly();
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly();
@@ -78,16 +101,34 @@ public final class SocketServer implements AutoCloseable {
     }
 
     /** Builds a connection's pipeline; handler tests build the same one on an {@code EmbeddedChannel}. */
+    static void configure(ChannelPipeline pipeline, int maxRequestBytes, long connectionsMaxIdleMs,
+                          QueuedRequests queuedRequests, RequestRouter router, Executor requestExecutor) {
+        if (connectionsMaxIdleMs > 0) {
+            pipeline.addLast("idle", new IdleStateHandler(0, 0, connectionsMaxIdleMs, TimeUnit.MILLISECONDS));
+        }
+        pipeline.addLast("frames", new RequestFrameDecoder(maxRequestBytes, queuedRequests))
+                .addLast("requests", new RequestChannelHandler(router, requestExecutor));
+    }
+
+    /** A connection's pipeline of its own: no bound on request bytes, no idle timeout. */
     static void configure(ChannelPipeline pipeline, int maxRequestBytes, int maxQueuedRequests, RequestRouter router,
                           Executor requestExecutor) {
-        // The limit counts the 4-byte size prefix; saturate so socket.request.max.bytes=2147483647 stays valid.
-        int maxFrameBytes = (int) Math.min((long) maxRequestBytes + 4, Integer.MAX_VALUE);
-        pipeline.addLast("frames", new LengthFieldBasedFrameDecoder(maxFrameBytes, 0, 4, 0, 4))
-                .addLast("requests", new RequestChannelHandler(router, requestExecutor, maxQueuedRequests));
+        configure(pipeline, maxRequestBytes, 0, new QueuedRequests(Long.MAX_VALUE, maxQueuedRequests), router,
+                requestExecutor);
     }
 
     public InetSocketAddress boundAddress() {
         return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Bytes of requests read and not yet handled, over all connections (bounded by queued.max.request.bytes). */
+    public long queuedRequestBytes() {
+        return queuedRequests.usedBytes();
+    }
+
+    /** The most {@link #queuedRequestBytes()} has been since the listener started. */
+    public long peakQueuedRequestBytes() {
+        return queuedRequests.peakBytes();
     }
 
     /** Stops accepting connections (first step of shutdown). */

@@ -17,6 +17,7 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -115,6 +116,24 @@ public final class Partition {
         return state instanceof PartitionState.Leader;
     }
 
+    /**
+     * Whether this replica's log directory failed (see {@code LogDirFailures}): the partition is offline here until
+     * the broker restarts, whatever role the controller gave it.
+     */
+    public boolean isOffline() {
+        return log.isOffline();
+    }
+
+    /**
+     * Refuses produce, fetch, markers and DeleteRecords on an offline replica with KAFKA_STORAGE_ERROR, before any
+     * other check, as Kafka answers for a partition in an offline log directory.
+     */
+    private void checkOnline() {
+        if (log.isOffline()) {
+            throw new KafkaStorageException("Partition " + topicPartition + " is in an offline log directory");
+        }
+    }
+
     public long highWatermark() {
         return highWatermark.offset();
     }
@@ -184,6 +203,7 @@ public final class Partition {
         RecordBatchValidator.Summary summary = RecordBatchValidator.validate(records, config, nowMs);
         records = BatchRecompressor.toTopicCompression(records, config);
         synchronized (appendLock) {
+            checkOnline();
             if (!(state instanceof PartitionState.Leader leader)) {
                 throw new NotLeaderOrFollowerException("This broker is not the leader of " + topicPartition);
             }
@@ -238,6 +258,7 @@ public final class Partition {
     public LogAppendInfo appendTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
                                          long nowMs) {
         synchronized (appendLock) {
+            checkOnline();
             if (!(state instanceof PartitionState.Leader leader)) {
                 throw new NotLeaderOrFollowerException("This broker is not the leader of " + topicPartition);
             }
@@ -327,6 +348,7 @@ public final class Partition {
      * spent) the log is not read at all.
      */
     public FetchResult readForConsumer(long offset, int maxBytes, boolean minOneBatch, IsolationLevel isolation) {
+        checkOnline();
         if (!isLeader()) {
             throw new NotLeaderOrFollowerException("This broker is not the leader of " + topicPartition);
         }
@@ -379,6 +401,7 @@ public final class Partition {
 
     /** Deletes records below {@code offset} (DeleteRecords); -1 means "up to the high watermark". */
     public long deleteRecordsBefore(long offset) {
+        checkOnline();
         if (!isLeader()) {
             throw new NotLeaderOrFollowerException("This broker is not the leader of " + topicPartition);
         }

@@ -77,7 +77,10 @@ public final class ReplicaManager {
     public record PartitionSummary(int partitions, int offline, int underReplicated, long logSizeBytes) {
     }
 
-    /** Hosted partitions, how many are offline (no role here) or under-replicated, and their logs' size. */
+    /**
+     * Hosted partitions, how many are offline (no role here, or their log directory failed) or under-replicated, and
+     * their logs' size.
+     */
     public PartitionSummary summary() {
         int count = 0;
         int offline = 0;
@@ -85,7 +88,7 @@ public final class ReplicaManager {
         long bytes = 0;
         for (Partition partition : partitions.values()) {
             count++;
-            if (partition.state() instanceof PartitionState.Offline) {
+            if (partition.state() instanceof PartitionState.Offline || partition.isOffline()) {
                 offline++;
             } else if (partition.isUnderReplicated()) {
                 underReplicated++;
@@ -97,6 +100,12 @@ public final class ReplicaManager {
 
     public Collection<Partition> partitions() {
         return partitions.values();
+    }
+
+    /** Whether this node hosts the partition in a log directory that failed (see {@link Partition#isOffline}). */
+    public boolean isOffline(TopicPartition tp) {
+        Partition partition = partitions.get(tp);
+        return partition != null && partition.isOffline();
     }
 
     /** Brings the hosted partitions in line with {@code image}. Called on the controller's publish path. */

@@ -32,8 +32,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +63,7 @@ public final class Broker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Broker.class);
 
     private final BrokerConfig config;
-    private final ScheduledThreadPoolExecutor scheduler;
+    private final BrokerSchedulers schedulers;
     private final LogManager logManager;
     private final Controller controller;
     private final FetchPurgatory fetchPurgatory;
@@ -77,7 +77,7 @@ public final class Broker implements AutoCloseable {
     private final Object closeLock = new Object();
     private boolean closed;
 
-    private Broker(BrokerConfig config, ScheduledThreadPoolExecutor scheduler, LogManager logManager,
+    private Broker(BrokerConfig config, BrokerSchedulers schedulers, LogManager logManager,
                    Controller controller, FetchPurgatory fetchPurgatory, GroupCoordinator groupCoordinator,
                    ThreadPoolExecutor requestExecutor, SocketServer socketServer, LocalNode node,
                    ReplicaManager replicaManager, BrokerMetrics metrics, TopicControl topicControl) {
@@ -85,7 +85,7 @@ public final class Broker implements AutoCloseable {
         this.replicaManager = replicaManager;
         this.metrics = metrics;
         this.config = config;
-        this.scheduler = scheduler;
+        this.schedulers = schedulers;
         this.logManager = logManager;
         this.controller = controller;
         this.fetchPurgatory = fetchPurgatory;
@@ -99,18 +99,17 @@ public final class Broker implements AutoCloseable {
     public static Broker start(BrokerConfig config) {
         long startNanos = System.nanoTime();
         Time time = Time.SYSTEM;
-        var scheduler = new ScheduledThreadPoolExecutor(2, threads("tributary-scheduler"));
-        scheduler.setRemoveOnCancelPolicy(true);
+        var schedulers = new BrokerSchedulers(config.backgroundThreads());
         LogManager logManager = null;
         Controller controller = null;
         GroupCoordinator groupCoordinator = null;
         ThreadPoolExecutor requestExecutor = null;
         try {
             String clusterId = NodeIdentity.loadOrCreate(config.logDirs(), config.nodeId(), config.clusterId());
-            logManager = new LogManager(config.logDirs(), time, scheduler, config.cleanerConfig());
+            logManager = new LogManager(config.logDirs(), time, schedulers.io(), config.cleanerConfig());
             ClusterDefaults defaults = clusterDefaults(config);
             var resolver = new ConfigResolver(defaults);
-            var fetchPurgatory = new FetchPurgatory(scheduler);
+            var fetchPurgatory = new FetchPurgatory(schedulers.expiry());
             var metrics = new BrokerMetrics();
             var replicaManager = new ReplicaManager(config.nodeId(), logManager, fetchPurgatory, time,
                     config.numRecoveryThreadsPerDataDir() * config.logDirs().size());
@@ -127,14 +126,14 @@ public final class Broker implements AutoCloseable {
                     new LinkedBlockingQueue<>(), threads("tributary-request-handler"));
             var node = new LocalNode(config.nodeId(), clusterId);
             groupCoordinator = new GroupCoordinator(config.groupConfig(),
-                    new OffsetsTopicLog(controller, replicaManager, time), timer(scheduler), time);
+                    new OffsetsTopicLog(controller, replicaManager, time), timer(schedulers.coordinators()), time);
             groupCoordinator.startup();
             publisher.attach(groupCoordinator);
             var markers = new TransactionMarkerWriter(replicaManager, groupCoordinator);
             var transactionCoordinator = new TransactionCoordinator(config.transactionConfig(),
                     new TransactionTopicLog(controller, replicaManager, time), markers, producerIds, time);
             transactionCoordinator.loadHostedPartitions();
-            scheduleTransactionTasks(scheduler, config, transactionCoordinator, replicaManager);
+            scheduleTransactionTasks(schedulers, config, transactionCoordinator, replicaManager);
             // A single node is the only replica the internal topics can have.
             short offsetsReplicationFactor = (short) Math.min(config.offsetsTopicReplicationFactor(), 1);
             short transactionStateReplicationFactor = (short) Math.min(config.transactionStateLogReplicationFactor(), 1);
@@ -146,16 +145,16 @@ public final class Broker implements AutoCloseable {
                     transactionCoordinator, markers, transactionStateReplicationFactor,
                     config.transactionStateLogSegmentBytes(), metrics));
             BrokerConfig.Listener listener = config.listener();
-            SocketServer socketServer = SocketServer.start(listener.host(), listener.port(),
-                    config.numNetworkThreads(), config.socketRequestMaxBytes(), config.queuedMaxRequests(), router,
-                    requestExecutor);
+            SocketServer socketServer = SocketServer.start(new SocketServer.Settings(listener.host(), listener.port(),
+                    config.numNetworkThreads(), config.socketRequestMaxBytes(), config.queuedMaxRequests(),
+                    config.queuedMaxRequestBytes(), config.connectionsMaxIdleMs()), router, requestExecutor);
             InetSocketAddress bound = socketServer.boundAddress();
             BrokerConfig.Listener advertised = config.advertisedListener();
             node.advertise(advertised != null ? advertised.host() : advertisedHost(listener.host()),
                     advertised != null && advertised.port() != 0 ? advertised.port() : bound.getPort());
             logManager.startBackgroundTasks(config.logRetentionCheckIntervalMs(), config.logFlushSchedulerIntervalMs(),
                     config.logFlushOffsetCheckpointIntervalMs());
-            var broker = new Broker(config, scheduler, logManager, controller, fetchPurgatory, groupCoordinator,
+            var broker = new Broker(config, schedulers, logManager, controller, fetchPurgatory, groupCoordinator,
                     requestExecutor, socketServer, node, replicaManager, metrics, topicControl);
             log.info("Tributary broker {} started in {} ms, listening on {}:{} (cluster {}, log.dirs {})",
                     config.nodeId(), (System.nanoTime() - startNanos) / 1_000_000, node.endpoint().host(),
@@ -163,19 +162,19 @@ public final class Broker implements AutoCloseable {
             return broker;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            cleanUp(requestExecutor, controller, logManager, scheduler);
+            cleanUp(requestExecutor, controller, logManager, schedulers);
             throw new IllegalStateException("Interrupted while starting the broker", e);
         } catch (RuntimeException e) {
             if (groupCoordinator != null) {
                 groupCoordinator.shutdown();
             }
-            cleanUp(requestExecutor, controller, logManager, scheduler);
+            cleanUp(requestExecutor, controller, logManager, schedulers);
             throw e;
         }
     }
 
     private static void cleanUp(ThreadPoolExecutor requestExecutor, Controller controller, LogManager logManager,
-                                ScheduledThreadPoolExecutor scheduler) {
+                                BrokerSchedulers schedulers) {
         if (requestExecutor != null) {
             requestExecutor.shutdownNow();
         }
@@ -185,7 +184,7 @@ public final class Broker implements AutoCloseable {
         if (logManager != null) {
             logManager.close();
         }
-        scheduler.shutdownNow();
+        schedulers.close();
     }
 
     private static String advertisedHost(String bindHost) {
@@ -223,19 +222,22 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * The periodic transaction work: aborting transactions open past their timeout, forgetting expired
-     * transactional ids, and expiring idle producers' state in the partitions.
+     * The periodic transaction work: aborting transactions open past their timeout and forgetting expired
+     * transactional ids (coordinator timers), and expiring idle producers' state in the partitions (log
+     * maintenance, on the I/O threads as in Kafka).
      */
-    private static void scheduleTransactionTasks(ScheduledThreadPoolExecutor scheduler, BrokerConfig config,
+    private static void scheduleTransactionTasks(BrokerSchedulers schedulers, BrokerConfig config,
                                                  TransactionCoordinator transactions, ReplicaManager replicaManager) {
         var txnConfig = config.transactionConfig();
-        every(scheduler, txnConfig.abortTimedOutCheckIntervalMs(), transactions::abortTimedOutTransactions);
-        every(scheduler, txnConfig.removeExpiredCheckIntervalMs(), transactions::expireTransactionalIds);
-        every(scheduler, config.producerIdExpirationCheckIntervalMs(),
+        every(schedulers.coordinators(), txnConfig.abortTimedOutCheckIntervalMs(),
+                transactions::abortTimedOutTransactions);
+        every(schedulers.coordinators(), txnConfig.removeExpiredCheckIntervalMs(),
+                transactions::expireTransactionalIds);
+        every(schedulers.io(), config.producerIdExpirationCheckIntervalMs(),
                 () -> replicaManager.expireProducers(config.producerIdExpirationMs()));
     }
 
-    private static void every(ScheduledThreadPoolExecutor scheduler, long intervalMs, Runnable task) {
+    private static void every(ScheduledExecutorService scheduler, long intervalMs, Runnable task) {
         scheduler.scheduleWithFixedDelay(() -> {
             try {
                 task.run();
@@ -245,8 +247,8 @@ public final class Broker implements AutoCloseable {
         }, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
     }
 
-    /** The coordinator's deadlines run on the broker's scheduler. */
-    private static CoordinatorTimer timer(ScheduledThreadPoolExecutor scheduler) {
+    /** The group coordinator's deadlines run on the coordinators' timer thread. */
+    private static CoordinatorTimer timer(ScheduledExecutorService scheduler) {
         return (delayMs, task) -> {
             ScheduledFuture<?> scheduled = scheduler.schedule(() -> {
                 try {
@@ -266,6 +268,16 @@ public final class Broker implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         };
+    }
+
+    /** The listener, for tests of its accounting. */
+    SocketServer socketServer() {
+        return socketServer;
+    }
+
+    /** Test hook: runs on an I/O thread before each I/O task (flush, retention, ...), e.g. to stall the disk. */
+    void beforeEachIoTask(Runnable hook) {
+        schedulers.beforeEachIoTask(hook);
     }
 
     /** The address clients should bootstrap from, {@code host:port}. */
@@ -352,14 +364,16 @@ public final class Broker implements AutoCloseable {
             running = !closed;
         }
         ReplicaManager.PartitionSummary partitions = replicaManager.summary();
-        List<LogDirStatus> dirs = config.logDirs().stream().map(Broker::logDirStatus).toList();
+        List<LogDirStatus> dirs = config.logDirs().stream()
+                .map(dir -> logDirStatus(dir, logManager.isLogDirOnline(dir))).toList();
         return new BrokerStatus(running, partitions.partitions(), partitions.offline(), partitions.underReplicated(),
                 partitions.logSizeBytes(), dirs);
     }
 
-    private static LogDirStatus logDirStatus(Path dir) {
+    /** {@code usable}: false once an I/O error took the directory offline (see LogDirFailures). */
+    private static LogDirStatus logDirStatus(Path dir, boolean usable) {
         File file = dir.toFile();
-        boolean online = file.isDirectory() && file.canWrite();
+        boolean online = usable && file.isDirectory() && file.canWrite();
         return new LogDirStatus(dir.toString(), file.getUsableSpace(), file.getTotalSpace(), online);
     }
 
@@ -390,7 +404,7 @@ public final class Broker implements AutoCloseable {
         socketServer.close();
         controller.close();
         logManager.close();
-        scheduler.shutdownNow();
+        schedulers.close();
         log.info("Tributary broker {} stopped cleanly in {} ms", config.nodeId(),
                 (System.nanoTime() - startNanos) / 1_000_000);
     }

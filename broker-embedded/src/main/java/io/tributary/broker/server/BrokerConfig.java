@@ -45,6 +45,9 @@ public final class BrokerConfig {
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String QUEUED_MAX_REQUESTS = "queued.max.requests";
+    public static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
+    public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
+    public static final String BACKGROUND_THREADS = "background.threads";
     public static final String NUM_RECOVERY_THREADS_PER_DATA_DIR = "num.recovery.threads.per.data.dir";
     public static final String FETCH_MAX_BYTES = "fetch.max.bytes";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
@@ -125,6 +128,13 @@ public final class BrokerConfig {
                 ? null : Listener.parse(ADVERTISED_LISTENERS, advertised.get(0));
         if (nodeId() < 0) {
             throw new ConfigException(NODE_ID, nodeId(), "must be >= 0");
+        }
+        Long queuedMaxRequestBytes = (Long) values.get(QUEUED_MAX_REQUEST_BYTES);
+        if (queuedMaxRequestBytes != null && queuedMaxRequestBytes > 0
+                && queuedMaxRequestBytes < socketRequestMaxBytes()) {
+            throw new ConfigException(QUEUED_MAX_REQUEST_BYTES, queuedMaxRequestBytes,
+                    "must be at least socket.request.max.bytes (" + socketRequestMaxBytes()
+                            + "), or -1 for no bound (Kafka's rule)");
         }
         CleanerConfig cleaner = cleanerConfig();
         if (cleaner.threads() > 0 && cleaner.dedupeBufferBytes() / cleaner.threads() < 1024 * 1024) {
@@ -220,6 +230,29 @@ public final class BrokerConfig {
 
     public int queuedMaxRequests() {
         return (Integer) values.get(QUEUED_MAX_REQUESTS);
+    }
+
+    /**
+     * The bytes that requests read and not yet handled may hold, over all connections; {@link Long#MAX_VALUE} when
+     * unbounded ({@code -1}, Kafka's default). Unset, a quarter of the JVM's maximum heap, and never less than one
+     * request of {@code socket.request.max.bytes}: the broker shares the heap with the application embedding it, and
+     * request buffers come from Netty's direct memory, whose limit is the maximum heap unless set otherwise.
+     */
+    public long queuedMaxRequestBytes() {
+        Long configured = (Long) values.get(QUEUED_MAX_REQUEST_BYTES);
+        if (configured == null) {
+            return Math.max(Runtime.getRuntime().maxMemory() / 4, socketRequestMaxBytes());
+        }
+        return configured <= 0 ? Long.MAX_VALUE : configured;
+    }
+
+    /** How long a connection may be idle before the broker closes it; 0 or less: never. */
+    public long connectionsMaxIdleMs() {
+        return (Long) values.get(CONNECTIONS_MAX_IDLE_MS);
+    }
+
+    public int backgroundThreads() {
+        return (Integer) values.get(BACKGROUND_THREADS);
     }
 
     public int fetchMaxBytes() {
@@ -368,7 +401,18 @@ public final class BrokerConfig {
                 .define(NUM_RECOVERY_THREADS_PER_DATA_DIR, Type.INT, 2, Range.atLeast(1), Importance.HIGH,
                         "Threads per log directory that open and recover partition logs at start.")
                 .define(QUEUED_MAX_REQUESTS, Type.INT, 500, Range.atLeast(1), Importance.HIGH,
-                        "Requests queued per connection before the broker stops reading from it.")
+                        "Requests read and waiting for a request thread, over all connections, before the broker "
+                                + "stops reading requests.")
+                .define(QUEUED_MAX_REQUEST_BYTES, Type.LONG, null, Importance.MEDIUM,
+                        "Bytes of requests read and not yet handled, over all connections, before the broker stops "
+                                + "reading requests; -1 for no bound. At least socket.request.max.bytes. Unset: a "
+                                + "quarter of the maximum heap, at least socket.request.max.bytes.")
+                .define(CONNECTIONS_MAX_IDLE_MS, Type.LONG, 600_000L, Importance.MEDIUM,
+                        "Close a connection that received and sent nothing for this long, unless it waits for a "
+                                + "response; -1 never.")
+                .define(BACKGROUND_THREADS, Type.INT, 10, Range.atLeast(1), Importance.HIGH,
+                        "Threads for disk work in the background: fsync of rolled segments, time-based flushes, "
+                                + "retention, segment deletion, checkpoints, producer state expiry.")
                 .define(FETCH_MAX_BYTES, Type.INT, 55 * 1024 * 1024, Range.atLeast(1024), Importance.MEDIUM,
                         "The largest fetch response the broker returns.")
                 .define(LOG_RETENTION_CHECK_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.MEDIUM,

@@ -12,7 +12,7 @@ class TimeIndexTest {
     Path dir;
 
     private TimeIndex index(long baseOffset) {
-        return new TimeIndex(dir.resolve(LogSegment.fileName(baseOffset, ".timeindex")), baseOffset);
+        return new TimeIndex(dir.resolve(LogSegment.fileName(baseOffset, ".timeindex")), baseOffset, 1024);
     }
 
     @Test
