@@ -341,6 +341,10 @@ public final class PartitionLog implements AutoCloseable {
     private void flushRolled(long upToOffset) {
         try {
             Long from = segments.floorKey(recoveryPoint);
+            if (from != null && from >= upToOffset) {
+                // A flush since the roll already took the recovery point past this segment: nothing left to do.
+                return;
+            }
             var unflushed = from == null ? segments.headMap(upToOffset) : segments.subMap(from, upToOffset);
             for (LogSegment rolled : unflushed.values()) {
                 rolled.flush();
