@@ -34,9 +34,10 @@ final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsRequest> {
             for (DeleteRecordsPartition partition : topic.partitions()) {
                 var result = new DeleteRecordsPartitionResult().setPartitionIndex(partition.partitionIndex())
                         .setLowWatermark(-1);
-                Partition local = replicaManager.partition(new TopicPartition(topic.name(), partition.partitionIndex()));
+                var tp = new TopicPartition(topic.name(), partition.partitionIndex());
+                Partition local = replicaManager.partition(tp);
                 if (local == null) {
-                    result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    result.setErrorCode(replicaManager.absentPartitionError(tp).code());
                 } else {
                     try {
                         result.setLowWatermark(local.deleteRecordsBefore(partition.offset()));

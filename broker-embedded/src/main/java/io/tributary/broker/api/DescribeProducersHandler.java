@@ -49,7 +49,11 @@ final class DescribeProducersHandler implements ApiHandler<DescribeProducersRequ
         var response = new PartitionResponse().setPartitionIndex(tp.partition());
         Partition partition = replicaManager.partition(tp);
         if (partition == null) {
-            return response.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+            return response.setErrorCode(replicaManager.absentPartitionError(tp).code());
+        }
+        if (partition.isOffline()) {
+            // As Kafka: the producer state of a failed directory's log is not known any more.
+            return response.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code());
         }
         if (!partition.isLeader()) {
             return response.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());

@@ -25,7 +25,8 @@ import org.apache.kafka.common.requests.RequestContext;
  * offset whose timestamp is at or above it, found through the time index; -1 when there is none. Both searches
  * look at the whole log and answer -1 when what they find lies at or above the high watermark (the last stable
  * offset under read_committed), as Kafka does. A special (negative) timestamp older than the request's version, or
- * one Kafka does not know, is UNSUPPORTED_VERSION (Kafka's ReplicaManager.isListOffsetsTimestampUnsupported).
+ * one Kafka does not know, is UNSUPPORTED_VERSION (Kafka's ReplicaManager.isListOffsetsTimestampUnsupported). A
+ * partition in an offline log directory is KAFKA_STORAGE_ERROR: its log may end in a torn write.
  */
 final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
     /** The first ListOffsets version that knows each special timestamp (KIP-734, KIP-405, KIP-1005, KIP-1023). */
@@ -59,7 +60,8 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
                 } else if (unsupported(partition.timestamp(), context.apiVersion())) {
                     response.setErrorCode(Errors.UNSUPPORTED_VERSION.code());
                 } else {
-                    lookup(replicaManager.partition(tp), partition, isolation, response);
+                    lookup(replicaManager.partition(tp), replicaManager.absentPartitionError(tp), partition, isolation,
+                            response);
                 }
                 if (context.apiVersion() < 4) {
                     // LeaderEpoch exists from v4 on and is not ignorable: older clients (librdkafka's v2, for
@@ -77,13 +79,14 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
         return timestamp < 0 && version < FIRST_VERSION_OF_SPECIAL_TIMESTAMP.getOrDefault(timestamp, Short.MAX_VALUE);
     }
 
-    private static void lookup(Partition partition, ListOffsetsPartition requested, IsolationLevel isolation,
-                               ListOffsetsPartitionResponse response) {
+    private static void lookup(Partition partition, Errors absentError, ListOffsetsPartition requested,
+                               IsolationLevel isolation, ListOffsetsPartitionResponse response) {
         if (partition == null) {
-            response.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+            response.setErrorCode(absentError.code());
             return;
         }
         try {
+            partition.checkOnline();
             partition.checkLeaderEpoch(requested.currentLeaderEpoch());
             if (!partition.isLeader()) {
                 response.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());

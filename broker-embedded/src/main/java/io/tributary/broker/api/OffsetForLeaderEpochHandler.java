@@ -18,7 +18,8 @@ import org.apache.kafka.common.requests.RequestContext;
 
 /**
  * OffsetForLeaderEpoch (KIP-101, KIP-320): the end offset of the largest epoch at or below the one asked for.
- * Consumers use it to detect log truncation after a leader change; followers to find where to truncate.
+ * Consumers use it to detect log truncation after a leader change; followers to find where to truncate. A partition
+ * in an offline log directory is KAFKA_STORAGE_ERROR, as Kafka answers.
  */
 final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetsForLeaderEpochRequest> {
     private final ReplicaManager replicaManager;
@@ -36,11 +37,13 @@ final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetsForLeaderEp
             for (OffsetForLeaderPartition requested : topic.partitions()) {
                 var result = new EpochEndOffset().setPartition(requested.partition()).setLeaderEpoch(-1)
                         .setEndOffset(-1);
-                Partition partition = replicaManager.partition(new TopicPartition(topic.topic(), requested.partition()));
+                var tp = new TopicPartition(topic.topic(), requested.partition());
+                Partition partition = replicaManager.partition(tp);
                 if (partition == null) {
-                    result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    result.setErrorCode(replicaManager.absentPartitionError(tp).code());
                 } else {
                     try {
+                        partition.checkOnline();
                         partition.checkLeaderEpoch(requested.currentLeaderEpoch());
                         if (!partition.isLeader()) {
                             result.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
@@ -30,8 +31,13 @@ import org.apache.kafka.common.utils.Time;
  *       {@link MemoryRecords#filterTo}, which keeps each batch's base and last offset and producer fields).
  *   <li>Tombstones (null values) follow KIP-534: the first pass that keeps one stamps its batch with a delete
  *       horizon of now + {@code delete.retention.ms}; a pass after the horizon removes it.
- *   <li>Swap each group in with {@link PartitionLog#replaceSegments}.
+ *   <li>Flush each group's cleaned segment (log and indexes) and swap it in with
+ *       {@link PartitionLog#replaceSegments}.
  * </ol>
+ *
+ * <p>An IOException (reading, writing or swapping) ends the pass with the group's cleaned segment removed and the
+ * log as it was, unless the swap was committed (then the log directory is offline already, see
+ * {@link PartitionLog#replaceSegments}); {@link LogCleaner} takes the directory offline.
  *
  * <p>Which emptied batches stay is {@link CompactionFilter}'s call. Records of aborted transactions are neither
  * mapped nor kept ({@link AbortedBatches}); a transaction marker goes once its transaction has no record left
@@ -61,6 +67,15 @@ final class Cleaner {
     /** What cleaning one group of segments did. */
     private record GroupResult(long bytesBefore, long bytesAfter, int recordsRead, int recordsRetained) {
     }
+
+    /** The default {@link #beforeWrite}: does nothing. */
+    static final LogSegment.WriteInterceptor NO_FAULT = (file, channel, bytes) -> { };
+
+    /**
+     * Test seam, as {@link LogSegment#beforeWrite}: runs just before retained batches go to a cleaned segment's log
+     * file, with that file's channel and the bytes; a test writes part of them and throws, as a full disk does.
+     */
+    static volatile LogSegment.WriteInterceptor beforeWrite = NO_FAULT;
 
     private final OffsetMap map;
     private final double loadFactor;
@@ -172,7 +187,7 @@ final class Cleaner {
         long before = 0;
         int read = 0;
         int retained = 0;
-        boolean swapped = false;
+        long after;
         try {
             for (LogSegment segment : group) {
                 FileRecords records = segment.records();
@@ -188,6 +203,8 @@ final class Cleaner {
                     ByteBuffer output = result.outputBuffer();
                     if (output.position() > 0) {
                         output.flip();
+                        beforeWrite.beforeWrite(cleaned.records().file().toPath(), cleaned.records().channel(),
+                                output.duplicate());
                         cleaned.appendRetained(MemoryRecords.readableRecords(output));
                         throttler.maybeThrottle(output.limit());
                     }
@@ -196,21 +213,40 @@ final class Cleaner {
                     }
                 }
             }
-            cleaned.flushLogFile();
+            // The log file and the indexes, before the swap as in Kafka: the swapped-in segment is then complete on
+            // disk (a restart may trust its indexes) and, like any flushed segment, holds no index entries on the
+            // heap, so compacted inactive segments cost no memory.
+            cleaned.flush();
             // As in Kafka, the cleaned segment keeps the last replaced one's modification time: retention and the
             // compaction lags count from it for records without timestamps, and cleaning must not reset them.
             cleaned.lastModifiedMs(group.get(group.size() - 1).lastModifiedMs());
-            long after = cleaned.sizeInBytes();
-            swapped = log.replaceSegments(cleaned, group);
-            if (!swapped) {
+            after = cleaned.sizeInBytes();
+            if (!log.replaceSegments(cleaned, group)) {
                 throw new AbortedException();
             }
-            log.abortedTransactions().removeMarkers(filter.discardedMarkers());
-            return new GroupResult(before, after, read, retained);
-        } finally {
-            if (!swapped) {
+        } catch (IOException | RuntimeException e) {
+            // replaceSegments changed nothing unless it returned true: the old segments are the log still.
+            discard(log, cleaned, e);
+            throw e;
+        }
+        log.abortedTransactions().removeMarkers(filter.discardedMarkers());
+        return new GroupResult(before, after, read, retained);
+    }
+
+    /**
+     * Removes a cleaned segment that will not be swapped in, as Kafka's cleaner does. Once the log directory is
+     * offline (this failure, or another's) only its handles are closed: nothing more is done there, and the next
+     * start removes every {@code .cleaned} file.
+     */
+    private static void discard(PartitionLog log, LogSegment cleaned, Exception failure) {
+        try {
+            if (log.isOffline()) {
+                cleaned.closeHandlers();
+            } else {
                 cleaned.delete();
             }
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -232,7 +268,8 @@ final class Cleaner {
         if (chunk.validBytes() == 0 && readBuffer.limit() >= Records.LOG_OVERHEAD) {
             int batchBytes = readBuffer.getInt(Records.SIZE_OFFSET) + Records.LOG_OVERHEAD;
             if (batchBytes <= readBuffer.capacity() || batchBytes > records.sizeInBytes() - position) {
-                throw new IOException("Corrupt batch at position " + position + " of " + records.file());
+                // Not an I/O error: the disk works, the log is corrupt. Kafka leaves such a log uncleanable.
+                throw new CorruptRecordException("Corrupt batch at position " + position + " of " + records.file());
             }
             readBuffer = ByteBuffer.allocate(batchBytes);
             writeBuffer = ByteBuffer.allocate(Math.max(writeBuffer.capacity(), batchBytes));

@@ -1,6 +1,7 @@
 package io.tributary.broker.log;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -12,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * cleaned by one thread at a time ({@code inProgress}, guarded by this object's monitor, as are the
  * checkpoints). The threads are never interrupted: an interrupt would close the segment files' channels under
  * the readers. Stopping is a flag they check between chunks, and a notify for their pause.
+ *
+ * <p>An I/O error while cleaning takes the log's directory offline (see {@link LogDirFailures}), as Kafka's cleaner
+ * reports it to the LogDirFailureChannel; the cleaner then leaves that directory's logs alone. Any other failure
+ * marks just the log uncleanable until the next start.
  */
 public final class LogCleaner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogCleaner.class);
@@ -59,7 +65,7 @@ public final class LogCleaner implements AutoCloseable {
         for (int i = 0; i < Math.max(1, config.threads()); i++) {
             cleaners.add(new Cleaner(config.dedupeBufferBytesPerThread(), config.loadFactor(),
                     config.ioBufferBytesPerThread(), throttler, time,
-                    cleaning -> stopped || aborting.contains(cleaning.topicPartition())));
+                    cleaning -> stopped || aborting.contains(cleaning.topicPartition()) || cleaning.isOffline()));
         }
     }
 
@@ -123,7 +129,16 @@ public final class LogCleaner implements AutoCloseable {
                     result.bytesAfter(), result.recordsRetained(), result.recordsRead());
         } catch (Cleaner.AbortedException e) {
             log.debug("{}: compaction aborted", partitionLog.topicPartition());
-        } catch (IOException | RuntimeException e) {
+        } catch (KafkaStorageException e) {
+            // Its directory is offline already (whoever took it offline logged why): nothing to do until a restart.
+            log.debug("{}: compaction stopped: {}", partitionLog.topicPartition(), e.getMessage());
+        } catch (IOException e) {
+            // As Kafka's LogCleaner: an I/O error is the disk's, not this log's, so the directory goes offline like
+            // after an append's error. The pass changed nothing, or completed a swap (see replaceSegments).
+            partitionLog.markDirOffline("Compaction of " + partitionLog.topicPartition() + " failed", e);
+        } catch (UncheckedIOException e) {
+            partitionLog.markDirOffline("Compaction of " + partitionLog.topicPartition() + " failed", e.getCause());
+        } catch (RuntimeException e) {
             log.error("{}: compaction failed; the partition is left uncompacted until the next start",
                     partitionLog.topicPartition(), e);
             synchronized (this) {
@@ -140,7 +155,7 @@ public final class LogCleaner implements AutoCloseable {
         for (PartitionLog candidate : logs.get()) {
             TopicPartition tp = candidate.topicPartition();
             if (!candidate.config().compact() || inProgress.contains(tp) || uncleanable.contains(tp)
-                    || aborting.contains(tp)) {
+                    || aborting.contains(tp) || candidate.isOffline()) {
                 continue;
             }
             LogToClean cleanable = LogToClean.of(candidate, checkpointOf(candidate).get(key(tp)), nowMs);
@@ -157,7 +172,8 @@ public final class LogCleaner implements AutoCloseable {
 
     private synchronized void doneCleaning(PartitionLog partitionLog, Long nextDirtyOffset) {
         TopicPartition tp = partitionLog.topicPartition();
-        if (nextDirtyOffset != null && !aborting.contains(tp)) {
+        // Nothing is written to an offline directory, not even this checkpoint (see LogDirFailures).
+        if (nextDirtyOffset != null && !aborting.contains(tp) && !partitionLog.isOffline()) {
             checkpointOf(partitionLog).put(key(tp), nextDirtyOffset);
             writeCheckpoint(partitionLog.dir().getParent());
         }
@@ -176,7 +192,7 @@ public final class LogCleaner implements AutoCloseable {
     private void writeCheckpoint(Path dir) {
         try {
             Checkpoints.writeOffsets(dir.resolve(CHECKPOINT), checkpoints.get(dir));
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             log.warn("Cannot write {}: {}", dir.resolve(CHECKPOINT), e.getMessage());
         }
     }

@@ -42,6 +42,11 @@ public final class LogDirFailures {
         return !offline.isEmpty() && offline.containsKey(key(logDir));
     }
 
+    /** Why {@code logDir} went offline, or null while it is online. */
+    public String reason(Path logDir) {
+        return offline.get(key(logDir));
+    }
+
     /** The directories offline now. */
     public Set<Path> offlineDirs() {
         return Set.copyOf(offline.keySet());

@@ -52,7 +52,10 @@ import org.slf4j.LoggerFactory;
  * <p>A directory whose files fail with an I/O error goes offline until the next start ({@link LogDirFailures}, as
  * Kafka's {@code LogManager.handleLogDirFailure}): its logs leave the logs managed here (retention, flushes, the
  * cleaner, checkpoints, DescribeLogDirs), new logs go to the other directories, and on close nothing is written to
- * it (no flush, checkpoint or clean-shutdown marker), so the next start recovers its logs from their files.
+ * it (no flush, checkpoint or clean-shutdown marker), so the next start recovers its logs from their files. The same
+ * at start ({@code LogManager.loadLogs}): an I/O error taking a directory into use or opening one of its logs takes it
+ * offline, a log there is refused with KafkaStorageException rather than re-created empty elsewhere, and only when
+ * every directory failed does the start fail ({@link #checkAnyDirOnline}).
  *
  * <p>Thread-safety: the maps of logs and of their topic ids are concurrent; each log serializes its own mutations.
  */
@@ -87,6 +90,8 @@ public final class LogManager implements AutoCloseable {
         this.cleaner = new LogCleaner(cleanerConfig, this.dirs, logs::values, time);
         failures.onFailure(this::handleLogDirFailure);
         for (Path dir : this.dirs) {
+            recoveryPoints.put(dir, new ConcurrentHashMap<>());
+            logStartOffsets.put(dir, new ConcurrentHashMap<>());
             try {
                 Files.createDirectories(dir);
                 FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
@@ -102,13 +107,34 @@ public final class LogManager implements AutoCloseable {
                 Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
                 cleanShutdown.put(dir, Files.exists(marker));
                 Files.deleteIfExists(marker);
-                recoveryPoints.put(dir, new ConcurrentHashMap<>(
-                        Checkpoints.readPartitionOffsets(dir.resolve(RECOVERY_POINT_CHECKPOINT))));
-                logStartOffsets.put(dir, new ConcurrentHashMap<>(
-                        Checkpoints.readPartitionOffsets(dir.resolve(LOG_START_OFFSET_CHECKPOINT))));
+                recoveryPoints.get(dir).putAll(
+                        Checkpoints.readPartitionOffsets(dir.resolve(RECOVERY_POINT_CHECKPOINT)));
+                logStartOffsets.get(dir).putAll(
+                        Checkpoints.readPartitionOffsets(dir.resolve(LOG_START_OFFSET_CHECKPOINT)));
             } catch (IOException e) {
-                throw new UncheckedIOException("Cannot use log directory " + dir, e);
+                // As Kafka's LogManager: a disk error while taking a directory into use takes it offline, and the
+                // broker starts on the others.
+                failures.markOffline(dir, "Cannot use log directory " + dir, e);
+            } catch (UncheckedIOException e) {
+                failures.markOffline(dir, "Cannot use log directory " + dir, e.getCause());
             }
+        }
+        checkAnyDirOnline();
+    }
+
+    /**
+     * Fails when every log directory is offline, naming each with its error: the broker cannot start (or go on)
+     * without a place for its logs, as Kafka stops when no log directory is left.
+     */
+    public void checkAnyDirOnline() {
+        if (dirs.stream().allMatch(failures::isOffline)) {
+            var reasons = new StringBuilder();
+            for (Path dir : dirs) {
+                reasons.append(reasons.length() == 0 ? "" : "; ").append(LogDirFailures.key(dir)).append(": ")
+                        .append(failures.reason(dir));
+            }
+            throw new IllegalStateException("Every log directory failed with an I/O error, none is left to use: "
+                    + reasons);
         }
     }
 
@@ -197,6 +223,14 @@ public final class LogManager implements AutoCloseable {
     private PartitionLog open(TopicPartition topicPartition, Uuid topicId, LogConfig config,
                               Consumer<RecordBatch> batchVisitor) {
         String dirName = PartitionLog.dirName(topicPartition);
+        for (Path dir : dirs) {
+            // A log in an offline directory is not re-created empty in another: its records are still there.
+            if (!isLogDirOnline(dir) && (Files.exists(dir.resolve(dirName))
+                    || recoveryPoints.get(dir).containsKey(key(topicPartition)))) {
+                throw new KafkaStorageException("The log of " + topicPartition + " is in the offline log directory "
+                        + dir + " (" + failures.reason(dir) + ")");
+            }
+        }
         Path home = null;
         for (Path dir : dirs) {
             if (isLogDirOnline(dir) && Files.isDirectory(dir.resolve(dirName))) {
@@ -222,14 +256,21 @@ public final class LogManager implements AutoCloseable {
         long recoveryPoint = onDisk ? checkpointed(recoveryPoints, home, key, topicId) : 0;
         long logStart = onDisk ? checkpointed(logStartOffsets, home, key, topicId) : 0;
         long startNanos = System.nanoTime();
-        PartitionLog partitionLog = PartitionLog.open(topicPartition, dir, config,
-                clean ? Long.MAX_VALUE : recoveryPoint, logStart, this::runInBackground, time.milliseconds(),
-                batchVisitor, new SplittableRandom(), failures);
+        PartitionLog partitionLog;
+        try {
+            partitionLog = PartitionLog.open(topicPartition, dir, config, clean ? Long.MAX_VALUE : recoveryPoint,
+                    logStart, this::runInBackground, time.milliseconds(), batchVisitor, new SplittableRandom(),
+                    failures);
+            writeTopicId(dir, topicId);
+        } catch (UncheckedIOException e) {
+            // As Kafka's LogManager.loadLogs: an I/O error opening a log takes its whole directory offline.
+            throw failures.markOffline(home, "Cannot open the log of " + topicPartition + " in " + dir,
+                    e.getCause());
+        }
         if (!clean && partitionLog.logEndOffset() > recoveryPoint) {
             log.info("{}: recovered offsets {} to {} after an unclean shutdown in {} ms", topicPartition,
                     recoveryPoint, partitionLog.logEndOffset(), (System.nanoTime() - startNanos) / 1_000_000);
         }
-        writeTopicId(dir, topicId);
         return partitionLog;
     }
 

@@ -465,15 +465,6 @@ final class LogSegment {
         return removed;
     }
 
-    /**
-     * Forces the log file only. Enough before a cleaned segment is swapped in: its index files do not exist yet,
-     * and an index that is missing is rebuilt from the log, while one that exists is trusted below the recovery
-     * point. They are written by the next {@link #flush()}, at the latest on a clean shutdown.
-     */
-    void flushLogFile() throws IOException {
-        records.flush();
-    }
-
     void flush() throws IOException {
         records.flush();
         offsetIndex.flush();

@@ -647,10 +647,12 @@ public final class PartitionLog implements AutoCloseable {
     /**
      * Swaps a cleaned segment in for the segments it was built from, under the log's lock; false (nothing
      * changed) when retention, DeleteRecords or truncation removed any of them meanwhile; a KafkaStorageException
-     * once the log directory failed. Crash safety, step by step: {@code .cleaned} → {@code .swap} (from here on,
-     * opening the log completes the swap), the old segments' files → {@code .deleted}, {@code .swap} → final names
-     * (log file last). Readers holding a slice of an old segment keep reading it: its files are removed only after
-     * file.delete.delay.ms.
+     * (nothing changed) once the log directory failed, or when the first rename fails, which takes it offline.
+     * Crash safety, step by step: {@code .cleaned} → {@code .swap} (from here on, opening the log completes the
+     * swap), the old segments' files → {@code .deleted}, {@code .swap} → final names (log file last). A rename
+     * that fails after the first completes the swap in memory, as the next start completes it from the files, and
+     * takes the directory offline so nothing is written over the half-renamed files. Readers holding a slice of an
+     * old segment keep reading it: its files are removed only after file.delete.delay.ms.
      *
      * @param cleaned  its files named with {@link #CLEANED_SUFFIX}, flushed; the base offset of {@code replaced}'s
      *                 first segment
@@ -663,7 +665,12 @@ public final class PartitionLog implements AutoCloseable {
                     return false;
                 }
             }
-            cleaned.changeFileSuffixes(CLEANED_SUFFIX, SWAP_SUFFIX);
+            try {
+                cleaned.changeFileSuffixes(CLEANED_SUFFIX, SWAP_SUFFIX);
+            } catch (IOException e) {
+                throw failures.markOffline(logDir, "Cannot swap a compacted segment into " + topicPartition
+                        + " at offset " + cleaned.baseOffset(), e);
+            }
             // Committed: from here on a restart completes the swap from the files, so the swap completes in
             // memory too, whatever a rename below says.
             try {
@@ -672,8 +679,9 @@ public final class PartitionLog implements AutoCloseable {
                 }
                 cleaned.changeFileSuffixes(SWAP_SUFFIX, "");
             } catch (IOException | RuntimeException e) {
-                log.warn("{}: a rename of the compaction swap at {} failed ({}); the next start completes it",
-                        topicPartition, cleaned.baseOffset(), e.toString());
+                failures.markOffline(logDir, "Cannot complete the compaction swap of " + topicPartition
+                        + " at offset " + cleaned.baseOffset() + "; the next start completes it",
+                        e instanceof IOException io ? io : new IOException(e));
             }
             // The new segment takes the first old one's key before the others leave, so a concurrent reader
             // always finds every offset in some segment.
@@ -686,6 +694,14 @@ public final class PartitionLog implements AutoCloseable {
             }
             return true;
         }
+    }
+
+    /**
+     * Takes this log's directory offline after an I/O error outside an append (the cleaner's: Kafka's LogCleaner
+     * reports to the LogDirFailureChannel) and returns the exception to throw; see {@link LogDirFailures}.
+     */
+    KafkaStorageException markDirOffline(String message, IOException cause) {
+        return failures.markOffline(logDir, message, cause);
     }
 
     /**

@@ -125,10 +125,11 @@ public final class Partition {
     }
 
     /**
-     * Refuses produce, fetch, markers and DeleteRecords on an offline replica with KAFKA_STORAGE_ERROR, before any
-     * other check, as Kafka answers for a partition in an offline log directory.
+     * Refuses any request on an offline replica (produce, fetch, markers, DeleteRecords, ListOffsets,
+     * OffsetForLeaderEpoch, DescribeProducers) with KAFKA_STORAGE_ERROR, before any other check, as Kafka's
+     * {@code ReplicaManager.getPartitionOrException} answers for a partition in an offline log directory.
      */
-    private void checkOnline() {
+    public void checkOnline() {
         if (log.isOffline()) {
             throw new KafkaStorageException("Partition " + topicPartition + " is in an offline log directory");
         }

@@ -30,6 +30,7 @@ import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.requests.ProduceResponse;
@@ -55,6 +56,8 @@ public final class ReplicaManager {
     private final FetchPurgatory fetchPurgatory;
     private final Time time;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    /** Hosted partitions whose log could not be opened because its directory failed: offline until a restart. */
+    private final Set<TopicPartition> unopenable = ConcurrentHashMap.newKeySet();
 
     public ReplicaManager(int localBrokerId, LogManager logManager, FetchPurgatory fetchPurgatory, Time time) {
         this(localBrokerId, logManager, fetchPurgatory, time, 1);
@@ -73,6 +76,14 @@ public final class ReplicaManager {
         return partitions.get(topicPartition);
     }
 
+    /**
+     * The error for a partition with no {@link Partition} here: KAFKA_STORAGE_ERROR when this node hosts it but its
+     * log could not be opened (its log directory failed, at start or since), UNKNOWN_TOPIC_OR_PARTITION otherwise.
+     */
+    public Errors absentPartitionError(TopicPartition topicPartition) {
+        return unopenable.contains(topicPartition) ? Errors.KAFKA_STORAGE_ERROR : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+    }
+
     /** Counts of the hosted partitions, for the node's status. */
     public record PartitionSummary(int partitions, int offline, int underReplicated, long logSizeBytes) {
     }
@@ -82,8 +93,8 @@ public final class ReplicaManager {
      * their logs' size.
      */
     public PartitionSummary summary() {
-        int count = 0;
-        int offline = 0;
+        int count = unopenable.size();
+        int offline = unopenable.size();
         int underReplicated = 0;
         long bytes = 0;
         for (Partition partition : partitions.values()) {
@@ -105,7 +116,7 @@ public final class ReplicaManager {
     /** Whether this node hosts the partition in a log directory that failed (see {@link Partition#isOffline}). */
     public boolean isOffline(TopicPartition tp) {
         Partition partition = partitions.get(tp);
-        return partition != null && partition.isOffline();
+        return partition != null ? partition.isOffline() : unopenable.contains(tp);
     }
 
     /** Brings the hosted partitions in line with {@code image}. Called on the controller's publish path. */
@@ -129,7 +140,8 @@ public final class ReplicaManager {
                 }
                 var host = new Hosted(tp, topic.id(), config, registration);
                 hosted.add(host);
-                if (partition == null) {
+                if (partition == null && !unopenable.contains(tp)) {
+                    // A log that could not be opened is not tried again: its directory is offline until a restart.
                     toOpen.add(host);
                 }
             }
@@ -137,12 +149,17 @@ public final class ReplicaManager {
         openAll(toOpen);
         for (Hosted host : hosted) {
             Partition partition = partitions.get(host.tp());
+            if (partition == null) {
+                continue;
+            }
             if (!partition.log().config().equals(host.config())) {
                 partition.updateConfig(host.config());
             }
             partition.applyRegistration(host.registration());
         }
-        for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
+        var known = new ArrayList<>(partitions.keySet());
+        known.addAll(unopenable);
+        for (TopicPartition tp : known) {
             if (!wanted.contains(tp)) {
                 remove(tp);
             }
@@ -194,12 +211,22 @@ public final class ReplicaManager {
     private void open(Hosted host) {
         // The producer state is rebuilt in the same pass that loads (and after a crash, recovers) the log.
         var producers = new ProducerStateTable();
-        PartitionLog partitionLog = logManager.getOrCreate(host.tp(), host.topicId(), host.config(), producers::update);
+        PartitionLog partitionLog;
+        try {
+            partitionLog = logManager.getOrCreate(host.tp(), host.topicId(), host.config(), producers::update);
+        } catch (KafkaStorageException e) {
+            // Its log directory failed (LogManager logged it and took it offline): the partition stays offline here
+            // and the node serves the others, as Kafka's HostedPartition.Offline.
+            unopenable.add(host.tp());
+            log.warn("Partition {} is offline: {}", host.tp(), e.getMessage());
+            return;
+        }
         partitions.put(host.tp(), new Partition(host.tp(), host.topicId(), localBrokerId, partitionLog, producers));
     }
 
     private void remove(TopicPartition tp) {
         partitions.remove(tp);
+        unopenable.remove(tp);
         logManager.delete(tp);
         fetchPurgatory.checkAndComplete(tp);
         log.info("Removed partition {}", tp);
@@ -228,7 +255,7 @@ public final class ReplicaManager {
             TopicPartition tp = entry.getKey();
             Partition partition = partitions.get(tp);
             if (partition == null) {
-                responses.put(tp, new PartitionResponse(Errors.UNKNOWN_TOPIC_OR_PARTITION));
+                responses.put(tp, new PartitionResponse(absentPartitionError(tp)));
                 continue;
             }
             try {
@@ -260,7 +287,7 @@ public final class ReplicaManager {
                                   boolean commit) {
         Partition partition = partitions.get(tp);
         if (partition == null) {
-            return Errors.UNKNOWN_TOPIC_OR_PARTITION;
+            return absentPartitionError(tp);
         }
         try {
             partition.appendTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, time.milliseconds());
@@ -328,7 +355,7 @@ public final class ReplicaManager {
             TopicIdPartition tip = fetchPartition.topicIdPartition();
             Partition partition = partitions.get(tip.topicPartition());
             if (partition == null) {
-                results.put(tip, FetchResult.error(Errors.UNKNOWN_TOPIC_OR_PARTITION));
+                results.put(tip, FetchResult.error(absentPartitionError(tip.topicPartition())));
                 continue;
             }
             if (!Uuid.ZERO_UUID.equals(tip.topicId()) && !partition.topicId().equals(tip.topicId())) {

@@ -117,6 +117,8 @@ public final class Broker implements AutoCloseable {
             controller = new Controller(new LocalMetadataLog(config.logDirs().get(0).resolve("__cluster_metadata")),
                     publisher);
             controller.load();
+            // Opening the logs may have taken log directories offline; without any left the broker cannot serve.
+            logManager.checkAnyDirOnline();
             Controller metadata = controller;
             var producerIds = new ProducerIdAllocator(count -> metadata.write(image -> {
                 long first = Math.max(image.nextProducerId(), 0);

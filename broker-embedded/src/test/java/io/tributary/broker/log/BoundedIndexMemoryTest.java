@@ -139,6 +139,34 @@ class BoundedIndexMemoryTest {
         }
     }
 
+    /**
+     * The cleaner writes each cleaned segment's indexes as it appends to it; those entries must not stay on the heap
+     * once the segment is swapped in, or every compaction pass would bring a compacted log's indexes back onto it.
+     */
+    @Test
+    void compactedInactiveSegmentsHoldNoIndexEntriesOnTheHeap() {
+        Map<String, String> config = Map.of(LogConfig.CLEANUP_POLICY, "compact", LogConfig.INDEX_INTERVAL_BYTES, "0",
+                LogConfig.SEGMENT_BYTES, String.valueOf(40 * BATCH));
+        PartitionLog log = open(dir.resolve("t-0"), config, 0);
+        for (int i = 0; i < 400; i++) {
+            // 100 keys, each written four times: a pass keeps a quarter of the records.
+            CleanerTestLog.put(log, "k" + (i % 100), "v" + i, T + i);
+        }
+        var time = new ManualTime(T + 400);
+        var cleaner = new LogCleaner(new CleanerConfig(true, 1, 1024 * 1024, 0.9, 64 * 1024, Double.MAX_VALUE,
+                15_000), List.of(dir), () -> List.of(log), time);
+        long before = log.sizeInBytes();
+
+        assertThat(cleaner.cleanOnce()).isTrue();
+
+        assertThat(log.sizeInBytes()).isLessThan(before);
+        for (LogSegment segment : inactiveSegments(log)) {
+            assertThat(segment.indexHeapBytes()).as("index heap of %s", segment).isZero();
+        }
+        assertThat(log.offsetForTimestamp(T + 390, Long.MAX_VALUE).offset).isEqualTo(390);
+        assertThat(offsets(log.read(350, 1, log.logEndMetadata(), true))).containsExactly(350L);
+    }
+
     @Test
     void lookupsAreCorrectAfterACleanReopenAndLoadNothingOntoTheHeap() {
         Map<String, String> config = Map.of(LogConfig.INDEX_INTERVAL_BYTES, String.valueOf(4 * BATCH),

@@ -11,6 +11,7 @@ import io.tributary.broker.testing.WireClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,18 +29,30 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderPartition;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.SimpleRecord;
+import org.apache.kafka.common.requests.DescribeProducersRequest;
+import org.apache.kafka.common.requests.DescribeProducersResponse;
 import org.apache.kafka.common.requests.FetchMetadata;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.ListOffsetsResponse;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.junit.jupiter.api.AfterEach;
@@ -137,6 +150,10 @@ class LogDirFailureTest {
                         .isEqualTo(Errors.KAFKA_STORAGE_ERROR);
                 assertThat(fetch(wire, FAILING_0, topic.topicId())).isEqualTo(Errors.KAFKA_STORAGE_ERROR);
                 assertThat(produce(wire, HEALTHY, metadata(wire, HEALTHY).topicId())).isEqualTo(Errors.NONE);
+                // The reads of offsets and producer state refuse the offline partition too, as Kafka's
+                // ReplicaManager.getPartitionOrException does, instead of answering from a log that may be torn.
+                assertThat(offsetsAndProducerErrors(wire, FAILING_0)).containsOnly(Errors.KAFKA_STORAGE_ERROR);
+                assertThat(offsetsAndProducerErrors(wire, HEALTHY_0)).containsOnly(Errors.NONE);
 
                 MetadataResponsePartition offline = metadata(wire, FAILING).partitions().get(0);
                 assertThat(offline.leaderId()).isEqualTo(-1);
@@ -178,13 +195,13 @@ class LogDirFailureTest {
         }
     }
 
-    private static MetadataResponseTopic metadata(WireClient wire, String topic) {
+    static MetadataResponseTopic metadata(WireClient wire, String topic) {
         MetadataResponse response = wire.send(new MetadataRequest.Builder(List.of(topic), false));
         return response.data().topics().find(topic);
     }
 
     /** One record to partition 0 of {@code topic}, acks=all; the partition's error. */
-    private static Errors produce(WireClient wire, String topic, Uuid topicId) {
+    static Errors produce(WireClient wire, String topic, Uuid topicId) {
         MemoryRecords records = MemoryRecords.withRecords(Compression.NONE,
                 new SimpleRecord("wire".getBytes(StandardCharsets.UTF_8), "refused?".getBytes(StandardCharsets.UTF_8)));
         var data = new ProduceRequestData.TopicProduceData().setName(topic).setTopicId(topicId)
@@ -194,6 +211,37 @@ class LogDirFailureTest {
                 .setTimeoutMs(10_000)
                 .setTopicData(new ProduceRequestData.TopicProduceDataCollection(List.of(data).iterator()))));
         return Errors.forCode(response.data().responses().iterator().next().partitionResponses().get(0).errorCode());
+    }
+
+    /**
+     * The partition's errors in ListOffsets (earliest, latest, max timestamp, by time), OffsetForLeaderEpoch and
+     * DescribeProducers.
+     */
+    static List<Errors> offsetsAndProducerErrors(WireClient wire, TopicPartition partition) {
+        var errors = new ArrayList<Errors>();
+        for (long timestamp : new long[] {ListOffsetsRequest.EARLIEST_TIMESTAMP, ListOffsetsRequest.LATEST_TIMESTAMP,
+                ListOffsetsRequest.MAX_TIMESTAMP, 0L}) {
+            var request = ListOffsetsRequest.Builder.forConsumer(true, IsolationLevel.READ_UNCOMMITTED)
+                    .setTargetTimes(List.of(new ListOffsetsTopic().setName(partition.topic()).setPartitions(List.of(
+                            new ListOffsetsPartition().setPartitionIndex(partition.partition())
+                                    .setTimestamp(timestamp)))));
+            ListOffsetsResponse response = wire.send(request);
+            errors.add(Errors.forCode(response.data().topics().get(0).partitions().get(0).errorCode()));
+        }
+
+        var epochTopics = new OffsetForLeaderTopicCollection();
+        var epochTopic = new OffsetForLeaderTopic().setTopic(partition.topic());
+        epochTopic.partitions().add(new OffsetForLeaderPartition().setPartition(partition.partition())
+                .setLeaderEpoch(0).setCurrentLeaderEpoch(-1));
+        epochTopics.add(epochTopic);
+        OffsetsForLeaderEpochResponse epochs = wire.send(OffsetsForLeaderEpochRequest.Builder.forConsumer(epochTopics));
+        errors.add(Errors.forCode(epochs.data().topics().find(partition.topic()).partitions().get(0).errorCode()));
+
+        DescribeProducersResponse producers = wire.send(new DescribeProducersRequest.Builder(
+                new DescribeProducersRequestData().setTopics(List.of(new DescribeProducersRequestData.TopicRequest()
+                        .setName(partition.topic()).setPartitionIndexes(List.of(partition.partition()))))));
+        errors.add(Errors.forCode(producers.data().topics().get(0).partitions().get(0).errorCode()));
+        return errors;
     }
 
     private static Errors fetch(WireClient wire, TopicPartition partition, Uuid topicId) {
