@@ -177,6 +177,15 @@ final class IndexEntries {
 
     /** Writes the entries appended since the last flush to the file, forces it, and drops them from the heap. */
     synchronized void flush() throws IOException {
+        writeOut(true);
+    }
+
+    /**
+     * Writes the entries appended since the last write to the file and drops them from the heap, forcing the file to
+     * disk only when {@code force}: an index written ahead of a log that is not forced yet is rejected and rebuilt by
+     * recovery, so the periodic write-out of an active segment's entries needs no fsync.
+     */
+    synchronized void writeOut(boolean force) throws IOException {
         Layout current = layout;
         int n = count;
         long fileBytes = (long) current.fileEntries() * entryBytes;
@@ -191,7 +200,9 @@ final class IndexEntries {
             while (bytes.hasRemaining()) {
                 position += channel.write(bytes, position);
             }
-            channel.force(true);
+            if (force) {
+                channel.force(true);
+            }
         }
         layout = new Layout(n, NO_TAIL);
     }

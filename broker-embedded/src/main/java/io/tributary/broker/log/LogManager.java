@@ -426,12 +426,23 @@ public final class LogManager implements AutoCloseable {
             var recovery = new HashMap<String, PartitionOffset>();
             var starts = new HashMap<String, PartitionOffset>();
             for (PartitionLog partitionLog : logs.values()) {
+                if (partitionLog.dir().getParent().equals(dir)) {
+                    try {
+                        // The active segments' new index entries leave the heap (PartitionLog#writeOutIndexes).
+                        partitionLog.writeOutIndexes();
+                    } catch (KafkaStorageException e) {
+                        log.warn("{}", e.getMessage());
+                    }
+                }
                 Uuid topicId = topicIds.get(partitionLog);
                 if (topicId != null && partitionLog.dir().getParent().equals(dir)) {
                     String key = key(partitionLog.topicPartition());
                     recovery.put(key, new PartitionOffset(partitionLog.recoveryPoint(), topicId));
                     starts.put(key, new PartitionOffset(partitionLog.logStartOffset(), topicId));
                 }
+            }
+            if (!isLogDirOnline(dir)) {
+                continue; // an index write just failed there
             }
             try {
                 Checkpoints.writePartitionOffsets(dir.resolve(RECOVERY_POINT_CHECKPOINT), recovery);

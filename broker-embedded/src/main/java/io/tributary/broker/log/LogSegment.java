@@ -471,6 +471,15 @@ final class LogSegment {
         timeIndex.flush();
     }
 
+    /**
+     * Writes the index entries added since the last write to their files, unforced, so an active segment's entries do
+     * not pile up on the heap until it rolls (see {@link PartitionLog#writeOutIndexes()}).
+     */
+    void writeOutIndexes() throws IOException {
+        offsetIndex.writeOut();
+        timeIndex.writeOut();
+    }
+
     void close() throws IOException {
         records.close();
     }

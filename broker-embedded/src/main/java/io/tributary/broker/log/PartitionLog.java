@@ -784,6 +784,25 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the active segment's new index entries to their files, without forcing them, so they leave the heap:
+     * the entries of a segment still being appended to otherwise stay there until it rolls or is flushed, which with
+     * 1 GiB segments is megabytes per partition. Kafka keeps the active index memory-mapped instead. Called at each
+     * recovery-point checkpoint; under the lock, so retention cannot delete the segment meanwhile.
+     */
+    public void writeOutIndexes() {
+        synchronized (lock) {
+            if (isOffline() || segments.isEmpty()) {
+                return;
+            }
+            try {
+                activeSegment().writeOutIndexes();
+            } catch (IOException e) {
+                throw failures.markOffline(logDir, "Cannot write the indexes of " + topicPartition, e);
+            }
+        }
+    }
+
     /** Forces every segment with unflushed bytes to disk and moves the recovery point to the log end. */
     public void flush(long nowMs) {
         synchronized (lock) {

@@ -116,6 +116,11 @@ final class TimeIndex {
         entries.flush();
     }
 
+    /** Writes the entries added since the last write to the file without forcing it, dropping them from the heap. */
+    void writeOut() throws IOException {
+        entries.writeOut(false);
+    }
+
     Path file() {
         return entries.file();
     }

@@ -70,6 +70,37 @@ class BoundedIndexMemoryTest {
         assertThat(log.offsetForTimestamp(T + 1_999, Long.MAX_VALUE).offset).isEqualTo(1_999);
     }
 
+    /**
+     * The active segment's entries leave the heap at each recovery-point checkpoint instead of piling up until the
+     * segment rolls (with 1 GiB segments, megabytes per partition), and lookups and recovery stay right.
+     */
+    @Test
+    void activeSegmentEntriesLeaveTheHeapWhenWrittenOut() throws Exception {
+        PartitionLog log = open(dir, Map.of(LogConfig.INDEX_INTERVAL_BYTES, "0"), 0);
+        for (int i = 0; i < 1_000; i++) {
+            append(log, batch(0, T + i, 1), T + i);
+        }
+        assertThat(log.activeSegment().indexHeapBytes()).isPositive();
+
+        log.writeOutIndexes();
+
+        assertThat(log.activeSegment().indexHeapBytes()).isZero();
+        for (int i = 1_000; i < 1_010; i++) {
+            append(log, batch(0, T + i, 1), T + i);
+        }
+        assertThat(log.offsetForTimestamp(T + 567, Long.MAX_VALUE).offset).isEqualTo(567);
+        assertThat(log.offsetForTimestamp(T + 1_005, Long.MAX_VALUE).offset).isEqualTo(1_005);
+        assertThat(offsets(log.read(432, BATCH, log.logEndMetadata(), true))).containsExactly(432L);
+
+        // Reopened from recovery point 0, so every segment and its written-out index is checked against the log.
+        opened.remove(log);
+        log.close();
+        PartitionLog reopened = open(dir, Map.of(LogConfig.INDEX_INTERVAL_BYTES, "0"), 0);
+        assertThat(reopened.logEndOffset()).isEqualTo(1_010);
+        assertThat(reopened.offsetForTimestamp(T + 1_005, Long.MAX_VALUE).offset).isEqualTo(1_005);
+        assertThat(offsets(reopened.read(999, BATCH, reopened.logEndMetadata(), true))).containsExactly(999L);
+    }
+
     @Test
     void segmentRollsWhenItsTimeIndexIsFull() {
         int indexBytes = 10 * TimeIndex.ENTRY_BYTES;
