@@ -45,6 +45,7 @@ public final class LogCleaner implements AutoCloseable {
     private final CleanerConfig config;
     private final Supplier<Collection<PartitionLog>> logs;
     private final Time time;
+    private final LogDirFailures failures;
     private final Map<Path, Map<String, Long>> checkpoints = new HashMap<>();
     private final Set<TopicPartition> inProgress = new HashSet<>();
     private final Set<TopicPartition> uncleanable = new HashSet<>();
@@ -55,9 +56,16 @@ public final class LogCleaner implements AutoCloseable {
     private volatile boolean stopped;
 
     public LogCleaner(CleanerConfig config, List<Path> logDirs, Supplier<Collection<PartitionLog>> logs, Time time) {
+        this(config, logDirs, logs, time, new LogDirFailures());
+    }
+
+    /** A cleaner that writes no checkpoint into a directory {@code failures} reports offline. */
+    public LogCleaner(CleanerConfig config, List<Path> logDirs, Supplier<Collection<PartitionLog>> logs, Time time,
+                      LogDirFailures failures) {
         this.config = config;
         this.logs = logs;
         this.time = time;
+        this.failures = failures;
         for (Path dir : logDirs) {
             checkpoints.put(dir, Checkpoints.readOffsets(dir.resolve(CHECKPOINT)));
         }
@@ -190,6 +198,10 @@ public final class LogCleaner implements AutoCloseable {
     }
 
     private void writeCheckpoint(Path dir) {
+        if (failures.isOffline(dir)) {
+            // Nothing is written to an offline directory (see LogDirFailures): its checkpoint stays as it was.
+            return;
+        }
         try {
             Checkpoints.writeOffsets(dir.resolve(CHECKPOINT), checkpoints.get(dir));
         } catch (UncheckedIOException e) {

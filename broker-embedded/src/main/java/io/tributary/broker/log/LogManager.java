@@ -87,7 +87,7 @@ public final class LogManager implements AutoCloseable {
         this.dirs = List.copyOf(dirs);
         this.time = time;
         this.scheduler = scheduler;
-        this.cleaner = new LogCleaner(cleanerConfig, this.dirs, logs::values, time);
+        this.cleaner = new LogCleaner(cleanerConfig, this.dirs, logs::values, time, failures);
         failures.onFailure(this::handleLogDirFailure);
         for (Path dir : this.dirs) {
             recoveryPoints.put(dir, new ConcurrentHashMap<>());

@@ -54,7 +54,29 @@ class CleanerIoErrorTest {
 
     private LogCleaner cleaner() {
         return new LogCleaner(new CleanerConfig(true, 1, 1024 * 1024, 0.9, 64 * 1024, Double.MAX_VALUE, 15_000),
-                List.of(logDir), () -> logs, time);
+                List.of(logDir), () -> logs, time, failures);
+    }
+
+    @Test
+    void forgettingAPartitionOfAnOfflineDirLeavesItsCheckpointAlone() throws Exception {
+        PartitionLog log = open();
+        String keys = "abacc" + "ddeef";
+        for (int i = 0; i < keys.length(); i++) {
+            put(log, keys.substring(i, i + 1), "v" + i, T);
+        }
+        LogCleaner cleaner = cleaner();
+        assertThat(cleaner.cleanOnce()).isTrue();
+        Path checkpoint = logDir.resolve(LogCleaner.CHECKPOINT);
+        Map<String, Long> written = Checkpoints.readOffsets(checkpoint);
+        assertThat(written).hasSize(1);
+        byte[] before = Files.readAllBytes(checkpoint);
+
+        failures.markOffline(logDir, "Test: the disk failed", new IOException("Input/output error"));
+        // The topic is deleted while its directory is offline: the directory must not be written to at all.
+        cleaner.abortAndForget(TestBatches.PARTITION);
+
+        assertThat(Files.readAllBytes(checkpoint)).isEqualTo(before);
+        assertThat(Checkpoints.readOffsets(checkpoint)).isEqualTo(written);
     }
 
     @Test
