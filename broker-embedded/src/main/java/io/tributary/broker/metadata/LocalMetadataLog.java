@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -26,14 +27,29 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A torn or corrupt frame at the tail (a crash mid-write) is truncated on {@link #replay}; frames before it
  * are intact. Appends are serialized by the controller, the only writer; the method is synchronized anyway.
+ *
+ * <p>The node is always the active controller of its own log: {@link #forward} hands the request straight to the
+ * applier, and after {@link #start} every append is applied as soon as it is on disk.
  */
 public final class LocalMetadataLog implements MetadataLog {
     private static final Logger log = LoggerFactory.getLogger(LocalMetadataLog.class);
 
+    /** Past this many replayed batches, {@link #start} writes a snapshot of the image in their place. */
+    static final long SNAPSHOT_AFTER_BATCHES = 1000;
+
     private final Path file;
+    private final int nodeId;
     private FileChannel channel;
+    private volatile Applier applier;
+    private long batches;
 
     public LocalMetadataLog(Path dir) {
+        this(dir, -1);
+    }
+
+    /** @param nodeId this node, the active controller DescribeQuorum reports */
+    public LocalMetadataLog(Path dir, int nodeId) {
+        this.nodeId = nodeId;
         try {
             Files.createDirectories(dir);
             this.file = dir.resolve("metadata.log");
@@ -45,6 +61,43 @@ public final class LocalMetadataLog implements MetadataLog {
     }
 
     @Override
+    public void start(Applier applier) {
+        long replayed = replay(applier::apply);
+        if (replayed > SNAPSHOT_AFTER_BATCHES) {
+            snapshot(applier.snapshot());
+            log.info("Replaced {} metadata batches with a snapshot of the image", replayed);
+        }
+        this.applier = applier;
+    }
+
+    @Override
+    public boolean isActive() {
+        return true;
+    }
+
+    @Override
+    public int activeControllerId() {
+        return nodeId;
+    }
+
+    @Override
+    public CompletableFuture<ByteBuffer> forward(ByteBuffer request) {
+        Applier started = applier;
+        if (started == null) {
+            return CompletableFuture.failedFuture(new org.apache.kafka.common.errors.NotControllerException(
+                    "The metadata log is not started"));
+        }
+        return started.handleForwarded(request);
+    }
+
+    @Override
+    public synchronized QuorumState quorumState() {
+        long now = System.currentTimeMillis();
+        var self = new QuorumState.Replica(nodeId, batches, now, now);
+        return new QuorumState(nodeId, 1, batches, List.of(self), List.of());
+    }
+
+    /** Hands every committed batch to {@code consumer}, in order; returns how many batches were replayed. */
     public synchronized long replay(Consumer<List<MetadataRecord>> consumer) {
         try {
             long size = channel.size();
@@ -79,6 +132,7 @@ public final class LocalMetadataLog implements MetadataLog {
                 channel.force(true);
             }
             channel.position(position);
+            this.batches = batches;
             return batches;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read the metadata log " + file, e);
@@ -96,7 +150,7 @@ public final class LocalMetadataLog implements MetadataLog {
 
     @Override
     public synchronized void append(List<MetadataRecord> records) {
-        ByteBuffer frame = frame(records);
+        ByteBuffer frame = MetadataRecordSerde.frame(records);
         try {
             while (frame.hasRemaining()) {
                 channel.write(frame);
@@ -105,15 +159,23 @@ public final class LocalMetadataLog implements MetadataLog {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot append to the metadata log " + file, e);
         }
+        batches++;
+        Applier started = applier;
+        if (started != null) {
+            started.apply(records);
+        }
     }
 
-    @Override
+    /**
+     * Replaces everything replayed so far with {@code snapshot}, the records that rebuild the current image, so
+     * that later starts replay one batch instead of the whole history.
+     */
     public synchronized void snapshot(List<MetadataRecord> snapshot) {
         Path temp = file.resolveSibling("metadata.log.snapshot.tmp");
         try {
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer frame = frame(snapshot);
+                ByteBuffer frame = MetadataRecordSerde.frame(snapshot);
                 while (frame.hasRemaining()) {
                     out.write(frame);
                 }
@@ -127,15 +189,6 @@ public final class LocalMetadataLog implements MetadataLog {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write a snapshot of the metadata log " + file, e);
         }
-    }
-
-    private static ByteBuffer frame(List<MetadataRecord> records) {
-        byte[] payload = MetadataRecordSerde.serialize(records);
-        var checksum = new CRC32C();
-        checksum.update(payload);
-        ByteBuffer frame = ByteBuffer.allocate(8 + payload.length);
-        frame.putInt(payload.length).putInt((int) checksum.getValue()).put(payload).flip();
-        return frame;
     }
 
     @Override

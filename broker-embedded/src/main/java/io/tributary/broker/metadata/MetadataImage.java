@@ -1,9 +1,12 @@
 package io.tributary.broker.metadata;
 
+import io.tributary.broker.metadata.MetadataRecord.BrokerFenceRecord;
 import io.tributary.broker.metadata.MetadataRecord.ConfigRecord;
 import io.tributary.broker.metadata.MetadataRecord.ConfigResourceKind;
 import io.tributary.broker.metadata.MetadataRecord.PartitionRecord;
 import io.tributary.broker.metadata.MetadataRecord.ProducerIdsRecord;
+import io.tributary.broker.metadata.MetadataRecord.RegisterBrokerRecord;
+import io.tributary.broker.metadata.MetadataRecord.UnregisterBrokerRecord;
 import io.tributary.broker.metadata.MetadataRecord.RemoveTopicRecord;
 import io.tributary.broker.metadata.MetadataRecord.TopicRecord;
 import java.util.ArrayList;
@@ -11,25 +14,29 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.Uuid;
 
 /**
- * The cluster's metadata at one point of the metadata log: topics (by name and id) with their partitions,
- * dynamic topic and broker configs, and the producer-id high mark. Immutable; a node swaps in a new image after
+ * The cluster's metadata at one point of the metadata log: registered brokers, topics (by name and id) with their
+ * partitions, dynamic topic and broker configs, and the producer-id high mark. Immutable; a node swaps in a new image after
  * applying records, so readers never lock.
  */
 public final class MetadataImage {
-    public static final MetadataImage EMPTY = new MetadataImage(Map.of(), Map.of(), Map.of(), Map.of(), 0L);
+    public static final MetadataImage EMPTY = new MetadataImage(Map.of(), Map.of(), Map.of(), Map.of(), 0L, Map.of());
 
     private final Map<String, TopicImage> topicsByName;
     private final Map<Uuid, TopicImage> topicsById;
     private final Map<String, Map<String, String>> topicConfigs;
     private final Map<String, Map<String, String>> brokerConfigs;
     private final long nextProducerId;
+    /** By broker id, in id order. */
+    private final Map<Integer, BrokerRegistration> brokers;
 
     private MetadataImage(Map<String, TopicImage> topicsByName, Map<Uuid, TopicImage> topicsById,
                           Map<String, Map<String, String>> topicConfigs, Map<String, Map<String, String>> brokerConfigs,
-                          long nextProducerId) {
+                          long nextProducerId, Map<Integer, BrokerRegistration> brokers) {
+        this.brokers = brokers;
         this.topicsByName = topicsByName;
         this.topicsById = topicsById;
         this.topicConfigs = topicConfigs;
@@ -63,6 +70,26 @@ public final class MetadataImage {
         return nextProducerId;
     }
 
+    /** Every registered broker, fenced or not, by id in ascending order. */
+    public Map<Integer, BrokerRegistration> brokers() {
+        return brokers;
+    }
+
+    public BrokerRegistration broker(int id) {
+        return brokers.get(id);
+    }
+
+    /** The ids of the registered brokers that are not fenced, ascending. */
+    public List<Integer> unfencedBrokerIds() {
+        var ids = new ArrayList<Integer>();
+        brokers.forEach((id, broker) -> {
+            if (!broker.fenced()) {
+                ids.add(id);
+            }
+        });
+        return ids;
+    }
+
     /** Applies one batch of records and returns the resulting image. */
     public MetadataImage apply(List<MetadataRecord> records) {
         var builder = new Builder(this);
@@ -73,6 +100,10 @@ public final class MetadataImage {
     /** The records that rebuild this image from empty (a snapshot). */
     public List<MetadataRecord> toRecords() {
         var records = new ArrayList<MetadataRecord>();
+        for (BrokerRegistration broker : brokers.values()) {
+            records.add(new RegisterBrokerRecord(broker.id(), broker.incarnationId(), broker.epoch(),
+                    broker.endpoints(), broker.rack(), broker.fenced()));
+        }
         for (TopicImage topic : topicsByName.values()) {
             records.add(new TopicRecord(topic.name(), topic.id()));
             topic.partitions().forEach((index, p) -> records.add(new PartitionRecord(topic.id(), index, p.replicas(),
@@ -95,8 +126,10 @@ public final class MetadataImage {
         private final Map<String, Map<String, String>> topicConfigs;
         private final Map<String, Map<String, String>> brokerConfigs;
         private long nextProducerId;
+        private final Map<Integer, BrokerRegistration> brokers;
 
         public Builder(MetadataImage base) {
+            brokers = new TreeMap<>(base.brokers);
             topicsByName = new HashMap<>(base.topicsByName);
             topicsById = new HashMap<>(base.topicsById);
             topicConfigs = new HashMap<>(base.topicConfigs);
@@ -140,12 +173,26 @@ public final class MetadataImage {
                 }
             } else if (record instanceof ProducerIdsRecord ids) {
                 nextProducerId = Math.max(nextProducerId, ids.nextProducerId());
+            } else if (record instanceof RegisterBrokerRecord broker) {
+                brokers.put(broker.brokerId(), new BrokerRegistration(broker.brokerId(), broker.incarnationId(),
+                        broker.brokerEpoch(), broker.endpoints(), broker.rack(), broker.fenced()));
+            } else if (record instanceof BrokerFenceRecord fence) {
+                BrokerRegistration broker = brokers.get(fence.brokerId());
+                // A record for an older registration of the broker changes nothing.
+                if (broker != null && broker.epoch() == fence.brokerEpoch()) {
+                    brokers.put(broker.id(), broker.withFenced(fence.fenced()));
+                }
+            } else if (record instanceof UnregisterBrokerRecord unregister) {
+                BrokerRegistration broker = brokers.get(unregister.brokerId());
+                if (broker != null && broker.epoch() == unregister.brokerEpoch()) {
+                    brokers.remove(unregister.brokerId());
+                }
             }
         }
 
         public MetadataImage build() {
             return new MetadataImage(Map.copyOf(topicsByName), Map.copyOf(topicsById), Map.copyOf(topicConfigs),
-                    Map.copyOf(brokerConfigs), nextProducerId);
+                    Map.copyOf(brokerConfigs), nextProducerId, Collections.unmodifiableMap(new TreeMap<>(brokers)));
         }
     }
 }

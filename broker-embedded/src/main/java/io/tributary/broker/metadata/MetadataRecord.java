@@ -39,6 +39,29 @@ public sealed interface MetadataRecord {
     record ProducerIdsRecord(int brokerId, long nextProducerId) implements MetadataRecord {
     }
 
+    /**
+     * A broker registered (or registered again after a restart, with a new incarnation and epoch). A broker starts
+     * fenced: it holds no leadership until the controller unfences it on a heartbeat.
+     */
+    record RegisterBrokerRecord(int brokerId, Uuid incarnationId, long brokerEpoch, List<BrokerEndpoint> endpoints,
+                                String rack, boolean fenced) implements MetadataRecord {
+        public RegisterBrokerRecord {
+            endpoints = List.copyOf(endpoints);
+        }
+    }
+
+    /** The controller fenced a broker (it stopped heartbeating) or unfenced it (it is caught up and alive). */
+    record BrokerFenceRecord(int brokerId, long brokerEpoch, boolean fenced) implements MetadataRecord {
+    }
+
+    /** A broker left the cluster for good (UnregisterBroker). */
+    record UnregisterBrokerRecord(int brokerId, long brokerEpoch) implements MetadataRecord {
+    }
+
+    /** Where a broker's listener accepts connections. */
+    record BrokerEndpoint(String listener, String host, int port) {
+    }
+
     /** The kind of resource a {@link ConfigRecord} applies to. */
     enum ConfigResourceKind {
         TOPIC, BROKER

@@ -31,7 +31,7 @@ class LocalMetadataLogTest {
         return records;
     }
 
-    private MetadataImage replay(MetadataLog log) {
+    private MetadataImage replay(LocalMetadataLog log) {
         var builder = new MetadataImage.Builder(MetadataImage.EMPTY);
         log.replay(batch -> batch.forEach(builder::replay));
         return builder.build();

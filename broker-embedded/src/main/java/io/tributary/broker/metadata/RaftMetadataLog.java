@@ -1,0 +1,309 @@
+package io.tributary.broker.metadata;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.errors.NotControllerException;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The metadata log of a cluster: replicated by the controller quorum ({@code controller.quorum.voters}) on Apache
+ * Ratis. The Raft leader is the active controller; every voter applies the committed entries to its image through
+ * a {@link MetadataStateMachine}, from a snapshot plus the entries after it at start.
+ *
+ * <p>The active controller appends straight into its own Raft server (no network hop, no redirection: records
+ * computed from this node's image must never be appended by another leader). Other nodes reach it through a Ratis
+ * client, which follows leadership changes, for the requests they {@link #forward}.
+ *
+ * <p>Raft state lives under {@code <dir>/<group id>/}: Ratis' log segments, its term and vote, and the snapshots.
+ */
+public final class RaftMetadataLog implements MetadataLog {
+    private static final Logger log = LoggerFactory.getLogger(RaftMetadataLog.class);
+    /** How long a leader that just took over may take to apply what its predecessors committed. */
+    private static final long CATCH_UP_WAIT_MS = 5_000;
+
+    /** One member of the controller quorum: {@code id@host:port} in {@code controller.quorum.voters}. */
+    public record Voter(int id, String host, int port) {
+        String address() {
+            return host + ":" + port;
+        }
+    }
+
+    /**
+     * @param electionTimeout how long a follower waits for the leader before it stands for election (Kafka's
+     *                        {@code controller.quorum.election.timeout.ms}); Ratis picks a random timeout in
+     *                        [this, 2 × this)
+     * @param requestTimeout  how long an append or a forwarded request may take
+     * @param snapshotEvery   committed entries between two snapshots (the log before a snapshot is purged)
+     */
+    public record Settings(Duration electionTimeout, Duration requestTimeout, long snapshotEvery) {
+        public static final Settings DEFAULT = new Settings(Duration.ofMillis(1000), Duration.ofSeconds(30), 10_000);
+    }
+
+    private final int nodeId;
+    private final List<Voter> voters;
+    private final Path dir;
+    private final Settings settings;
+    private final RaftGroup group;
+    private final ClientId localClientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    private volatile int leaderId = -1;
+    private RaftServer server;
+    private RaftServer.Division division;
+    private RaftClient client;
+    private MetadataLog.Applier applier;
+
+    /**
+     * @param dir  where this node keeps its Raft state ({@code __cluster_metadata} in the first log directory)
+     * @param name what the quorum's Raft group id is derived from (the cluster's voters, or its id), the same on
+     *             every member
+     */
+    public RaftMetadataLog(int nodeId, List<Voter> voters, Path dir, String name, Settings settings) {
+        if (voters.stream().noneMatch(voter -> voter.id() == nodeId)) {
+            throw new IllegalArgumentException("Node " + nodeId + " is not one of the voters " + voters);
+        }
+        this.nodeId = nodeId;
+        this.voters = List.copyOf(voters);
+        this.dir = dir;
+        this.settings = settings;
+        var peers = new ArrayList<RaftPeer>();
+        for (Voter voter : voters) {
+            peers.add(RaftPeer.newBuilder().setId(peerId(voter.id())).setAddress(voter.address()).build());
+        }
+        this.group = RaftGroup.valueOf(RaftGroupId.valueOf(
+                UUID.nameUUIDFromBytes(("tributary-metadata:" + name).getBytes(StandardCharsets.UTF_8))), peers);
+    }
+
+    private static RaftPeerId peerId(int nodeId) {
+        return RaftPeerId.valueOf(String.valueOf(nodeId));
+    }
+
+    @Override
+    public void start(Applier applier) {
+        this.applier = applier;
+        Voter self = voters.stream().filter(voter -> voter.id() == nodeId).findFirst().orElseThrow();
+        RaftProperties properties = properties();
+        NettyConfigKeys.Server.setHost(properties, self.host());
+        NettyConfigKeys.Server.setPort(properties, self.port());
+        try {
+            Files.createDirectories(dir);
+            server = RaftServer.newBuilder()
+                    .setServerId(peerId(nodeId))
+                    .setGroup(group)
+                    .setStateMachine(new MetadataStateMachine(applier, id -> leaderId = id))
+                    .setProperties(properties)
+                    .setOption(RaftStorage.StartupOption.RECOVER)
+                    .build();
+            server.start();
+            division = server.getDivision(group.getGroupId());
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException("Cannot start the controller quorum member " + nodeId + " on "
+                    + self.address() + " (controller.quorum.voters): " + e.getMessage(), e);
+        }
+        client = RaftClient.newBuilder()
+                .setProperties(properties())
+                .setRaftGroup(group)
+                .setClientId(ClientId.randomId())
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                        (int) Math.max(1, settings.requestTimeout().toMillis() / 100),
+                        TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build();
+        log.info("Controller quorum member {} started on {} (voters {})", nodeId, self.address(), voters);
+    }
+
+    private RaftProperties properties() {
+        var properties = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.NETTY);
+        RaftServerConfigKeys.setStorageDir(properties, List.of(dir.toFile()));
+        long election = settings.electionTimeout().toMillis();
+        RaftServerConfigKeys.Rpc.setTimeoutMin(properties, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(2 * election, TimeUnit.MILLISECONDS));
+        // The first election need not wait for a leader that cannot exist yet: a single voter elects itself at once.
+        long first = voters.size() == 1 ? 5 : Math.min(election, 150);
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(properties,
+                TimeDuration.valueOf(first, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(properties,
+                TimeDuration.valueOf(2 * first, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(
+                settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, settings.snapshotEvery());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("8MB"));
+        RaftServerConfigKeys.Log.setPreallocatedSize(properties, SizeInBytes.valueOf("1MB"));
+        RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(
+                settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        return properties;
+    }
+
+    /**
+     * Whether this node is the Raft leader, its leadership is established (its first entry of the term is
+     * committed), and it applied everything committed so far: only then is its image the latest.
+     */
+    @Override
+    public boolean isActive() {
+        RaftServer.Division current = division;
+        if (current == null) {
+            return false;
+        }
+        DivisionInfo info = current.getInfo();
+        if (!info.isLeader() || !info.isLeaderReady()) {
+            return false;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_WAIT_MS);
+        while (info.getLastAppliedIndex() < current.getRaftLog().getLastCommittedIndex()) {
+            if (System.nanoTime() > deadline || !info.isLeader()) {
+                return false;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int activeControllerId() {
+        RaftServer.Division current = division;
+        if (current != null) {
+            RaftPeerId leader = current.getInfo().getLeaderId();
+            if (leader != null) {
+                return Integer.parseInt(leader.toString());
+            }
+        }
+        return leaderId;
+    }
+
+    @Override
+    public void append(List<MetadataRecord> records) {
+        ByteBuffer frame = MetadataRecordSerde.frame(records);
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(localClientId)
+                .setServerId(peerId(nodeId))
+                .setGroupId(group.getGroupId())
+                .setCallId(callIds.incrementAndGet())
+                .setMessage(Message.valueOf(ByteString.copyFrom(frame)))
+                .setType(RaftClientRequest.writeRequestType())
+                .build();
+        RaftClientReply reply;
+        try {
+            reply = server.submitClientRequestAsync(request)
+                    .get(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (IOException | ExecutionException e) {
+            throw new NotControllerException("Node " + nodeId + " could not commit to the metadata log: " + e);
+        } catch (TimeoutException e) {
+            throw new NotControllerException("Node " + nodeId + " could not commit to the metadata log within "
+                    + settings.requestTimeout().toMillis() + " ms (no quorum?)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NotControllerException("Interrupted while appending to the metadata log");
+        }
+        if (!reply.isSuccess()) {
+            throw new NotControllerException("Node " + nodeId + " is no longer the active controller: "
+                    + reply.getException());
+        }
+    }
+
+    @Override
+    public CompletableFuture<ByteBuffer> forward(ByteBuffer request) {
+        if (isActive()) {
+            return applier.handleForwarded(request);
+        }
+        return client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(request)))
+                .handle((reply, error) -> {
+                    if (error != null) {
+                        Throwable cause = error instanceof CompletionException && error.getCause() != null
+                                ? error.getCause() : error;
+                        throw new NotControllerException("No active controller answered: " + cause);
+                    }
+                    if (!reply.isSuccess()) {
+                        throw new NotControllerException("No active controller answered: " + reply.getException());
+                    }
+                    return reply.getMessage().getContent().asReadOnlyByteBuffer();
+                });
+    }
+
+    @Override
+    public QuorumState quorumState() {
+        RaftServer.Division current = division;
+        if (current == null) {
+            return new QuorumState(-1, 0, -1, List.of(), List.of());
+        }
+        DivisionInfo info = current.getInfo();
+        var members = new ArrayList<QuorumState.Replica>();
+        for (Voter voter : voters) {
+            long end = -1;
+            for (CommitInfoProto commit : current.getCommitInfos()) {
+                if (commit.getServer().getId().toStringUtf8().equals(String.valueOf(voter.id()))) {
+                    end = commit.getCommitIndex();
+                }
+            }
+            if (voter.id() == nodeId) {
+                end = current.getRaftLog().getNextIndex();
+            }
+            members.add(new QuorumState.Replica(voter.id(), end, -1, -1));
+        }
+        return new QuorumState(activeControllerId(), info.getCurrentTerm(),
+                current.getRaftLog().getLastCommittedIndex(), members, List.of());
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (client != null) {
+                client.close();
+            }
+        } catch (IOException e) {
+            log.warn("Error closing the metadata quorum client: {}", e.toString());
+        }
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } catch (IOException e) {
+            log.warn("Error closing controller quorum member {}: {}", nodeId, e.toString());
+        }
+    }
+}
