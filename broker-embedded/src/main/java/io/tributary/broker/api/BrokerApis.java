@@ -3,6 +3,7 @@ package io.tributary.broker.api;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.group.GroupCoordinator;
 import io.tributary.broker.log.LogManager;
+import io.tributary.broker.metadata.ClusterControl;
 import io.tributary.broker.metadata.ConfigControl;
 import io.tributary.broker.metadata.ConfigResolver;
 import io.tributary.broker.metadata.Controller;
@@ -33,12 +34,39 @@ public final class BrokerApis {
                         GroupCoordinator groupCoordinator, short offsetsTopicReplicationFactor,
                         int offsetsTopicSegmentBytes, TransactionCoordinator transactionCoordinator,
                         TransactionMarkers transactionMarkers, short transactionStateReplicationFactor,
-                        int transactionStateSegmentBytes, BrokerMetrics metrics) {
+                        int transactionStateSegmentBytes, BrokerMetrics metrics, ControllerChannel controllerChannel,
+                        ClusterControl clusterControl) {
+    }
+
+    /**
+     * The APIs this node serves as the active controller, for requests the {@link ControllerChannel} runs here:
+     * those brokers send the controller, and the admin requests that change metadata.
+     */
+    public static ApiRouter controllerRouter(Parts parts) {
+        var handlers = new ControllerApiHandlers(parts.controller(), parts.clusterControl());
+        var alterConfigs = new AlterConfigsHandlers(parts.controller(), parts.configControl());
+        return new ApiRouter(parts.metrics())
+                .register(ApiKeys.BROKER_REGISTRATION, handlers.registration())
+                .register(ApiKeys.BROKER_HEARTBEAT, handlers.heartbeat())
+                .register(ApiKeys.ALTER_PARTITION, handlers.alterPartition())
+                .register(ApiKeys.ALLOCATE_PRODUCER_IDS, handlers.allocateProducerIds())
+                .register(ApiKeys.CREATE_TOPICS, createTopics(parts))
+                .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(parts.controller(), parts.topicControl()))
+                .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(parts.controller(),
+                        parts.topicControl()))
+                .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterConfigs.incremental())
+                .register(ApiKeys.ALTER_CONFIGS, alterConfigs.legacy());
+    }
+
+    private static CreateTopicsHandler createTopics(Parts parts) {
+        return new CreateTopicsHandler(parts.controller(), parts.topicControl(), parts.configResolver());
     }
 
     public static ApiRouter router(Parts parts) {
         var router = new ApiRouter(parts.metrics());
         var alterConfigs = new AlterConfigsHandlers(parts.controller(), parts.configControl());
+        ControllerChannel channel = parts.controllerChannel();
+        var topicCreator = new TopicCreator(channel);
         GroupCoordinator groups = parts.groupCoordinator();
         TransactionCoordinator transactions = parts.transactionCoordinator();
         var offsetsTopic = new FindCoordinatorHandler.InternalTopic(Topic.GROUP_METADATA_TOPIC_NAME,
@@ -49,7 +77,7 @@ public final class BrokerApis {
                 parts.transactionStateSegmentBytes(), "producer", transactions::partitionFor,
                 transactions::loadHostedPartitions);
         router.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(router))
-                .register(ApiKeys.METADATA, new MetadataHandler(parts.controller(), parts.topicControl(), parts.node(),
+                .register(ApiKeys.METADATA, new MetadataHandler(parts.controller(), topicCreator, parts.node(),
                         parts.replicaManager(), parts.autoCreateTopicsEnable(), List.of(offsetsTopic,
                         transactionStateTopic)))
                 .register(ApiKeys.PRODUCE, new ProduceHandler(parts.controller(), parts.replicaManager(), transactions,
@@ -58,21 +86,21 @@ public final class BrokerApis {
                         new FetchSessions(parts.maxFetchSessions()), parts.fetchMaxBytes(), parts.metrics()))
                 .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(parts.replicaManager()))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(parts.replicaManager()))
-                .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(parts.controller(), parts.topicControl(),
-                        parts.configResolver()))
-                .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(parts.controller(), parts.topicControl()))
-                .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(parts.controller(),
-                        parts.topicControl()))
+                .register(ApiKeys.CREATE_TOPICS, channel.forwarding(createTopics(parts)))
+                .register(ApiKeys.DELETE_TOPICS, channel.forwarding(new DeleteTopicsHandler(parts.controller(),
+                        parts.topicControl())))
+                .register(ApiKeys.CREATE_PARTITIONS, channel.forwarding(new CreatePartitionsHandler(
+                        parts.controller(), parts.topicControl())))
                 .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(parts.controller(),
                         parts.configResolver(), parts.node().nodeId(), parts.brokerConfigType()))
-                .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterConfigs.incremental())
-                .register(ApiKeys.ALTER_CONFIGS, alterConfigs.legacy())
-                .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(parts.node()))
+                .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, channel.forwarding(alterConfigs.incremental()))
+                .register(ApiKeys.ALTER_CONFIGS, channel.forwarding(alterConfigs.legacy()))
+                .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(parts.node(), parts.controller()))
                 .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(parts.replicaManager()))
                 .register(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(parts.logManager()))
                 .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(parts.producerIds(), transactions))
                 .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(parts.controller(),
-                        parts.topicControl(), parts.node(), offsetsTopic, transactionStateTopic))
+                        topicCreator, parts.node(), offsetsTopic, transactionStateTopic))
                 .register(ApiKeys.JOIN_GROUP, new JoinGroupHandler(groups))
                 .register(ApiKeys.SYNC_GROUP, new SyncGroupHandler(groups))
                 .register(ApiKeys.HEARTBEAT, new HeartbeatHandler(groups))

@@ -1,5 +1,7 @@
 package io.tributary.broker.api;
 
+import io.tributary.broker.metadata.Controller;
+import io.tributary.broker.metadata.MetadataImage;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.admin.EndpointType;
@@ -29,9 +31,11 @@ final class DescribeClusterHandler implements ApiHandler<DescribeClusterRequest>
             AclOperation.DESCRIBE.code()));
 
     private final LocalNode node;
+    private final Controller controller;
 
-    DescribeClusterHandler(LocalNode node) {
+    DescribeClusterHandler(LocalNode node, Controller controller) {
         this.node = node;
+        this.controller = controller;
     }
 
     @Override
@@ -47,16 +51,18 @@ final class DescribeClusterHandler implements ApiHandler<DescribeClusterRequest>
             return CompletableFuture.completedFuture(new DescribeClusterResponse(new DescribeClusterResponseData()
                     .setErrorCode(error.code()).setErrorMessage(message)));
         }
-        Node endpoint = node.endpoint();
+        MetadataImage image = controller.image();
         var data = new DescribeClusterResponseData()
                 .setErrorCode(Errors.NONE.code())
                 .setClusterId(node.clusterId())
-                .setControllerId(node.nodeId());
+                .setControllerId(ClusterNodes.controllerId(image, node, controller.activeControllerId()));
         if (request.data().includeClusterAuthorizedOperations()) {
             data.setClusterAuthorizedOperations(CLUSTER_OPERATIONS);
         }
-        data.brokers().add(new DescribeClusterBroker().setBrokerId(endpoint.id()).setHost(endpoint.host())
-                .setPort(endpoint.port()).setRack(null));
+        for (Node broker : ClusterNodes.live(image, node)) {
+            data.brokers().add(new DescribeClusterBroker().setBrokerId(broker.id()).setHost(broker.host())
+                    .setPort(broker.port()).setRack(broker.rack()));
+        }
         return CompletableFuture.completedFuture(new DescribeClusterResponse(data));
     }
 }

@@ -5,7 +5,6 @@ import io.tributary.broker.metadata.Controller;
 import io.tributary.broker.metadata.MetadataImage;
 import io.tributary.broker.metadata.NewTopic;
 import io.tributary.broker.metadata.PartitionRegistration;
-import io.tributary.broker.metadata.TopicControl;
 import io.tributary.broker.metadata.TopicImage;
 import io.tributary.broker.metadata.TopicResult;
 import java.util.ArrayList;
@@ -48,7 +47,7 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
     private static final short SHARE_KEYS_VERSION = 6;
 
     private final Controller controller;
-    private final TopicControl topicControl;
+    private final TopicCreator topicCreator;
     private final LocalNode node;
     private final InternalTopic offsets;
     private final InternalTopic transactionState;
@@ -71,10 +70,10 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
         }
     }
 
-    FindCoordinatorHandler(Controller controller, TopicControl topicControl, LocalNode node, InternalTopic offsets,
+    FindCoordinatorHandler(Controller controller, TopicCreator topicCreator, LocalNode node, InternalTopic offsets,
                            InternalTopic transactionState) {
         this.controller = controller;
-        this.topicControl = topicControl;
+        this.topicCreator = topicCreator;
         this.node = node;
         this.offsets = offsets;
         this.transactionState = transactionState;
@@ -104,12 +103,16 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
         if (topicError != Errors.NONE) {
             return error(key, topicError);
         }
-        TopicImage topic = controller.image().topic(internal.name());
+        MetadataImage image = controller.image();
+        TopicImage topic = image.topic(internal.name());
         PartitionRegistration partition = topic == null ? null : topic.partitions().get(internal.partitionFor(key));
-        if (partition == null || partition.leader() != node.nodeId()) {
+        // The coordinator is the leader of the key's partition of the internal topic, wherever it is.
+        Node leader = partition == null || partition.leader() < 0 ? null
+                : ClusterNodes.node(image, node, partition.leader());
+        if (leader == null) {
             return error(key, Errors.COORDINATOR_NOT_AVAILABLE);
         }
-        return found(key, node.endpoint());
+        return found(key, leader);
     }
 
     /**
@@ -138,7 +141,7 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
             return CompletableFuture.completedFuture(Errors.NONE);
         }
         NewTopic topic = internal.newTopic();
-        return controller.write(current -> topicControl.createTopics(current, List.of(topic), false))
+        return topicCreator.create(List.of(topic))
                 .thenApply(results -> {
                     for (TopicResult result : results) {
                         if (result.error().isFailure() && result.error().error() != Errors.TOPIC_ALREADY_EXISTS) {

@@ -4,7 +4,6 @@ import io.tributary.broker.metadata.Controller;
 import io.tributary.broker.metadata.MetadataImage;
 import io.tributary.broker.metadata.NewTopic;
 import io.tributary.broker.metadata.PartitionRegistration;
-import io.tributary.broker.metadata.TopicControl;
 import io.tributary.broker.metadata.TopicImage;
 import io.tributary.broker.metadata.TopicResult;
 import io.tributary.broker.replication.ReplicaManager;
@@ -48,16 +47,16 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
             AclOperation.ALTER_CONFIGS.code()));
 
     private final Controller controller;
-    private final TopicControl topicControl;
+    private final TopicCreator topicCreator;
     private final LocalNode node;
     private final ReplicaManager replicaManager;
     private final boolean autoCreateTopicsEnable;
     private final Map<String, FindCoordinatorHandler.InternalTopic> internalTopics = new HashMap<>();
 
-    MetadataHandler(Controller controller, TopicControl topicControl, LocalNode node, ReplicaManager replicaManager,
+    MetadataHandler(Controller controller, TopicCreator topicCreator, LocalNode node, ReplicaManager replicaManager,
                     boolean autoCreateTopicsEnable, List<FindCoordinatorHandler.InternalTopic> internalTopics) {
         this.controller = controller;
-        this.topicControl = topicControl;
+        this.topicCreator = topicCreator;
         this.node = node;
         this.replicaManager = replicaManager;
         this.autoCreateTopicsEnable = autoCreateTopicsEnable;
@@ -85,7 +84,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
         if (toCreate.isEmpty()) {
             return CompletableFuture.completedFuture(respond(request, version, image, Map.of()));
         }
-        return controller.write(current -> topicControl.createTopics(current, toCreate, false))
+        return topicCreator.create(toCreate)
                 .thenApply(results -> {
                     var errors = new HashMap<String, Errors>();
                     for (TopicResult result : results) {
@@ -102,12 +101,13 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
 
     private MetadataResponse respond(MetadataRequest request, short version, MetadataImage image,
                                      Map<String, Errors> creationErrors) {
-        Node endpoint = node.endpoint();
         var data = new MetadataResponseData()
                 .setClusterId(node.clusterId())
-                .setControllerId(node.nodeId());
-        data.brokers().add(new MetadataResponseBroker().setNodeId(endpoint.id()).setHost(endpoint.host())
-                .setPort(endpoint.port()).setRack(null));
+                .setControllerId(ClusterNodes.controllerId(image, node, controller.activeControllerId()));
+        for (Node broker : ClusterNodes.live(image, node)) {
+            data.brokers().add(new MetadataResponseBroker().setNodeId(broker.id()).setHost(broker.host())
+                    .setPort(broker.port()).setRack(broker.rack()));
+        }
         if (request.data().includeClusterAuthorizedOperations()) {
             // Metadata v8 to v10 only; later clients ask DescribeCluster.
             data.setClusterAuthorizedOperations(DescribeClusterHandler.CLUSTER_OPERATIONS);
@@ -115,7 +115,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
         boolean includeOperations = request.data().includeTopicAuthorizedOperations();
         if (request.isAllTopics()) {
             for (TopicImage topic : image.topicsByName().values()) {
-                data.topics().add(describe(topic, version, includeOperations));
+                data.topics().add(describe(image, topic, version, includeOperations));
             }
         } else {
             for (MetadataRequestData.MetadataRequestTopic requested : request.data().topics()) {
@@ -123,7 +123,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
                 TopicImage topic = name != null ? image.topic(name)
                         : requested.topicId() != null ? image.topic(requested.topicId()) : null;
                 if (topic != null) {
-                    data.topics().add(describe(topic, version, includeOperations));
+                    data.topics().add(describe(image, topic, version, includeOperations));
                 } else if (name == null) {
                     data.topics().add(new MetadataResponseTopic().setName(null).setTopicId(requested.topicId())
                             .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
@@ -141,7 +141,8 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
         return new MetadataResponse(data, version);
     }
 
-    private MetadataResponseTopic describe(TopicImage topic, short version, boolean includeOperations) {
+    private MetadataResponseTopic describe(MetadataImage image, TopicImage topic, short version,
+                                           boolean includeOperations) {
         var result = new MetadataResponseTopic()
                 .setName(topic.name())
                 .setIsInternal(Topic.isInternal(topic.name()))
@@ -158,6 +159,13 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
             // Kafka's controller publishes it once the broker reports the directory (ours is not told yet).
             boolean offlineHere = replicaManager.isOffline(new TopicPartition(topic.name(), entry.getKey()));
             int leader = offlineHere && registration.leader() == node.nodeId() ? -1 : registration.leader();
+            // Replicas on brokers that are fenced or gone are offline too (Kafka's MetadataResponse).
+            var offline = new ArrayList<Integer>();
+            for (int replica : registration.replicas()) {
+                if (!ClusterNodes.isLive(image, node, replica) || (offlineHere && replica == node.nodeId())) {
+                    offline.add(replica);
+                }
+            }
             result.partitions().add(new MetadataResponsePartition()
                     .setPartitionIndex(entry.getKey())
                     .setErrorCode(leader < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
@@ -165,7 +173,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
                     .setLeaderEpoch(registration.leaderEpoch())
                     .setReplicaNodes(new ArrayList<>(registration.replicas()))
                     .setIsrNodes(new ArrayList<>(registration.isr()))
-                    .setOfflineReplicas(offlineHere ? new ArrayList<>(List.of(node.nodeId())) : new ArrayList<>()));
+                    .setOfflineReplicas(offline));
         }
         return result;
     }

@@ -465,6 +465,25 @@ public final class LogManager implements AutoCloseable {
         }
         offlineLogs.values().forEach(PartitionLog::close);
         checkpoint();
+        markCleanShutdown();
+        release();
+    }
+
+    /**
+     * Stops as a crash would leave the directories (for in-process clusters that kill a node): file handles are
+     * closed, but no checkpoint and no clean-shutdown marker is written, so the next start recovers every log from
+     * its last recovery point.
+     */
+    public void halt() {
+        cleaner.close();
+        for (PartitionLog partitionLog : logs.values()) {
+            partitionLog.close();
+        }
+        offlineLogs.values().forEach(PartitionLog::close);
+        release();
+    }
+
+    private void markCleanShutdown() {
         for (Path dir : dirs) {
             if (!isLogDirOnline(dir)) {
                 log.warn("Log directory {} failed while the broker ran: it is recovered at the next start", dir);
@@ -476,6 +495,9 @@ public final class LogManager implements AutoCloseable {
                 log.warn("Cannot mark {} as cleanly shut down: {}", dir, e.toString());
             }
         }
+    }
+
+    private void release() {
         logs.clear();
         offlineLogs.clear();
         topicIds.clear();

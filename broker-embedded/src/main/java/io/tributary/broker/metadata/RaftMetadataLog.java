@@ -79,6 +79,7 @@ public final class RaftMetadataLog implements MetadataLog {
 
     private final int nodeId;
     private final List<Voter> voters;
+    private final String bindHost;
     private final Path dir;
     private final Settings settings;
     private final RaftGroup group;
@@ -91,16 +92,19 @@ public final class RaftMetadataLog implements MetadataLog {
     private MetadataLog.Applier applier;
 
     /**
-     * @param dir  where this node keeps its Raft state ({@code __cluster_metadata} in the first log directory)
-     * @param name what the quorum's Raft group id is derived from (the cluster's voters, or its id), the same on
-     *             every member
+     * @param bindHost where this node's Raft server listens (its controller listener's host), or null for the host
+     *                 its voter entry names
+     * @param dir      where this node keeps its Raft state ({@code __cluster_metadata} in the first log directory)
+     * @param name     what the quorum's Raft group id is derived from (the cluster id), the same on every member
      */
-    public RaftMetadataLog(int nodeId, List<Voter> voters, Path dir, String name, Settings settings) {
+    public RaftMetadataLog(int nodeId, List<Voter> voters, String bindHost, Path dir, String name,
+                           Settings settings) {
         if (voters.stream().noneMatch(voter -> voter.id() == nodeId)) {
             throw new IllegalArgumentException("Node " + nodeId + " is not one of the voters " + voters);
         }
         this.nodeId = nodeId;
         this.voters = List.copyOf(voters);
+        this.bindHost = bindHost;
         this.dir = dir;
         this.settings = settings;
         var peers = new ArrayList<RaftPeer>();
@@ -120,7 +124,7 @@ public final class RaftMetadataLog implements MetadataLog {
         this.applier = applier;
         Voter self = voters.stream().filter(voter -> voter.id() == nodeId).findFirst().orElseThrow();
         RaftProperties properties = properties();
-        NettyConfigKeys.Server.setHost(properties, self.host());
+        NettyConfigKeys.Server.setHost(properties, bindHost != null ? bindHost : self.host());
         NettyConfigKeys.Server.setPort(properties, self.port());
         try {
             Files.createDirectories(dir);

@@ -6,6 +6,7 @@ import io.tributary.broker.metadata.MetadataRecord.ConfigResourceKind;
 import io.tributary.broker.metadata.MetadataRecord.PartitionRecord;
 import io.tributary.broker.metadata.MetadataRecord.RemoveTopicRecord;
 import io.tributary.broker.metadata.MetadataRecord.TopicRecord;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -13,6 +14,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.InvalidTopicException;
@@ -86,6 +89,7 @@ public final class TopicControl {
         Map<String, Object> topicDefaults = new ConfigResolver(defaults).topicDefaults(image);
         for (NewTopic topic : creatable) {
             TopicResult result = validate(image, topic, collisionKeys, topicDefaults);
+            List<Integer> live = liveBrokers(image);
             if (result.error().isFailure()) {
                 results.add(result);
                 continue;
@@ -96,9 +100,10 @@ public final class TopicControl {
                 records.add(new TopicRecord(topic.name(), topicId));
                 topic.configs().forEach((name, value) ->
                         records.add(new ConfigRecord(ConfigResourceKind.TOPIC, topic.name(), name, value)));
-                Map<Integer, List<Integer>> layout = layout(topic, result.numPartitions(), result.replicationFactor());
-                layout.forEach((partition, replicas) -> records.add(new PartitionRecord(topicId, partition, replicas,
-                        replicas, replicas.get(0), 0, 0)));
+                Map<Integer, List<Integer>> layout = topic.assignments().isEmpty()
+                        ? spread(image, 0, result.numPartitions(), result.replicationFactor())
+                        : new LinkedHashMap<>(topic.assignments());
+                layout.forEach((partition, replicas) -> records.add(newPartition(topicId, partition, replicas, live)));
             }
             results.add(new TopicResult(topic.name(), ApiError.NONE, validateOnly ? Uuid.ZERO_UUID : topicId,
                     result.numPartitions(), result.replicationFactor()));
@@ -139,7 +144,7 @@ public final class TopicControl {
                     return TopicResult.failed(name, new ApiError(Errors.INVALID_REPLICA_ASSIGNMENT,
                             "Partitions must be numbered consecutively from 0."));
                 }
-                ApiError error = checkReplicas(replicas);
+                ApiError error = checkReplicas(image, replicas);
                 if (error != null) {
                     return TopicResult.failed(name, error);
                 }
@@ -163,16 +168,38 @@ public final class TopicControl {
             return TopicResult.failed(name, new ApiError(Errors.INVALID_REPLICATION_FACTOR,
                     "Replication factor must be larger than 0, or -1 for the default."));
         }
-        if (replicationFactor > defaults.liveBrokerIds().size()) {
+        int live = liveBrokers(image).size();
+        if (replicationFactor > live) {
             return TopicResult.failed(name, new ApiError(Errors.INVALID_REPLICATION_FACTOR,
                     "Unable to replicate the partition " + replicationFactor + " time(s): The target replication "
                             + "factor of " + replicationFactor + " cannot be reached because only "
-                            + defaults.liveBrokerIds().size() + " broker(s) are registered."));
+                            + live + " broker(s) are registered."));
         }
         return new TopicResult(name, ApiError.NONE, Uuid.ZERO_UUID, partitions, replicationFactor);
     }
 
-    private ApiError checkReplicas(List<Integer> replicas) {
+    /**
+     * The brokers new replicas may go to: the registered, unfenced ones. An image without registrations (a log
+     * written before brokers registered) has this node alone.
+     */
+    private List<Integer> liveBrokers(MetadataImage image) {
+        return image.brokers().isEmpty() ? defaults.liveBrokerIds() : image.unfencedBrokerIds();
+    }
+
+    /**
+     * A new partition's first state: every live replica in sync, the first of them leading (Kafka's preferred
+     * leader), at epoch 0. A replica on a fenced broker starts out of sync.
+     */
+    private static PartitionRecord newPartition(Uuid topicId, int partition, List<Integer> replicas,
+                                                List<Integer> live) {
+        List<Integer> isr = replicas.stream().filter(live::contains).toList();
+        if (isr.isEmpty()) {
+            isr = replicas;
+        }
+        return new PartitionRecord(topicId, partition, replicas, isr, isr.get(0), 0, 0);
+    }
+
+    private ApiError checkReplicas(MetadataImage image, List<Integer> replicas) {
         if (replicas.isEmpty()) {
             return new ApiError(Errors.INVALID_REPLICA_ASSIGNMENT, "A partition needs at least one replica.");
         }
@@ -180,32 +207,52 @@ public final class TopicControl {
             return new ApiError(Errors.INVALID_REPLICA_ASSIGNMENT, "Duplicate brokers in a replica assignment.");
         }
         for (int broker : replicas) {
-            if (!defaults.liveBrokerIds().contains(broker)) {
+            boolean registered = image.brokers().isEmpty() ? defaults.liveBrokerIds().contains(broker)
+                    : image.broker(broker) != null;
+            if (!registered) {
                 return new ApiError(Errors.INVALID_REPLICA_ASSIGNMENT, "Broker " + broker + " is not registered.");
             }
         }
         return null;
     }
 
-    private Map<Integer, List<Integer>> layout(NewTopic topic, int partitions, short replicationFactor) {
-        if (!topic.assignments().isEmpty()) {
-            return new LinkedHashMap<>(topic.assignments());
-        }
-        return spread(0, partitions, replicationFactor);
-    }
-
-    /** Round-robin replica placement: partition p starts at broker (p mod n), replicas follow in order. */
-    private Map<Integer, List<Integer>> spread(int firstPartition, int count, short replicationFactor) {
-        List<Integer> brokers = defaults.liveBrokerIds().stream().sorted().toList();
+    /**
+     * Replica placement over the live brokers: ordered so that racks alternate (with {@code broker.rack} set), then
+     * round-robin from a random first broker, so a topic's leaders and replicas spread evenly and, as far as the
+     * racks allow, the replicas of one partition sit on different racks (Kafka's rack-aware assignment).
+     */
+    private Map<Integer, List<Integer>> spread(MetadataImage image, int firstPartition, int count,
+                                               short replicationFactor) {
+        List<Integer> brokers = rackAlternating(image, liveBrokers(image));
+        int start = brokers.size() <= 1 ? 0 : ThreadLocalRandom.current().nextInt(brokers.size());
         var layout = new LinkedHashMap<Integer, List<Integer>>();
         for (int p = firstPartition; p < firstPartition + count; p++) {
             var replicas = new ArrayList<Integer>();
             for (int r = 0; r < replicationFactor; r++) {
-                replicas.add(brokers.get((p + r) % brokers.size()));
+                replicas.add(brokers.get((start + p + r) % brokers.size()));
             }
             layout.put(p, replicas);
         }
         return layout;
+    }
+
+    /** The brokers ordered rack by rack in turn (r1b1, r2b1, r1b2, r2b2, ...); by id when no rack is set. */
+    private static List<Integer> rackAlternating(MetadataImage image, List<Integer> brokers) {
+        var byRack = new TreeMap<String, ArrayDeque<Integer>>();
+        for (int id : brokers.stream().sorted().toList()) {
+            BrokerRegistration broker = image.broker(id);
+            String rack = broker == null || broker.rack() == null ? "" : broker.rack();
+            byRack.computeIfAbsent(rack, key -> new ArrayDeque<>()).add(id);
+        }
+        var ordered = new ArrayList<Integer>();
+        while (ordered.size() < brokers.size()) {
+            for (var rack : byRack.values()) {
+                if (!rack.isEmpty()) {
+                    ordered.add(rack.poll());
+                }
+            }
+        }
+        return ordered;
     }
 
     /** Whether topics may be deleted ({@code delete.topic.enable}). */
@@ -314,25 +361,25 @@ public final class TopicControl {
             }
             layout = new LinkedHashMap<>();
             for (int i = 0; i < added; i++) {
-                ApiError error = checkReplicas(assignments.get(i));
+                ApiError error = checkReplicas(image, assignments.get(i));
                 if (error != null) {
                     return ControllerResult.of(error);
                 }
                 layout.put(current + i, assignments.get(i));
             }
         } else {
-            if (replicationFactor > defaults.liveBrokerIds().size()) {
+            if (replicationFactor > liveBrokers(image).size()) {
                 return ControllerResult.of(new ApiError(Errors.INVALID_REPLICATION_FACTOR,
                         "Not enough live brokers for replication factor " + replicationFactor));
             }
-            layout = spread(current, added, replicationFactor);
+            layout = spread(image, current, added, replicationFactor);
         }
         if (validateOnly) {
             return ControllerResult.of(ApiError.NONE);
         }
         var records = new ArrayList<MetadataRecord>();
-        layout.forEach((partition, replicas) -> records.add(new PartitionRecord(topic.id(), partition, replicas,
-                replicas, replicas.get(0), 0, 0)));
+        List<Integer> live = liveBrokers(image);
+        layout.forEach((partition, replicas) -> records.add(newPartition(topic.id(), partition, replicas, live)));
         return new ControllerResult<>(records, ApiError.NONE);
     }
 }

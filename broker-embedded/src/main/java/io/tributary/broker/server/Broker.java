@@ -1,17 +1,19 @@
 package io.tributary.broker.server;
 
 import io.tributary.broker.api.BrokerApis;
+import io.tributary.broker.api.ControllerChannel;
 import io.tributary.broker.api.LocalNode;
+import io.tributary.broker.api.TopicCreator;
 import io.tributary.broker.group.CoordinatorTimer;
 import io.tributary.broker.group.GroupCoordinator;
 import io.tributary.broker.log.LogManager;
+import io.tributary.broker.metadata.ClusterControl;
 import io.tributary.broker.metadata.ClusterDefaults;
 import io.tributary.broker.metadata.ConfigControl;
 import io.tributary.broker.metadata.ConfigResolver;
 import io.tributary.broker.metadata.Controller;
-import io.tributary.broker.metadata.ControllerResult;
-import io.tributary.broker.metadata.LocalMetadataLog;
-import io.tributary.broker.metadata.MetadataRecord.ProducerIdsRecord;
+import io.tributary.broker.metadata.MetadataImage;
+import io.tributary.broker.metadata.MetadataRecord.BrokerEndpoint;
 import io.tributary.broker.metadata.NewTopic;
 import io.tributary.broker.metadata.TopicControl;
 import io.tributary.broker.metadata.TopicResult;
@@ -73,15 +75,18 @@ public final class Broker implements AutoCloseable {
     private final LocalNode node;
     private final ReplicaManager replicaManager;
     private final BrokerMetrics metrics;
-    private final TopicControl topicControl;
+    private final TopicCreator topicCreator;
+    private final BrokerLifecycle lifecycle;
     private final Object closeLock = new Object();
     private boolean closed;
 
     private Broker(BrokerConfig config, BrokerSchedulers schedulers, LogManager logManager,
                    Controller controller, FetchPurgatory fetchPurgatory, GroupCoordinator groupCoordinator,
                    ThreadPoolExecutor requestExecutor, SocketServer socketServer, LocalNode node,
-                   ReplicaManager replicaManager, BrokerMetrics metrics, TopicControl topicControl) {
-        this.topicControl = topicControl;
+                   ReplicaManager replicaManager, BrokerMetrics metrics, TopicCreator topicCreator,
+                   BrokerLifecycle lifecycle) {
+        this.topicCreator = topicCreator;
+        this.lifecycle = lifecycle;
         this.replicaManager = replicaManager;
         this.metrics = metrics;
         this.config = config;
@@ -104,8 +109,11 @@ public final class Broker implements AutoCloseable {
         Controller controller = null;
         GroupCoordinator groupCoordinator = null;
         ThreadPoolExecutor requestExecutor = null;
+        BrokerLifecycle lifecycle = null;
         try {
-            String clusterId = NodeIdentity.loadOrCreate(config.logDirs(), config.nodeId(), config.clusterId());
+            String configuredClusterId = config.clusterId() != null || !config.isClustered() ? config.clusterId()
+                    : MetadataQuorum.derivedClusterId(config);
+            String clusterId = NodeIdentity.loadOrCreate(config.logDirs(), config.nodeId(), configuredClusterId);
             logManager = new LogManager(config.logDirs(), time, schedulers.io(), config.cleanerConfig());
             ClusterDefaults defaults = clusterDefaults(config);
             var resolver = new ConfigResolver(defaults);
@@ -114,16 +122,15 @@ public final class Broker implements AutoCloseable {
             var replicaManager = new ReplicaManager(config.nodeId(), logManager, fetchPurgatory, time,
                     config.numRecoveryThreadsPerDataDir() * config.logDirs().size());
             var publisher = new BrokerMetadataPublisher(replicaManager, resolver);
-            controller = new Controller(new LocalMetadataLog(config.logDirs().get(0).resolve("__cluster_metadata")),
-                    publisher);
+            controller = new Controller(MetadataQuorum.open(config, clusterId), publisher);
+            var channel = new ControllerChannel(controller, config.nodeId());
+            var clusterControl = new ClusterControl(clusterId, config.brokerSessionTimeoutMs(), resolver, time);
             controller.load();
             // Opening the logs may have taken log directories offline; without any left the broker cannot serve.
             logManager.checkAnyDirOnline();
-            Controller metadata = controller;
-            var producerIds = new ProducerIdAllocator(count -> metadata.write(image -> {
-                long first = Math.max(image.nextProducerId(), 0);
-                return new ControllerResult<>(List.of(new ProducerIdsRecord(config.nodeId(), first + count)), first);
-            }));
+            lifecycle = new BrokerLifecycle(config.nodeId(), clusterId, channel, config.brokerHeartbeatIntervalMs());
+            var producerIds = new ProducerIdAllocator(ControllerDuties.producerIdBlocks(channel, config.nodeId(),
+                    lifecycle::brokerEpoch));
             requestExecutor = new ThreadPoolExecutor(config.numIoThreads(), config.numIoThreads(), 60, TimeUnit.SECONDS,
                     new LinkedBlockingQueue<>(), threads("tributary-request-handler"));
             var node = new LocalNode(config.nodeId(), clusterId);
@@ -136,16 +143,22 @@ public final class Broker implements AutoCloseable {
                     new TransactionTopicLog(controller, replicaManager, time), markers, producerIds, time);
             transactionCoordinator.loadHostedPartitions();
             scheduleTransactionTasks(schedulers, config, transactionCoordinator, replicaManager);
-            // A single node is the only replica the internal topics can have.
-            short offsetsReplicationFactor = (short) Math.min(config.offsetsTopicReplicationFactor(), 1);
-            short transactionStateReplicationFactor = (short) Math.min(config.transactionStateLogReplicationFactor(), 1);
+            short offsetsReplicationFactor = internalReplicationFactor(config,
+                    BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR, config.offsetsTopicReplicationFactor());
+            short transactionStateReplicationFactor = internalReplicationFactor(config,
+                    BrokerConfig.TRANSACTION_STATE_LOG_REPLICATION_FACTOR,
+                    config.transactionStateLogReplicationFactor());
             var topicControl = new TopicControl(defaults);
-            var router = BrokerApis.router(new BrokerApis.Parts(node, controller, topicControl,
+            var parts = new BrokerApis.Parts(node, controller, topicControl,
                     new ConfigControl(defaults), resolver, replicaManager, logManager, producerIds,
                     config.autoCreateTopicsEnable(), config.fetchMaxBytes(), 1000, Broker::brokerConfigType,
                     groupCoordinator, offsetsReplicationFactor, config.offsetsTopicSegmentBytes(),
                     transactionCoordinator, markers, transactionStateReplicationFactor,
-                    config.transactionStateLogSegmentBytes(), metrics));
+                    config.transactionStateLogSegmentBytes(), metrics, channel, clusterControl);
+            channel.controllerApis(BrokerApis.controllerRouter(parts));
+            var router = BrokerApis.router(parts);
+            ControllerDuties.schedule(schedulers.coordinators(), controller, clusterControl,
+                    config.brokerHeartbeatIntervalMs());
             BrokerConfig.Listener listener = config.listener();
             SocketServer socketServer = SocketServer.start(new SocketServer.Settings(listener.host(), listener.port(),
                     config.numNetworkThreads(), config.socketRequestMaxBytes(), config.queuedMaxRequests(),
@@ -154,19 +167,28 @@ public final class Broker implements AutoCloseable {
             BrokerConfig.Listener advertised = config.advertisedListener();
             node.advertise(advertised != null ? advertised.host() : advertisedHost(listener.host()),
                     advertised != null && advertised.port() != 0 ? advertised.port() : bound.getPort());
+            lifecycle.start(List.of(new BrokerEndpoint(listener.name(), node.endpoint().host(),
+                    node.endpoint().port())), config.brokerRack(),
+                    java.time.Duration.ofMillis(config.initialBrokerRegistrationTimeoutMs()));
             logManager.startBackgroundTasks(config.logRetentionCheckIntervalMs(), config.logFlushSchedulerIntervalMs(),
                     config.logFlushOffsetCheckpointIntervalMs());
             var broker = new Broker(config, schedulers, logManager, controller, fetchPurgatory, groupCoordinator,
-                    requestExecutor, socketServer, node, replicaManager, metrics, topicControl);
+                    requestExecutor, socketServer, node, replicaManager, metrics, new TopicCreator(channel), lifecycle);
             log.info("Tributary broker {} started in {} ms, listening on {}:{} (cluster {}, log.dirs {})",
                     config.nodeId(), (System.nanoTime() - startNanos) / 1_000_000, node.endpoint().host(),
                     node.endpoint().port(), clusterId, config.logDirs());
             return broker;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            if (lifecycle != null) {
+                lifecycle.close();
+            }
             cleanUp(requestExecutor, controller, logManager, schedulers);
             throw new IllegalStateException("Interrupted while starting the broker", e);
         } catch (RuntimeException e) {
+            if (lifecycle != null) {
+                lifecycle.close();
+            }
             if (groupCoordinator != null) {
                 groupCoordinator.shutdown();
             }
@@ -187,6 +209,17 @@ public final class Broker implements AutoCloseable {
             logManager.close();
         }
         schedulers.close();
+    }
+
+    /**
+     * The replication factor of an internal topic: the configured one when set explicitly (creating the topic then
+     * fails, as in Kafka, while fewer brokers are alive), else as many replicas as the cluster has voters, up to 3.
+     */
+    private static short internalReplicationFactor(BrokerConfig config, String name, short configured) {
+        if (config.originals().containsKey(name)) {
+            return configured;
+        }
+        return (short) Math.min(3, Math.max(1, config.voters().size()));
     }
 
     private static String advertisedHost(String bindHost) {
@@ -319,8 +352,7 @@ public final class Broker implements AutoCloseable {
                 missing.add(new NewTopic(topic.name(), topic.partitions(), topic.replicationFactor(), Map.of(),
                         topic.configs()));
             } else if (topic.partitions() > existing.partitionCount()) {
-                ApiError grown = await(controller.write(image -> topicControl.createPartitions(image, topic.name(),
-                        topic.partitions(), List.of(), false)), topic.name());
+                ApiError grown = await(topicCreator.growPartitions(topic.name(), topic.partitions()), topic.name());
                 if (grown.isFailure()) {
                     throw new IllegalArgumentException("Topic '" + topic.name() + "': " + grown.messageWithFallback());
                 }
@@ -328,8 +360,7 @@ public final class Broker implements AutoCloseable {
             }
         }
         if (!missing.isEmpty()) {
-            for (TopicResult result : await(controller.write(image -> topicControl.createTopics(image, missing,
-                    false)), missing.get(0).name())) {
+            for (TopicResult result : await(topicCreator.create(missing), missing.get(0).name())) {
                 if (result.error().error() == Errors.TOPIC_ALREADY_EXISTS) {
                     continue;
                 }
@@ -352,6 +383,21 @@ public final class Broker implements AutoCloseable {
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("Could not declare topic '" + topic + "': " + e, e);
         }
+    }
+
+    /** The cluster metadata as this node has applied it. */
+    public MetadataImage metadataImage() {
+        return controller.image();
+    }
+
+    /** Whether this node is the active controller (the controller quorum's leader) now. */
+    public boolean isActiveController() {
+        return controller.isActive();
+    }
+
+    /** The active controller's node id as this node knows it, or -1 during an election. */
+    public int activeControllerId() {
+        return controller.activeControllerId();
     }
 
     /** The node's live counters: bytes and records produced, bytes fetched, requests per API. */
@@ -392,6 +438,7 @@ public final class Broker implements AutoCloseable {
             closed = true;
         }
         long startNanos = System.nanoTime();
+        controlledShutdown();
         socketServer.stopAccepting();
         fetchPurgatory.completeAll();
         groupCoordinator.shutdown();
@@ -404,6 +451,7 @@ public final class Broker implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         socketServer.close();
+        lifecycle.close();
         controller.close();
         logManager.close();
         schedulers.close();
@@ -411,4 +459,36 @@ public final class Broker implements AutoCloseable {
                 (System.nanoTime() - startNanos) / 1_000_000);
     }
 
+    /**
+     * Asks the active controller to fence this node and move its leaderships away, and waits until it did (or no
+     * controller answered in time): the first step of {@link #close()}, which a cluster stopping all its nodes runs
+     * on every node first, while the controller quorum still has its majority.
+     */
+    public void controlledShutdown() {
+        lifecycle.shutDown(java.time.Duration.ofMillis(Math.max(2 * config.brokerSessionTimeoutMs(), 5_000)));
+    }
+
+    /**
+     * Stops the node as a crash would (for in-process clusters that kill a node): no controlled shutdown, so the
+     * controller fences it only when its session expires, and no checkpoints or clean-shutdown marker, so the next
+     * start recovers its logs.
+     */
+    public void halt() {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        lifecycle.close();
+        socketServer.stopAccepting();
+        socketServer.close();
+        requestExecutor.shutdownNow();
+        fetchPurgatory.completeAll();
+        groupCoordinator.shutdown();
+        controller.close();
+        logManager.halt();
+        schedulers.close();
+        log.info("Tributary broker {} halted", config.nodeId());
+    }
 }

@@ -86,15 +86,30 @@ public final class BrokerConfig {
     public static final String LOG_CLEANER_IO_BUFFER_SIZE = "log.cleaner.io.buffer.size";
     public static final String LOG_CLEANER_IO_MAX_BYTES_PER_SECOND = "log.cleaner.io.max.bytes.per.second";
     public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
+    public static final String PROCESS_ROLES = "process.roles";
+    public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String CONTROLLER_QUORUM_BOOTSTRAP_SERVERS = "controller.quorum.bootstrap.servers";
+    public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
+    public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
+    public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
+    public static final String CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS = "controller.quorum.election.timeout.ms";
+    public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
+    public static final String INITIAL_BROKER_REGISTRATION_TIMEOUT_MS = "initial.broker.registration.timeout.ms";
+    public static final String BROKER_RACK = "broker.rack";
+    public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    public static final String NUM_REPLICA_FETCHERS = "num.replica.fetchers";
+    public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String REPLICA_FETCH_RESPONSE_MAX_BYTES = "replica.fetch.response.max.bytes";
+    public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
+    public static final String REPLICA_FETCH_MIN_BYTES = "replica.fetch.min.bytes";
+    public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
+    public static final String METADATA_LOG_DIR = "metadata.log.dir";
 
     /** Kafka broker properties that are valid in Kafka but have no effect in Tributary yet. */
     private static final Set<String> KNOWN_NOT_IMPLEMENTED = Set.of(
-            "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
-            "controller.listener.names", "listener.security.protocol.map", "inter.broker.listener.name",
             "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
             "transaction.state.log.min.isr",
-            "metadata.log.dir",
-            "unclean.leader.election.enable", "replica.lag.time.max.ms", "num.replica.fetchers",
             "group.coordinator.rebalance.protocols", "share.coordinator.state.topic.replication.factor",
             "share.coordinator.state.topic.min.isr");
 
@@ -105,6 +120,9 @@ public final class BrokerConfig {
     private final List<Path> logDirs;
     private final Listener listener;
     private final Listener advertisedListener;
+    private final Listener controllerListener;
+    private final List<Voter> voters;
+    private final Set<String> processRoles;
 
     private BrokerConfig(Map<String, String> originals) {
         this.originals = Map.copyOf(originals);
@@ -118,14 +136,72 @@ public final class BrokerConfig {
             paths.add(Path.of(dir.trim()));
         }
         this.logDirs = List.copyOf(paths);
-        List<String> listeners = (List<String>) values.get(LISTENERS);
-        if (listeners.size() != 1) {
-            throw new ConfigException(LISTENERS, listeners, "exactly one PLAINTEXT listener is supported");
+        this.processRoles = processRoles((List<String>) values.get(PROCESS_ROLES));
+        this.voters = voters((List<String>) values.get(CONTROLLER_QUORUM_VOTERS));
+        List<String> controllerNames = ((List<String>) values.get(CONTROLLER_LISTENER_NAMES)).stream()
+                .map(String::trim).toList();
+        Map<String, String> protocols = protocolMap((List<String>) values.get(LISTENER_SECURITY_PROTOCOL_MAP));
+        Listener client = null;
+        Listener controllerSide = null;
+        for (String entry : (List<String>) values.get(LISTENERS)) {
+            Listener parsed = Listener.parse(LISTENERS, entry);
+            String protocol = protocols.getOrDefault(parsed.name().toUpperCase(java.util.Locale.ROOT),
+                    parsed.name().toUpperCase(java.util.Locale.ROOT));
+            if (!protocol.equals("PLAINTEXT")) {
+                throw new ConfigException(LISTENERS, entry, "listener " + parsed.name() + " uses " + protocol
+                        + "; only PLAINTEXT listeners are supported");
+            }
+            if (controllerNames.contains(parsed.name())) {
+                controllerSide = controllerSide == null ? parsed : controllerSide;
+            } else if (client == null) {
+                client = parsed;
+            }
         }
-        this.listener = Listener.parse(LISTENERS, listeners.get(0));
+        if (client == null) {
+            throw new ConfigException(LISTENERS, values.get(LISTENERS), "a broker needs a client listener (one that is"
+                    + " not in controller.listener.names " + controllerNames + "), e.g. PLAINTEXT://:9092");
+        }
+        this.listener = client;
+        this.controllerListener = controllerSide;
+        Listener advertisedClient = null;
         List<String> advertised = (List<String>) values.get(ADVERTISED_LISTENERS);
-        this.advertisedListener = advertised == null || advertised.isEmpty()
-                ? null : Listener.parse(ADVERTISED_LISTENERS, advertised.get(0));
+        if (advertised != null) {
+            for (String entry : advertised) {
+                Listener parsed = Listener.parse(ADVERTISED_LISTENERS, entry);
+                if (parsed.name().equals(client.name())) {
+                    advertisedClient = parsed;
+                }
+            }
+            if (advertisedClient == null && !advertised.isEmpty()) {
+                throw new ConfigException(ADVERTISED_LISTENERS, advertised, "names no listener " + client.name());
+            }
+        }
+        this.advertisedListener = advertisedClient;
+        if (!voters.isEmpty() && processRoles.contains("controller")) {
+            Voter self = voters.stream().filter(voter -> voter.id() == nodeId()).findFirst().orElse(null);
+            if (self == null) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS, values.get(CONTROLLER_QUORUM_VOTERS),
+                        "process.roles has controller, but node.id " + nodeId() + " is not one of the voters");
+            }
+            if (controllerSide != null && controllerSide.port() != 0 && controllerSide.port() != self.port()) {
+                throw new ConfigException(LISTENERS, values.get(LISTENERS), "the controller listener "
+                        + controllerSide + " is not on port " + self.port() + ", where controller.quorum.voters"
+                        + " says node " + nodeId() + " listens");
+            }
+        }
+        if (!processRoles.contains("controller") && !voters.isEmpty()
+                && voters.stream().anyMatch(voter -> voter.id() == nodeId())) {
+            throw new ConfigException(PROCESS_ROLES, values.get(PROCESS_ROLES), "node " + nodeId()
+                    + " is a voter in controller.quorum.voters, so process.roles must include controller");
+        }
+        if (!processRoles.contains("controller")) {
+            throw new ConfigException(PROCESS_ROLES, values.get(PROCESS_ROLES), "a node that is only a broker is not"
+                    + " supported yet: every node must be a controller quorum voter (process.roles=broker,controller)");
+        }
+        if (!processRoles.contains("broker")) {
+            throw new ConfigException(PROCESS_ROLES, values.get(PROCESS_ROLES), "a node that is only a controller is"
+                    + " not supported yet: use process.roles=broker,controller");
+        }
         if (nodeId() < 0) {
             throw new ConfigException(NODE_ID, nodeId(), "must be >= 0");
         }
@@ -181,6 +257,80 @@ public final class BrokerConfig {
 
     public Listener listener() {
         return listener;
+    }
+
+    /** The controller listener (named in {@code controller.listener.names}), or null when none is listed. */
+    public Listener controllerListener() {
+        return controllerListener;
+    }
+
+    /** {@code controller.quorum.voters}; empty for a single node that keeps its metadata log locally. */
+    public List<Voter> voters() {
+        return voters;
+    }
+
+    /** {@code process.roles}: broker, controller, or both. */
+    public Set<String> processRoles() {
+        return processRoles;
+    }
+
+    /** A node of a cluster: it has a controller quorum to join. */
+    public boolean isClustered() {
+        return !voters.isEmpty();
+    }
+
+    public long controllerQuorumElectionTimeoutMs() {
+        return (Integer) values.get(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS);
+    }
+
+    public long brokerHeartbeatIntervalMs() {
+        return (Integer) values.get(BROKER_HEARTBEAT_INTERVAL_MS);
+    }
+
+    public long brokerSessionTimeoutMs() {
+        return (Integer) values.get(BROKER_SESSION_TIMEOUT_MS);
+    }
+
+    public long initialBrokerRegistrationTimeoutMs() {
+        return (Integer) values.get(INITIAL_BROKER_REGISTRATION_TIMEOUT_MS);
+    }
+
+    public String brokerRack() {
+        return (String) values.get(BROKER_RACK);
+    }
+
+    public long replicaLagTimeMaxMs() {
+        return (Long) values.get(REPLICA_LAG_TIME_MAX_MS);
+    }
+
+    public int numReplicaFetchers() {
+        return (Integer) values.get(NUM_REPLICA_FETCHERS);
+    }
+
+    public int replicaFetchMaxBytes() {
+        return (Integer) values.get(REPLICA_FETCH_MAX_BYTES);
+    }
+
+    public int replicaFetchResponseMaxBytes() {
+        return (Integer) values.get(REPLICA_FETCH_RESPONSE_MAX_BYTES);
+    }
+
+    public int replicaFetchWaitMaxMs() {
+        return (Integer) values.get(REPLICA_FETCH_WAIT_MAX_MS);
+    }
+
+    public int replicaFetchMinBytes() {
+        return (Integer) values.get(REPLICA_FETCH_MIN_BYTES);
+    }
+
+    public long replicaFetchBackoffMs() {
+        return (Integer) values.get(REPLICA_FETCH_BACKOFF_MS);
+    }
+
+    /** {@code metadata.log.dir}: where the metadata log lives; the first log directory when unset. */
+    public Path metadataLogDir() {
+        String dir = (String) values.get(METADATA_LOG_DIR);
+        return dir == null ? logDirs.get(0) : Path.of(dir);
     }
 
     /** The listener clients are told to connect to; null means "the bound address". */
@@ -484,6 +634,44 @@ public final class BrokerConfig {
                         "How long a partition keeps an idle producer's state (its sequence numbers).")
                 .define(PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, Type.INT, 600_000, Range.atLeast(1),
                         Importance.LOW, "How often idle producers' state is looked for.");
+        def.define(PROCESS_ROLES, Type.LIST, "broker,controller", Importance.HIGH,
+                        "The roles of this node: broker, controller, or both (today every node is both).")
+                .define(CONTROLLER_QUORUM_VOTERS, Type.LIST, "", Importance.HIGH,
+                        "The controller quorum, id@host:port entries. Empty: a single node with a local metadata log.")
+                .define(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS, Type.LIST, "", Importance.HIGH,
+                        "Accepted for Kafka compatibility; the quorum is found through controller.quorum.voters.")
+                .define(CONTROLLER_LISTENER_NAMES, Type.LIST, "CONTROLLER", Importance.HIGH,
+                        "Names of the listeners the controller quorum uses (its port is the voter's port).")
+                .define(LISTENER_SECURITY_PROTOCOL_MAP, Type.LIST, "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                        Importance.LOW, "Listener name to security protocol; only PLAINTEXT is supported.")
+                .define(INTER_BROKER_LISTENER_NAME, Type.STRING, null, Importance.LOW,
+                        "Accepted for Kafka compatibility; brokers reach each other on their client listener.")
+                .define(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS, Type.INT, 500, Range.atLeast(10), Importance.HIGH,
+                        "How long a voter waits for the quorum leader before it stands for election (Kafka: 1000).")
+                .define(BROKER_HEARTBEAT_INTERVAL_MS, Type.INT, 250, Range.atLeast(10), Importance.MEDIUM,
+                        "How often a broker heartbeats to the active controller (Kafka: 2000).")
+                .define(BROKER_SESSION_TIMEOUT_MS, Type.INT, 1500, Range.atLeast(50), Importance.MEDIUM,
+                        "How long the controller waits for a broker's heartbeat before fencing it (Kafka: 9000).")
+                .define(INITIAL_BROKER_REGISTRATION_TIMEOUT_MS, Type.INT, 60_000, Range.atLeast(100),
+                        Importance.MEDIUM, "How long a starting broker waits to be registered and unfenced.")
+                .define(BROKER_RACK, Type.STRING, null, Importance.MEDIUM,
+                        "The rack of this node: replicas of a partition are spread across racks.")
+                .define(REPLICA_LAG_TIME_MAX_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.HIGH,
+                        "A follower not caught up for this long leaves the ISR.")
+                .define(NUM_REPLICA_FETCHERS, Type.INT, 1, Range.atLeast(1), Importance.HIGH,
+                        "Fetcher threads per source broker.")
+                .define(REPLICA_FETCH_MAX_BYTES, Type.INT, 1024 * 1024, Range.atLeast(0), Importance.MEDIUM,
+                        "Bytes a follower fetches per partition per request.")
+                .define(REPLICA_FETCH_RESPONSE_MAX_BYTES, Type.INT, 10 * 1024 * 1024, Range.atLeast(0),
+                        Importance.MEDIUM, "Bytes a follower fetches per request.")
+                .define(REPLICA_FETCH_WAIT_MAX_MS, Type.INT, 500, Range.atLeast(0), Importance.MEDIUM,
+                        "How long a follower's fetch waits at the leader for data.")
+                .define(REPLICA_FETCH_MIN_BYTES, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
+                        "Bytes a follower's fetch waits for.")
+                .define(REPLICA_FETCH_BACKOFF_MS, Type.INT, 1000, Range.atLeast(0), Importance.MEDIUM,
+                        "How long a follower waits after a fetch error on a partition.")
+                .define(METADATA_LOG_DIR, Type.STRING, null, Importance.HIGH,
+                        "Where the metadata log lives; the first of log.dirs when unset.");
         for (LogConfig.Key key : LogConfig.keys()) {
             if (key.brokerSynonym() != null) {
                 // Unset is valid where Kafka's property has no default: another one (log.retention.hours, ...) applies.
@@ -498,6 +686,75 @@ public final class BrokerConfig {
             }
         }
         return def;
+    }
+
+    /** One member of {@code controller.quorum.voters}: {@code id@host:port}. */
+    public record Voter(int id, String host, int port) {
+    }
+
+    private static Set<String> processRoles(List<String> roles) {
+        var parsed = new java.util.LinkedHashSet<String>();
+        for (String role : roles) {
+            String name = role.trim().toLowerCase(java.util.Locale.ROOT);
+            if (!name.equals("broker") && !name.equals("controller")) {
+                throw new ConfigException(PROCESS_ROLES, roles, "unknown role '" + role
+                        + "': expected broker, controller or both");
+            }
+            parsed.add(name);
+        }
+        if (parsed.isEmpty()) {
+            throw new ConfigException(PROCESS_ROLES, roles, "expected broker, controller or both");
+        }
+        return Set.copyOf(parsed);
+    }
+
+    private static List<Voter> voters(List<String> entries) {
+        var voters = new ArrayList<Voter>();
+        var ids = new java.util.HashSet<Integer>();
+        for (String entry : entries) {
+            String text = entry.trim();
+            int at = text.indexOf('@');
+            int colon = text.lastIndexOf(':');
+            if (at <= 0 || colon <= at + 1) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS, entries, "expected id@host:port entries, got '"
+                        + entry + "'");
+            }
+            int id;
+            int port;
+            try {
+                id = Integer.parseInt(text.substring(0, at));
+                port = Integer.parseInt(text.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS, entries, "expected id@host:port entries, got '"
+                        + entry + "'");
+            }
+            if (port <= 0 || port > 65535) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS, entries, "port of '" + entry
+                        + "' must be in [1, 65535]");
+            }
+            if (!ids.add(id)) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS, entries, "voter id " + id + " is listed twice");
+            }
+            String host = text.substring(at + 1, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            voters.add(new Voter(id, host, port));
+        }
+        return List.copyOf(voters);
+    }
+
+    private static Map<String, String> protocolMap(List<String> entries) {
+        var map = new HashMap<String, String>();
+        for (String entry : entries) {
+            int colon = entry.indexOf(':');
+            if (colon <= 0) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, entries, "expected NAME:PROTOCOL entries");
+            }
+            map.put(entry.substring(0, colon).trim().toUpperCase(java.util.Locale.ROOT),
+                    entry.substring(colon + 1).trim().toUpperCase(java.util.Locale.ROOT));
+        }
+        return map;
     }
 
     /** A listener address, {@code NAME://host:port}. */
@@ -526,9 +783,6 @@ public final class BrokerConfig {
             }
             if (port < 0 || port > 65535) {
                 throw new ConfigException(property, value, "the port must be in [0, 65535]");
-            }
-            if (!name.equalsIgnoreCase("PLAINTEXT")) {
-                throw new ConfigException(property, value, "only PLAINTEXT listeners are supported");
             }
             return new Listener(name, host.isEmpty() ? "0.0.0.0" : host, port);
         }

@@ -102,7 +102,7 @@ class RaftMetadataLogTest {
 
     private RaftMetadataLog start(int id) {
         var applier = new ImageApplier(id);
-        var log = new RaftMetadataLog(id, voters, root.resolve("node-" + id), "test-cluster", FAST);
+        var log = new RaftMetadataLog(id, voters, null, root.resolve("node-" + id), "test-cluster", FAST);
         log.start(applier);
         logs.put(id, log);
         appliers.put(id, applier);
