@@ -50,6 +50,7 @@ public final class BrokerApis {
                 .register(ApiKeys.BROKER_HEARTBEAT, handlers.heartbeat())
                 .register(ApiKeys.ALTER_PARTITION, handlers.alterPartition())
                 .register(ApiKeys.ALLOCATE_PRODUCER_IDS, handlers.allocateProducerIds())
+                .register(ApiKeys.DESCRIBE_QUORUM, new DescribeQuorumHandler(parts.controller()))
                 .register(ApiKeys.CREATE_TOPICS, createTopics(parts))
                 .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(parts.controller(), parts.topicControl()))
                 .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(parts.controller(),
@@ -96,6 +97,7 @@ public final class BrokerApis {
                 .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, channel.forwarding(alterConfigs.incremental()))
                 .register(ApiKeys.ALTER_CONFIGS, channel.forwarding(alterConfigs.legacy()))
                 .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(parts.node(), parts.controller()))
+                .register(ApiKeys.DESCRIBE_QUORUM, channel.forwarding(new DescribeQuorumHandler(parts.controller())))
                 .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(parts.replicaManager()))
                 .register(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(parts.logManager()))
                 .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(parts.producerIds(), transactions))

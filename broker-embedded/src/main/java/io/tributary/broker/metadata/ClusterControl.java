@@ -59,11 +59,15 @@ public final class ClusterControl {
         this.time = time;
     }
 
-    /** A new active controller starts every registered broker's session now. */
+    /**
+     * A new active controller gives every registered broker a session of twice the timeout from now: the brokers
+     * first have to find it (their requests went to the old one), and fencing them all for that would leave every
+     * partition without a leader.
+     */
     public void resetSessions(MetadataImage image) {
-        long now = time.milliseconds();
+        long graceStart = time.milliseconds() + sessionTimeoutMs;
         lastHeartbeatMs.clear();
-        image.brokers().keySet().forEach(id -> lastHeartbeatMs.put(id, now));
+        image.brokers().keySet().forEach(id -> lastHeartbeatMs.put(id, graceStart));
     }
 
     public ControllerResult<BrokerRegistrationResponseData> register(MetadataImage image,

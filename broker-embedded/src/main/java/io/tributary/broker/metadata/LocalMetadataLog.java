@@ -93,7 +93,7 @@ public final class LocalMetadataLog implements MetadataLog {
     @Override
     public synchronized QuorumState quorumState() {
         long now = System.currentTimeMillis();
-        var self = new QuorumState.Replica(nodeId, batches, now, now);
+        var self = new QuorumState.Replica(nodeId, null, -1, batches, now, now);
         return new QuorumState(nodeId, 1, batches, List.of(self), List.of());
     }
 

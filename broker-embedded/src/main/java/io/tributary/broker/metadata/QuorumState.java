@@ -13,7 +13,11 @@ public record QuorumState(int leaderId, long leaderEpoch, long highWatermark, Li
         observers = List.copyOf(observers);
     }
 
-    /** One member's log end and when the leader last heard from it (-1 when unknown). */
-    public record Replica(int nodeId, long logEndOffset, long lastFetchTimestamp, long lastCaughtUpTimestamp) {
+    /**
+     * One member: where its quorum listener is (null host when unknown), its log end, and when the leader last heard
+     * from it and last saw it caught up (-1 when unknown).
+     */
+    public record Replica(int nodeId, String host, int port, long logEndOffset, long lastFetchTimestamp,
+                          long lastCaughtUpTimestamp) {
     }
 }

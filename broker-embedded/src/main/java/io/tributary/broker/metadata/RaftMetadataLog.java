@@ -56,6 +56,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class RaftMetadataLog implements MetadataLog {
     private static final Logger log = LoggerFactory.getLogger(RaftMetadataLog.class);
+    /** The pause between two tries of a forwarded request (the leader died, or is not elected yet). */
+    private static final long FORWARD_RETRY_MS = 50;
+    /** How long one try of a forwarded request may take before the client tries the next voter. */
+    private static final long FORWARD_TRY_MS = 3_000;
     /** How long a leader that just took over may take to apply what its predecessors committed. */
     private static final long CATCH_UP_WAIT_MS = 5_000;
 
@@ -147,8 +151,8 @@ public final class RaftMetadataLog implements MetadataLog {
                 .setRaftGroup(group)
                 .setClientId(ClientId.randomId())
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                        (int) Math.max(1, settings.requestTimeout().toMillis() / 100),
-                        TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                        (int) Math.max(1, settings.requestTimeout().toMillis() / FORWARD_RETRY_MS),
+                        TimeDuration.valueOf(FORWARD_RETRY_MS, TimeUnit.MILLISECONDS)))
                 .build();
         log.info("Controller quorum member {} started on {} (voters {})", nodeId, self.address(), voters);
     }
@@ -175,7 +179,7 @@ public final class RaftMetadataLog implements MetadataLog {
         RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("8MB"));
         RaftServerConfigKeys.Log.setPreallocatedSize(properties, SizeInBytes.valueOf("1MB"));
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(
-                settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                Math.min(FORWARD_TRY_MS, settings.requestTimeout().toMillis()), TimeUnit.MILLISECONDS));
         return properties;
     }
 
@@ -276,6 +280,8 @@ public final class RaftMetadataLog implements MetadataLog {
             return new QuorumState(-1, 0, -1, List.of(), List.of());
         }
         DivisionInfo info = current.getInfo();
+        long committed = current.getRaftLog().getLastCommittedIndex();
+        long now = System.currentTimeMillis();
         var members = new ArrayList<QuorumState.Replica>();
         for (Voter voter : voters) {
             long end = -1;
@@ -287,10 +293,11 @@ public final class RaftMetadataLog implements MetadataLog {
             if (voter.id() == nodeId) {
                 end = current.getRaftLog().getNextIndex();
             }
-            members.add(new QuorumState.Replica(voter.id(), end, -1, -1));
+            // The leader hears from a member that reached the committed index; of the others it knows nothing.
+            long seen = end >= committed ? now : -1;
+            members.add(new QuorumState.Replica(voter.id(), voter.host(), voter.port(), end, seen, seen));
         }
-        return new QuorumState(activeControllerId(), info.getCurrentTerm(),
-                current.getRaftLog().getLastCommittedIndex(), members, List.of());
+        return new QuorumState(activeControllerId(), info.getCurrentTerm(), committed, members, List.of());
     }
 
     @Override

@@ -202,14 +202,19 @@ final class BrokerLifecycle implements AutoCloseable {
                 timeout.toMillis());
     }
 
+    /**
+     * Waits for the controller's answer, but not past the next heartbeat's turn by much: while the quorum elects a
+     * new leader, a heartbeat that went to the old one must not hold back the next (the session would run out).
+     */
     private <T> T await(java.util.concurrent.CompletableFuture<T> future) throws Exception {
+        long timeoutMs = Math.max(heartbeatIntervalMs * 2, 500);
         try {
-            return future.get(Math.max(heartbeatIntervalMs * 4, 5_000), TimeUnit.MILLISECONDS);
+            return future.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         } catch (TimeoutException e) {
-            throw new TimeoutException("The controller did not answer within "
-                    + Math.max(heartbeatIntervalMs * 4, 5_000) + " ms");
+            future.cancel(false);
+            throw new TimeoutException("The controller did not answer within " + timeoutMs + " ms");
         }
     }
 

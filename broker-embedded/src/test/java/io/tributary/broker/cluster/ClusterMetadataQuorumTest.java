@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.QuorumInfo;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -67,6 +68,14 @@ class ClusterMetadataQuorumTest {
             assertThat(described.controller().get().id()).isIn(1, 2, 3);
             assertThat(described.clusterId().get()).isEqualTo(cluster.node(1).clusterId())
                     .isEqualTo(cluster.node(2).clusterId());
+            // What kafka-metadata-quorum describe --status shows: the leader, its epoch, the three voters.
+            QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS);
+            assertThat(quorum.leaderId()).isEqualTo(cluster.activeController());
+            assertThat(quorum.leaderEpoch()).isPositive();
+            assertThat(quorum.highWatermark()).isPositive();
+            assertThat(quorum.voters()).extracting(QuorumInfo.ReplicaState::replicaId)
+                    .containsExactlyInAnyOrder(1, 2, 3);
+            assertThat(quorum.nodes()).containsOnlyKeys(1, 2, 3);
 
             admin.createTopics(List.of(new NewTopic("orders", 3, (short) 3))).all().get(30, TimeUnit.SECONDS);
             cluster.awaitLeadersAndFullIsr(WAIT);
