@@ -8,6 +8,7 @@ import io.tributary.broker.metadata.ConfigControl;
 import io.tributary.broker.metadata.ConfigResolver;
 import io.tributary.broker.metadata.Controller;
 import io.tributary.broker.metadata.TopicControl;
+import io.tributary.broker.replication.InterBrokerSender;
 import io.tributary.broker.replication.ReplicaManager;
 import io.tributary.broker.txn.ProducerIdAllocator;
 import io.tributary.broker.txn.TransactionCoordinator;
@@ -35,7 +36,7 @@ public final class BrokerApis {
                         int offsetsTopicSegmentBytes, TransactionCoordinator transactionCoordinator,
                         TransactionMarkers transactionMarkers, short transactionStateReplicationFactor,
                         int transactionStateSegmentBytes, BrokerMetrics metrics, ControllerChannel controllerChannel,
-                        ClusterControl clusterControl) {
+                        ClusterControl clusterControl, InterBrokerSender interBrokerSender) {
     }
 
     /**
@@ -81,8 +82,9 @@ public final class BrokerApis {
                 .register(ApiKeys.METADATA, new MetadataHandler(parts.controller(), topicCreator, parts.node(),
                         parts.replicaManager(), parts.autoCreateTopicsEnable(), List.of(offsetsTopic,
                         transactionStateTopic)))
-                .register(ApiKeys.PRODUCE, new ProduceHandler(parts.controller(), parts.replicaManager(), transactions,
-                        parts.metrics()))
+                .register(ApiKeys.PRODUCE, new ProduceHandler(parts.controller(), parts.replicaManager(),
+                        new TxnVerification(parts.node().nodeId(), transactions, parts.controller()::image,
+                                parts.interBrokerSender()), parts.metrics()))
                 .register(ApiKeys.FETCH, new FetchHandler(parts.controller(), parts.replicaManager(),
                         new FetchSessions(parts.maxFetchSessions()), parts.fetchMaxBytes(), parts.metrics()))
                 .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(parts.replicaManager()))

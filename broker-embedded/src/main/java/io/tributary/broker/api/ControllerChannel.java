@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntPredicate;
 import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.kafka.common.network.ClientInformation;
 import org.apache.kafka.common.network.ListenerName;
@@ -39,11 +40,21 @@ public final class ControllerChannel {
 
     private final Controller controller;
     private final String clientId;
+    private final IntPredicate reachable;
     private volatile RequestRouter controllerApis;
 
     public ControllerChannel(Controller controller, int nodeId) {
+        this(controller, nodeId, node -> true);
+    }
+
+    /**
+     * @param reachable whether a node can be reached from here and answer: tests of in-process clusters cut a
+     *                  node off its controller with it (its heartbeats stop, so it is fenced); always true otherwise
+     */
+    public ControllerChannel(Controller controller, int nodeId, IntPredicate reachable) {
         this.controller = controller;
         this.clientId = "tributary-node-" + nodeId;
+        this.reachable = reachable;
         controller.forwardedRequestHandler(this::handleForwarded);
     }
 
@@ -58,6 +69,11 @@ public final class ControllerChannel {
         short version = request.version();
         if (controller.isActive()) {
             return runLocally(request);
+        }
+        int active = controller.activeControllerId();
+        if (active >= 0 && !reachable.test(active)) {
+            return CompletableFuture.failedFuture(new NotControllerException("The active controller, node " + active
+                    + ", cannot be reached"));
         }
         ByteBuffer body = request.serialize().buffer();
         ByteBuffer frame = ByteBuffer.allocate(4 + body.remaining());

@@ -24,9 +24,11 @@ import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 /**
- * Fetch for consumers: resolves topics (names before v13, ids from v13, UNKNOWN_TOPIC_ID for an id we do not
- * know), runs the read through the {@link FetchSessions} cache (KIP-227 incremental sessions) and the
- * {@link ReplicaManager} (long polling in purgatory), and answers with zero-copy segment slices.
+ * Fetch for consumers and followers: resolves topics (names before v13, ids from v13, UNKNOWN_TOPIC_ID for an id
+ * we do not know), runs the read through the {@link FetchSessions} cache (KIP-227 incremental sessions) and the
+ * {@link ReplicaManager} (long polling in purgatory), and answers with zero-copy segment slices. A follower's fetch
+ * carries its replica id ({@code ReplicaState.replica_id} from v15, {@code replica_id} before), its log start and
+ * its last fetched epoch; it may be answered with a diverging epoch (KIP-320) instead of records.
  */
 final class FetchHandler implements ApiHandler<FetchRequest> {
     private final Controller controller;
@@ -63,7 +65,8 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                 }
                 var tip = new TopicIdPartition(topic.id(), partitionData.partition(), topic.name());
                 requested.add(new FetchPartition(tip, partitionData.fetchOffset(), partitionData.partitionMaxBytes(),
-                        partitionData.currentLeaderEpoch()));
+                        partitionData.currentLeaderEpoch(), partitionData.lastFetchedEpoch(),
+                        partitionData.logStartOffset()));
             }
         }
         FetchSessions.Context session;
@@ -92,6 +95,11 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                         .setLogStartOffset(result.logStartOffset())
                         .setAbortedTransactions(abortedTransactions(result))
                         .setRecords(result.records() == null ? MemoryRecords.EMPTY : result.records());
+                if (result.divergingEpoch() != null) {
+                    partitionData.setDivergingEpoch(new FetchResponseData.EpochEndOffset()
+                            .setEpoch(result.divergingEpoch().epoch())
+                            .setEndOffset(result.divergingEpoch().endOffset()));
+                }
                 if (consumer && result.records() != null && result.records().sizeInBytes() > 0) {
                     metrics.recordFetched(tip.topic(), result.records().sizeInBytes());
                 }

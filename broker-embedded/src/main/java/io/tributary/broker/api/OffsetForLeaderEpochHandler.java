@@ -19,7 +19,9 @@ import org.apache.kafka.common.requests.RequestContext;
 /**
  * OffsetForLeaderEpoch (KIP-101, KIP-320): the end offset of the largest epoch at or below the one asked for.
  * Consumers use it to detect log truncation after a leader change; followers to find where to truncate. A partition
- * in an offline log directory is KAFKA_STORAGE_ERROR, as Kafka answers.
+ * in an offline log directory is KAFKA_STORAGE_ERROR, as Kafka answers. Consumers and followers (a replica id) get
+ * the same answer, from the leader only (Kafka's {@code lastOffsetForLeaderEpoch} with fetchOnlyFromLeader): the
+ * current leader epoch is checked first (FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH), then leadership.
  */
 final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetsForLeaderEpochRequest> {
     private final ReplicaManager replicaManager;

@@ -5,10 +5,11 @@ import io.tributary.broker.metadata.Controller;
 import io.tributary.broker.metadata.MetadataImage;
 import io.tributary.broker.metadata.TopicImage;
 import io.tributary.broker.replication.ReplicaManager;
-import io.tributary.broker.txn.TransactionCoordinator;
 import io.tributary.broker.txn.TransactionVerifier;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
@@ -26,7 +27,8 @@ import org.apache.kafka.common.requests.RequestContext;
 
 /**
  * Produce: resolves topics (by name, or by id from v13), appends each partition's batches through the
- * {@link ReplicaManager} and answers per partition. acks=0 gets no response at all, as in Kafka. A producer's first
+ * {@link ReplicaManager} and answers per partition: acks=all once replicated to the ISR, or REQUEST_TIMED_OUT after
+ * the request's {@code timeout_ms}. acks=0 gets no response at all, as in Kafka. A producer's first
  * transactional batch in a partition is verified with its transaction coordinator (KIP-890) under the request's
  * transactional id.
  *
@@ -43,14 +45,14 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
 
     private final Controller controller;
     private final ReplicaManager replicaManager;
-    private final TransactionCoordinator transactions;
+    private final TxnVerification verification;
     private final BrokerMetrics metrics;
 
-    ProduceHandler(Controller controller, ReplicaManager replicaManager, TransactionCoordinator transactions,
+    ProduceHandler(Controller controller, ReplicaManager replicaManager, TxnVerification verification,
                    BrokerMetrics metrics) {
         this.controller = controller;
         this.replicaManager = replicaManager;
-        this.transactions = transactions;
+        this.verification = verification;
         this.metrics = metrics;
     }
 
@@ -82,10 +84,49 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         }
         String transactionalId = request.transactionalId();
         short version = request.version();
+        if (transactionalId != null && !verification.isLocal(transactionalId)) {
+            return verifyRemotelyAndAppend(request, transactionalId, toAppend, ids, responses);
+        }
         // Without a transactional id no coordinator can vouch for a transactional batch.
         TransactionVerifier verifier = (producerId, epoch, tp) -> transactionalId == null ? Errors.INVALID_TXN_STATE
-                : verificationError(transactions.verify(transactionalId, producerId, epoch, tp), version);
-        return replicaManager.appendRecords(acks, toAppend, verifier).thenApply(appended -> {
+                : verificationError(verification.verifyLocally(transactionalId, producerId, epoch, tp), version);
+        return append(request, toAppend, ids, responses, verifier);
+    }
+
+    /**
+     * The transaction coordinator runs on another node: the partitions where the producer has no transaction open
+     * yet are verified there first, and the append then takes those answers (a partition whose transaction ended in
+     * between is told to retry).
+     */
+    private CompletableFuture<ProduceResponse> verifyRemotelyAndAppend(
+            ProduceRequest request, String transactionalId, Map<TopicPartition, MemoryRecords> toAppend,
+            Map<TopicPartition, TopicIdPartition> ids, Map<TopicIdPartition, PartitionResponse> responses) {
+        RecordBatch producerBatch = null;
+        var needing = new ArrayList<TopicPartition>();
+        for (var entry : toAppend.entrySet()) {
+            RecordBatch batch = entry.getValue().firstBatch();
+            if (batch != null && batch.isTransactional()
+                    && !replicaManager.inTransaction(entry.getKey(), batch.producerId())) {
+                needing.add(entry.getKey());
+                producerBatch = batch;
+            }
+        }
+        short version = request.version();
+        if (producerBatch == null) {
+            return append(request, toAppend, ids, responses, (producerId, epoch, tp) -> Errors.NOT_ENOUGH_REPLICAS);
+        }
+        return verification.verifyRemotely(transactionalId, producerBatch.producerId(), producerBatch.producerEpoch(),
+                needing).thenCompose(answers -> append(request, toAppend, ids, responses, (producerId, epoch, tp) ->
+                verificationError(answers.getOrDefault(tp, Errors.NOT_COORDINATOR), version)));
+    }
+
+    private CompletableFuture<ProduceResponse> append(ProduceRequest request,
+                                                      Map<TopicPartition, MemoryRecords> toAppend,
+                                                      Map<TopicPartition, TopicIdPartition> ids,
+                                                      Map<TopicIdPartition, PartitionResponse> responses,
+                                                      TransactionVerifier verifier) {
+        short acks = request.acks();
+        return replicaManager.appendRecords(acks, request.timeout(), toAppend, verifier).thenApply(appended -> {
             appended.forEach((tp, response) -> {
                 responses.put(ids.get(tp), response);
                 if (response.error == Errors.NONE) {

@@ -45,6 +45,14 @@ public interface CoordinatorLog {
     boolean isLeader(int partition);
 
     /**
+     * The leader epoch at which this node leads {@code partition}, -1 when it does not: a coordinator whose partition
+     * was led elsewhere in between (a new epoch) reloads it from the log.
+     */
+    default int leaderEpoch(int partition) {
+        return isLeader(partition) ? 0 : -1;
+    }
+
+    /**
      * Appends {@code entries} as one non-transactional batch with acks=all; completes once they are committed, or
      * with the append's error.
      */

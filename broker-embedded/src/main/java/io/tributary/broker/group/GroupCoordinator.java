@@ -50,8 +50,8 @@ public final class GroupCoordinator {
     private final Map<Integer, Shard> shards = new ConcurrentHashMap<>();
     private volatile CoordinatorTimer.Cancellable expiryTask;
 
-    /** A partition's state and the two protocols that operate on it. */
-    private record Shard(GroupShard state, ClassicGroupProtocol protocol, GroupOffsets offsets) {
+    /** A partition's state, loaded at leader epoch {@code epoch}, and the two protocols that operate on it. */
+    private record Shard(int epoch, GroupShard state, ClassicGroupProtocol protocol, GroupOffsets offsets) {
     }
 
     public GroupCoordinator(GroupConfig config, CoordinatorLog coordinatorLog, CoordinatorTimer timer, Time time) {
@@ -102,14 +102,17 @@ public final class GroupCoordinator {
         if (task != null) {
             task.cancel();
         }
-        for (Shard shard : shards.values()) {
-            synchronized (shard.state()) {
-                for (ClassicGroup group : shard.state().groups()) {
-                    group.disarmAll();
-                    for (ClassicMember member : group.members()) {
-                        member.completeJoin(GroupRebalance.joinError(member.memberId(), Errors.NOT_COORDINATOR));
-                        member.completeSync(new SyncGroupResponseData().setErrorCode(Errors.NOT_COORDINATOR.code()));
-                    }
+        shards.values().forEach(GroupCoordinator::unload);
+    }
+
+    /** Stops a shard's timers and answers its members' pending joins and syncs with NOT_COORDINATOR. */
+    private static void unload(Shard shard) {
+        synchronized (shard.state()) {
+            for (ClassicGroup group : shard.state().groups()) {
+                group.disarmAll();
+                for (ClassicMember member : group.members()) {
+                    member.completeJoin(GroupRebalance.joinError(member.memberId(), Errors.NOT_COORDINATOR));
+                    member.completeSync(new SyncGroupResponseData().setErrorCode(Errors.NOT_COORDINATOR.code()));
                 }
             }
         }
@@ -142,18 +145,26 @@ public final class GroupCoordinator {
         return shard == null ? new Routed(null, Errors.NOT_COORDINATOR) : new Routed(shard, Errors.NONE);
     }
 
+    /**
+     * The partition's shard when this node leads it: loaded on first use after this node became its leader. A shard
+     * loaded at an older leader epoch is dropped and loaded again (another node led the partition in between, and
+     * its log holds what that leader wrote); a partition no longer led here is dropped.
+     */
     private Shard shard(int partition) {
-        if (!coordinatorLog.isLeader(partition)) {
-            Shard dropped = shards.remove(partition);
-            if (dropped != null) {
-                log.info("No longer the coordinator of __consumer_offsets-{}", partition);
-            }
+        int epoch = coordinatorLog.leaderEpoch(partition);
+        Shard current = shards.get(partition);
+        if (current != null && current.epoch() != epoch && shards.remove(partition, current)) {
+            log.info("{} the coordinator of __consumer_offsets-{} loaded at leader epoch {}", epoch < 0
+                    ? "No longer" : "Reloading", partition, current.epoch());
+            unload(current);
+        }
+        if (epoch < 0) {
             return null;
         }
         Shard shard = shards.computeIfAbsent(partition, p -> {
             var state = new GroupShard(p, coordinatorLog, timer, time);
             var rebalance = new GroupRebalance(state, config);
-            return new Shard(state, new ClassicGroupProtocol(state, config, rebalance),
+            return new Shard(epoch, state, new ClassicGroupProtocol(state, config, rebalance),
                     new GroupOffsets(state, config, rebalance));
         });
         List<ClassicGroup> restored = shard.state().loadIfNeeded();

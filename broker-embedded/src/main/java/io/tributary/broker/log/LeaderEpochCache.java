@@ -111,6 +111,14 @@ public final class LeaderEpochCache {
         }
     }
 
+    /** Drops every entry: the log was deleted and starts over empty (Kafka's {@code clearAndFlush}). */
+    void clear() {
+        if (!entries.isEmpty()) {
+            entries = new ArrayList<>();
+            write();
+        }
+    }
+
     /** Moves the first epoch's start up to the new log start offset. */
     void truncateFromStart(long logStartOffset) {
         List<EpochEntry> snapshot = entries;

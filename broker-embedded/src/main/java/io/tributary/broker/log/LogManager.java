@@ -260,7 +260,7 @@ public final class LogManager implements AutoCloseable {
         try {
             partitionLog = PartitionLog.open(topicPartition, dir, config, clean ? Long.MAX_VALUE : recoveryPoint,
                     logStart, this::runInBackground, time.milliseconds(), batchVisitor, new SplittableRandom(),
-                    failures);
+                    failures, time);
             writeTopicId(dir, topicId);
         } catch (UncheckedIOException e) {
             // As Kafka's LogManager.loadLogs: an I/O error opening a log takes its whole directory offline.

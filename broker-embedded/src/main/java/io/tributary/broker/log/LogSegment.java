@@ -49,7 +49,11 @@ final class LogSegment {
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
     private final int indexIntervalBytes;
-    private final long createdMs;
+    /**
+     * When the segment was created, or last truncated to empty (Kafka's {@code LogSegment.created}): what
+     * segment.ms counts from while the first batch has no timestamp. Written and read by the single appender.
+     */
+    private long createdMs;
     private int bytesSinceLastIndexEntry;
     /** The last offset of the batches that brought {@code maxTimestamp} (Kafka's shallowOffsetOfMaxTimestamp). */
     private long offsetOfMaxTimestamp = -1;
@@ -129,6 +133,14 @@ final class LogSegment {
     long timeWaitedForRollMs(long nowMs, long incomingMaxTimestamp) {
         long first = firstBatchTimestamp();
         return first >= 0 ? incomingMaxTimestamp - first : nowMs - createdMs;
+    }
+
+    /**
+     * Restarts the segment.ms clock of a segment that a truncation left empty, as Kafka's {@code LogSegment.truncateTo}
+     * does: it waits for a roll from now, not from when its removed batches were written.
+     */
+    void resetCreatedMs(long nowMs) {
+        createdMs = nowMs;
     }
 
     /**
@@ -224,6 +236,21 @@ final class LogSegment {
         if (batchesMaxTimestamp > maxTimestamp) {
             maxTimestamp = batchesMaxTimestamp;
             offsetOfMaxTimestamp = lastOffset;
+        }
+    }
+
+    /**
+     * Appends batches whose offsets are assigned already (a follower's copy of its leader's batches): written whole or
+     * not at all, as {@link #append}, then indexed batch by batch, as {@link #appendRetained}, since one follower append
+     * carries up to a fetch's worth of batches and the index must still get an entry every index.interval.bytes.
+     */
+    void appendBatches(MemoryRecords batches) throws IOException {
+        int position = records.sizeInBytes();
+        writeWhole(batches, position);
+        for (MutableRecordBatch batch : batches.batches()) {
+            indexBatch(batch, position);
+            position += batch.sizeInBytes();
+            bytesSinceLastIndexEntry += batch.sizeInBytes();
         }
     }
 
@@ -444,6 +471,19 @@ final class LogSegment {
             next = batch.nextOffset();
         }
         return next;
+    }
+
+    /**
+     * The base offset of the first batch that holds {@code offset} or a later one: where {@link #truncateTo} cuts,
+     * below {@code offset} when that batch straddles it. -1 when no batch reaches {@code offset}.
+     */
+    long baseOffsetOfBatchAt(long offset) {
+        FileRecords.LogOffsetPosition position = translateOffset(offset);
+        if (position == null) {
+            return -1;
+        }
+        Iterator<FileChannelRecordBatch> batches = records.batchesFrom(position.position).iterator();
+        return batches.hasNext() ? batches.next().baseOffset() : -1;
     }
 
     /** Removes every batch at or after {@code offset}; returns the bytes removed. */

@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -25,6 +26,7 @@ import org.apache.kafka.common.record.MutableRecordBatch;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.Records;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +64,8 @@ public final class PartitionLog implements AutoCloseable {
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final LeaderEpochCache epochs;
     private final BackgroundTasks background;
+    /** The clock of the appends and truncations that are not given the time: a follower's. */
+    private final Time time;
     /** Draws each active segment's roll jitter; used under {@code lock} only. */
     private final RandomGenerator segmentJitterRandom;
     private final Object lock = new Object();
@@ -76,6 +80,12 @@ public final class PartitionLog implements AutoCloseable {
      * kept for its life, as Kafka keeps it per segment. Guarded by {@code lock}.
      */
     private long activeSegmentJitterMs;
+    /**
+     * How many truncations this log has had. A roll's background flush moves the recovery point only if none came
+     * in between: a truncation makes segments below the roll writable again, so the flush may have missed bytes.
+     * Guarded by {@code lock}.
+     */
+    private long truncations;
     /** The offset the cleaner stays below: the replica's high watermark; see {@link #updateHighWatermark}. */
     private volatile long highWatermark = Long.MAX_VALUE;
     /**
@@ -103,7 +113,7 @@ public final class PartitionLog implements AutoCloseable {
 
     private PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, LeaderEpochCache epochs,
                          BackgroundTasks background, RandomGenerator segmentJitterRandom, LogDirFailures failures,
-                         long nowMs) {
+                         Time time, long nowMs) {
         this.topicPartition = topicPartition;
         this.dir = dir;
         this.logDir = dir.toAbsolutePath().getParent();
@@ -111,6 +121,7 @@ public final class PartitionLog implements AutoCloseable {
         this.config = config;
         this.epochs = epochs;
         this.background = background;
+        this.time = time;
         this.segmentJitterRandom = segmentJitterRandom;
         this.lastFlushMs = nowMs;
     }
@@ -154,11 +165,23 @@ public final class PartitionLog implements AutoCloseable {
                              long logStartOffset, BackgroundTasks background, long nowMs,
                              Consumer<RecordBatch> batchVisitor, RandomGenerator segmentJitterRandom,
                              LogDirFailures failures) {
+        return open(topicPartition, dir, config, recoveryPoint, logStartOffset, background, nowMs, batchVisitor,
+                segmentJitterRandom, failures, Time.SYSTEM);
+    }
+
+    /**
+     * As above, with {@code time} the clock of the work that is not given the time ({@link #appendAsFollower},
+     * {@link #truncateTo}, {@link #truncateFullyAndStartAt}): segment.ms and flush.ms count on it.
+     */
+    static PartitionLog open(TopicPartition topicPartition, Path dir, LogConfig config, long recoveryPoint,
+                             long logStartOffset, BackgroundTasks background, long nowMs,
+                             Consumer<RecordBatch> batchVisitor, RandomGenerator segmentJitterRandom,
+                             LogDirFailures failures, Time time) {
         try {
             Files.createDirectories(dir);
             var partitionLog = new PartitionLog(topicPartition, dir, config,
                     new LeaderEpochCache(dir.resolve(EPOCH_CHECKPOINT)), background, segmentJitterRandom, failures,
-                    nowMs);
+                    time, nowMs);
             partitionLog.load(recoveryPoint, logStartOffset, nowMs, batchVisitor);
             return partitionLog;
         } catch (IOException e) {
@@ -309,6 +332,121 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
+     * Appends batches fetched from the leader exactly as the leader wrote them: offsets, partition leader epochs and
+     * timestamps kept, nothing assigned (Kafka's {@code UnifiedLog.appendAsFollower}). They are checked first, as
+     * {@link FollowerBatches} says (CRC, magic v2, offsets that only grow; a batch cut off at the end of the fetch
+     * response is left out), and must start at or after the log end: offsets may jump forward (a compacted leader's
+     * gaps) but never overlap what the log has. Each batch whose epoch is newer than the latest one starts that epoch
+     * in the epoch cache. Segments roll batch by batch under the rules of {@link #appendAsLeader}, so one fetch can
+     * fill several segments of a leader with small ones.
+     *
+     * <p>All or nothing, as {@link #appendAssigned}: the log end and the epoch cache move only once every batch is
+     * written; on an I/O error what this append wrote is cut off again, the log directory goes offline and the
+     * caller gets a KafkaStorageException. Copies nothing: the batches go to the segment file from the fetch
+     * response's buffer, a run of them per segment.
+     *
+     * @return the base offset of the first batch and the last offset of the last; both -1 when {@code records}
+     *         holds no whole batch (nothing was appended)
+     * @throws org.apache.kafka.common.errors.CorruptRecordException a batch fails its CRC or framing check
+     * @throws org.apache.kafka.common.InvalidRecordException offsets that go backwards or start below the log end,
+     *         or a batch in an older format than v2
+     * @throws KafkaStorageException the log directory is offline, or went offline during this append
+     */
+    public LogAppendInfo appendAsFollower(MemoryRecords records) {
+        FollowerBatches batches = FollowerBatches.of(records, topicPartition);
+        synchronized (lock) {
+            failures.checkOnline(logDir, topicPartition);
+            if (batches.isEmpty()) {
+                return new LogAppendInfo(-1, -1, RecordBatch.NO_TIMESTAMP, logStartOffset);
+            }
+            long end = logEnd.offset();
+            if (batches.firstOffset() < end) {
+                throw new InvalidRecordException("Unexpected offset in append to " + topicPartition
+                        + ": the first batch starts at " + batches.firstOffset() + ", below the log end " + end);
+            }
+            appendFollowerBatches(batches, time.milliseconds());
+            return new LogAppendInfo(batches.firstOffset(), batches.lastOffset(), RecordBatch.NO_TIMESTAMP,
+                    logStartOffset);
+        }
+    }
+
+    private void appendFollowerBatches(FollowerBatches batches, long nowMs) {
+        LogConfig current = config;
+        LogSegment previousActive = activeSegment();
+        long previousEnd = logEnd.offset();
+        LogSegment target = previousActive;
+        long targetBytes = target.sizeInBytes();
+        long targetFirstTimestamp = targetBytes > 0 ? target.firstBatchTimestamp() : RecordBatch.NO_TIMESTAMP;
+        int runStart = 0;
+        int position = 0;
+        try {
+            for (MutableRecordBatch batch : batches.records().batches()) {
+                int size = batch.sizeInBytes();
+                if (targetBytes > 0 && shouldRollForFollower(target, targetBytes, targetFirstTimestamp, batch,
+                        current, nowMs)) {
+                    if (position > runStart) {
+                        target.appendBatches(batches.slice(runStart, position));
+                    }
+                    target = roll(batch.baseOffset(), nowMs);
+                    targetBytes = 0;
+                    runStart = position;
+                }
+                if (targetBytes == 0) {
+                    targetFirstTimestamp = batch.maxTimestamp();
+                }
+                targetBytes += size;
+                position += size;
+            }
+            target.appendBatches(batches.slice(runStart, position));
+            for (MutableRecordBatch batch : batches.records().batches()) {
+                epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+            }
+        } catch (IOException | UncheckedIOException e) {
+            undoFollowerAppend(previousActive, previousEnd, e);
+            throw failures.markOffline(logDir, "Cannot append the leader's batches to " + topicPartition
+                    + " at offset " + batches.firstOffset(), e instanceof IOException io ? io
+                    : ((UncheckedIOException) e).getCause());
+        }
+        logEnd = new LogOffsetMetadata(batches.lastOffset() + 1, target.baseOffset(), target.sizeInBytes());
+        unflushedRecords += batches.recordCount();
+        if (unflushedRecords >= current.flushMessages()) {
+            flushLocked(nowMs);
+        }
+    }
+
+    /**
+     * Whether {@code batch} goes to a new segment rather than {@code target}, which holds {@code targetBytes} with
+     * batches not written yet, the first of them with {@code targetFirstTimestamp}: the rules of {@link #maybeRoll},
+     * plus Kafka's roll when the batch's offsets would not fit the index's 32-bit relative offsets (a compacted
+     * leader's gaps can be that wide).
+     */
+    private boolean shouldRollForFollower(LogSegment target, long targetBytes, long targetFirstTimestamp,
+                                          RecordBatch batch, LogConfig current, long nowMs) {
+        long waitedMs = targetFirstTimestamp >= 0 ? batch.maxTimestamp() - targetFirstTimestamp
+                : target.timeWaitedForRollMs(nowMs, batch.maxTimestamp());
+        return targetBytes + batch.sizeInBytes() > current.segmentBytes()
+                || waitedMs > current.maxSegmentMs() - activeSegmentJitterMs
+                || target.indexFull()
+                || batch.lastOffset() - target.baseOffset() > Integer.MAX_VALUE;
+    }
+
+    /**
+     * Cuts what a failed follower append wrote: the segments it rolled go, the segment that was active is cut back
+     * to the old log end, and so is the epoch cache. Best effort, as {@link #undoAppend}.
+     */
+    private void undoFollowerAppend(LogSegment previousActive, long previousEnd, Exception failure) {
+        for (LogSegment rolled : new ArrayList<>(segments.tailMap(previousActive.baseOffset(), false).values())) {
+            segments.remove(rolled.baseOffset());
+            try {
+                rolled.delete();
+            } catch (IOException | RuntimeException e) {
+                failure.addSuppressed(e);
+            }
+        }
+        undoAppend(previousActive, previousEnd, failure);
+    }
+
+    /**
      * Rolls before an append of {@code incomingBytes} whose largest timestamp is {@code incomingMaxTimestamp} when the
      * active segment is full, or has waited longer than segment.ms less its jitter (Kafka's LogSegment.shouldRoll:
      * measured between the first batch's timestamp and the incoming one, see {@link LogSegment#timeWaitedForRollMs}).
@@ -334,11 +472,12 @@ public final class PartitionLog implements AutoCloseable {
         // Segments below the new one are immutable from here on: force them in the background and then move the
         // recovery point up to it (Kafka's flush on roll), so after a crash only the active segment needs a CRC
         // scan, whatever the flush settings, and appends never wait for a whole segment's fsync.
-        background.schedule(() -> flushRolled(nextOffset), 0);
+        long truncationsAtRoll = truncations;
+        background.schedule(() -> flushRolled(nextOffset, truncationsAtRoll), 0);
         return segment;
     }
 
-    private void flushRolled(long upToOffset) {
+    private void flushRolled(long upToOffset, long truncationsAtRoll) {
         try {
             Long from = segments.floorKey(recoveryPoint);
             if (from != null && from >= upToOffset) {
@@ -358,7 +497,7 @@ public final class PartitionLog implements AutoCloseable {
             return;
         }
         synchronized (lock) {
-            if (upToOffset > recoveryPoint && upToOffset <= logEnd.offset()) {
+            if (truncations == truncationsAtRoll && upToOffset > recoveryPoint && upToOffset <= logEnd.offset()) {
                 recoveryPoint = upToOffset;
             }
         }
@@ -536,6 +675,24 @@ public final class PartitionLog implements AutoCloseable {
         long offset = Math.min(best.offsetOfMaxTimestamp().orElse(best.lastOffset()), upperBound - 1);
         return new FileRecords.TimestampAndOffset(best.maxTimestamp(), offset,
                 java.util.Optional.of(best.partitionLeaderEpoch()).filter(epoch -> epoch >= 0));
+    }
+
+    /**
+     * Records that {@code epoch} starts at {@code startOffset} (the log end) when it is newer than every epoch in
+     * the cache: a replica becoming leader does it before appending anything (Kafka's
+     * {@code maybeAssignEpochStartOffset}), so followers holding a later epoch than any in this log learn where to
+     * truncate. A failed checkpoint write takes the log directory offline.
+     */
+    public void assignEpochStartOffset(int epoch, long startOffset) {
+        synchronized (lock) {
+            failures.checkOnline(logDir, topicPartition);
+            try {
+                epochs.assign(epoch, startOffset);
+            } catch (UncheckedIOException e) {
+                throw failures.markOffline(logDir, "Cannot record leader epoch " + epoch + " of " + topicPartition
+                        + " at offset " + startOffset, e.getCause());
+            }
+        }
     }
 
     /** Raises the log start offset (DeleteRecords); whole segments below it go at the next retention pass. */
@@ -750,28 +907,133 @@ public final class PartitionLog implements AutoCloseable {
         return producerBatchesToKeep.get();
     }
 
-    /** Removes everything at or after {@code offset} (a follower diverging from its leader). */
+    /**
+     * Removes everything at or after {@code offset}: a follower's divergent tail (Kafka's {@code UnifiedLog.truncateTo}).
+     * The segments above it go (their files after file.delete.delay.ms, so reads in flight finish), the one holding
+     * it is cut and becomes the active segment (its segment.ms clock restarts if it is left empty), and the epoch
+     * cache, the recovery point, the log start and the cleaner's bound come down to the new log end. A batch with
+     * offsets on both sides of {@code offset} goes whole, so the log end may land below {@code offset}: the log
+     * always ends after a whole batch, where the leader's next batch can follow. Below the first segment the log
+     * starts over, empty, at {@code offset} ({@link #truncateFullyAndStartAt}). At or past the log end nothing is
+     * removed, but epochs that start there are, as in Kafka (an epoch begun without a batch written in it).
+     *
+     * <p>Crash safety: the segments above go first, newest first, so a crash part-way leaves a prefix of the log as
+     * it was, never a log with a hole. The caller rebuilds what it derived from the removed batches (producer
+     * state, high watermark).
+     *
+     * @throws KafkaStorageException the log directory is offline, or went offline on an I/O error here
+     */
     public void truncateTo(long offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("Cannot truncate " + topicPartition + " to a negative offset " + offset);
+        }
         synchronized (lock) {
-            if (offset >= logEnd.offset()) {
-                return;
+            failures.checkOnline(logDir, topicPartition);
+            long end = logEnd.offset();
+            if (offset >= end) {
+                truncateEpochsFromEnd(end);
+            } else if (offset < segments.firstKey()) {
+                truncateFullyLocked(offset);
+            } else {
+                truncateLocked(offset);
             }
-            try {
-                for (LogSegment segment : new ArrayList<>(segments.tailMap(offset, false).values())) {
-                    if (segment.baseOffset() >= offset && segments.size() > 1) {
-                        segments.remove(segment.baseOffset());
-                        segment.delete();
-                    }
-                }
-                LogSegment active = segments.lastEntry().getValue();
-                active.truncateTo(offset);
-                long newEnd = Math.max(offset, active.baseOffset());
-                logEnd = new LogOffsetMetadata(newEnd, active.baseOffset(), active.sizeInBytes());
-                recoveryPoint = Math.min(recoveryPoint, newEnd);
-                epochs.truncateFromEnd(newEnd);
-            } catch (IOException e) {
-                throw new KafkaStorageException("Cannot truncate " + topicPartition + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void truncateLocked(long offset) {
+        long endBefore = logEnd.offset();
+        LogSegment holding = segments.floorEntry(offset).getValue();
+        long cutBatchBase = holding.baseOffsetOfBatchAt(offset);
+        long newEnd = cutBatchBase >= 0 && cutBatchBase < offset ? cutBatchBase : offset;
+        List<LogSegment> removed = new ArrayList<>(segments.tailMap(holding.baseOffset(), false).values());
+        try {
+            for (int i = removed.size() - 1; i >= 0; i--) {
+                removed.get(i).markDeleted();
             }
+            holding.truncateTo(newEnd);
+        } catch (IOException e) {
+            throw failures.markOffline(logDir, "Cannot truncate " + topicPartition + " to offset " + offset, e);
+        }
+        for (int i = removed.size() - 1; i >= 0; i--) {
+            segments.remove(removed.get(i).baseOffset());
+            scheduleDelete(removed.get(i));
+        }
+        if (holding.sizeInBytes() == 0) {
+            holding.resetCreatedMs(time.milliseconds());
+        }
+        activeSegmentJitterMs = config.randomSegmentJitterMs(segmentJitterRandom);
+        logStartOffset = Math.min(logStartOffset, newEnd);
+        logEnd = new LogOffsetMetadata(newEnd, holding.baseOffset(), holding.sizeInBytes());
+        recoveryPoint = Math.min(recoveryPoint, newEnd);
+        highWatermark = Math.min(highWatermark, newEnd);
+        truncations++;
+        truncateEpochsFromEnd(newEnd);
+        log.info("{}: truncated to offset {} (the log ended at {}; {} segment(s) removed)", topicPartition, newEnd,
+                endBefore, removed.size());
+    }
+
+    /**
+     * Deletes every segment and starts the log over, empty, at {@code newOffset}: log start, log end and recovery
+     * point are {@code newOffset} and the epoch cache is cleared (Kafka's {@code UnifiedLog.truncateFullyAndStartAt}).
+     * A follower does this when its log end fell below its leader's log start. The old segments' files go after
+     * file.delete.delay.ms.
+     *
+     * <p>Crash safety: the old segments go first (renamed, newest first), then the epoch cache is cleared, then the
+     * new segment is created; a start after a crash part-way finds a prefix of the old log with its epochs, or an
+     * empty log without epochs, or the new one.
+     *
+     * @throws KafkaStorageException the log directory is offline, or went offline on an I/O error here
+     */
+    public void truncateFullyAndStartAt(long newOffset) {
+        if (newOffset < 0) {
+            throw new IllegalArgumentException("Cannot start " + topicPartition + " at a negative offset " + newOffset);
+        }
+        synchronized (lock) {
+            failures.checkOnline(logDir, topicPartition);
+            truncateFullyLocked(newOffset);
+        }
+    }
+
+    private void truncateFullyLocked(long newOffset) {
+        long nowMs = time.milliseconds();
+        List<LogSegment> removed = new ArrayList<>(segments.values());
+        LogSegment fresh;
+        try {
+            for (int i = removed.size() - 1; i >= 0; i--) {
+                removed.get(i).markDeleted();
+            }
+            epochs.clear();
+            fresh = LogSegment.open(dir, newOffset, config, nowMs);
+        } catch (IOException e) {
+            throw failures.markOffline(logDir, "Cannot start " + topicPartition + " over at offset " + newOffset, e);
+        } catch (UncheckedIOException e) {
+            throw failures.markOffline(logDir, "Cannot clear the leader epochs of " + topicPartition, e.getCause());
+        }
+        // The new segment is in the map before the old ones leave it, so a reader always finds a segment.
+        segments.put(newOffset, fresh);
+        for (LogSegment old : removed) {
+            if (old.baseOffset() != newOffset) {
+                segments.remove(old.baseOffset());
+            }
+            scheduleDelete(old);
+        }
+        activeSegmentJitterMs = config.randomSegmentJitterMs(segmentJitterRandom);
+        logStartOffset = newOffset;
+        logEnd = new LogOffsetMetadata(newOffset, newOffset, 0);
+        recoveryPoint = newOffset;
+        highWatermark = Math.min(highWatermark, newOffset);
+        unflushedRecords = 0;
+        truncations++;
+        log.info("{}: deleted {} segment(s) and started over, empty, at offset {}", topicPartition, removed.size(),
+                newOffset);
+    }
+
+    private void truncateEpochsFromEnd(long offset) {
+        try {
+            epochs.truncateFromEnd(offset);
+        } catch (UncheckedIOException e) {
+            throw failures.markOffline(logDir, "Cannot truncate the leader epochs of " + topicPartition + " at offset "
+                    + offset, e.getCause());
         }
     }
 

@@ -46,6 +46,8 @@ final class MetadataStateMachine extends BaseStateMachine {
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final MetadataLog.Applier applier;
     private final IntConsumer leaderChanged;
+    /** The thread applying committed entries (Ratis' state machine updater), once it applied one. */
+    private volatile Thread applyThread;
 
     MetadataStateMachine(MetadataLog.Applier applier, IntConsumer leaderChanged) {
         this.applier = applier;
@@ -82,8 +84,14 @@ final class MetadataStateMachine extends BaseStateMachine {
         return storage;
     }
 
+    /** Whether the caller is applying a committed entry now: it must not wait for later entries to be applied. */
+    boolean isApplyThread() {
+        return Thread.currentThread() == applyThread;
+    }
+
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        applyThread = Thread.currentThread();
         LogEntryProto entry = trx.getLogEntry();
         ByteString data = entry.getStateMachineLogEntry().getLogData();
         try {
@@ -119,8 +127,24 @@ final class MetadataStateMachine extends BaseStateMachine {
         return last.getIndex();
     }
 
+    /**
+     * A forwarded request for the active controller, or (an empty message) the question of how far the log is
+     * committed, which a starting member asks before it acts on what it has: its own copy may be behind.
+     */
     @Override
     public CompletableFuture<Message> query(Message request) {
+        if (request.getContent().isEmpty()) {
+            try {
+                long committed = getServer().get().getDivision(getGroupId()).getRaftLog().getLastCommittedIndex();
+                return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(
+                        ByteBuffer.allocate(Long.BYTES).putLong(0, committed))));
+            } catch (IOException | InterruptedException | java.util.concurrent.ExecutionException e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                return CompletableFuture.failedFuture(e);
+            }
+        }
         return applier.handleForwarded(request.getContent().asReadOnlyByteBuffer())
                 .thenApply(answer -> Message.valueOf(ByteString.copyFrom(answer)));
     }

@@ -76,9 +76,12 @@ public final class RaftMetadataLog implements MetadataLog {
      *                        [this, 2 × this)
      * @param requestTimeout  how long an append or a forwarded request may take
      * @param snapshotEvery   committed entries between two snapshots (the log before a snapshot is purged)
+     * @param catchUpTimeout  how long a starting member waits for the quorum to tell it how far to catch up
      */
-    public record Settings(Duration electionTimeout, Duration requestTimeout, long snapshotEvery) {
-        public static final Settings DEFAULT = new Settings(Duration.ofMillis(1000), Duration.ofSeconds(30), 10_000);
+    public record Settings(Duration electionTimeout, Duration requestTimeout, long snapshotEvery,
+                           Duration catchUpTimeout) {
+        public static final Settings DEFAULT = new Settings(Duration.ofMillis(1000), Duration.ofSeconds(30), 10_000,
+                Duration.ofSeconds(60));
     }
 
     private final int nodeId;
@@ -92,6 +95,7 @@ public final class RaftMetadataLog implements MetadataLog {
     private volatile int leaderId = -1;
     private RaftServer server;
     private RaftServer.Division division;
+    private MetadataStateMachine stateMachine;
     private RaftClient client;
     private MetadataLog.Applier applier;
 
@@ -123,6 +127,11 @@ public final class RaftMetadataLog implements MetadataLog {
         return RaftPeerId.valueOf(String.valueOf(nodeId));
     }
 
+    /**
+     * Starts this member and returns once it has applied everything the quorum had committed when it asked (so the
+     * node never acts on its own stale copy: a restarted node that led a partition before it died must not act as
+     * that partition's leader, or coordinator, from its old metadata), or fails after {@code catchUpTimeout}.
+     */
     @Override
     public void start(Applier applier) {
         this.applier = applier;
@@ -132,10 +141,11 @@ public final class RaftMetadataLog implements MetadataLog {
         NettyConfigKeys.Server.setPort(properties, self.port());
         try {
             Files.createDirectories(dir);
+            stateMachine = new MetadataStateMachine(applier, id -> leaderId = id);
             server = RaftServer.newBuilder()
                     .setServerId(peerId(nodeId))
                     .setGroup(group)
-                    .setStateMachine(new MetadataStateMachine(applier, id -> leaderId = id))
+                    .setStateMachine(stateMachine)
                     .setProperties(properties)
                     .setOption(RaftStorage.StartupOption.RECOVER)
                     .build();
@@ -155,6 +165,52 @@ public final class RaftMetadataLog implements MetadataLog {
                         TimeDuration.valueOf(FORWARD_RETRY_MS, TimeUnit.MILLISECONDS)))
                 .build();
         log.info("Controller quorum member {} started on {} (voters {})", nodeId, self.address(), voters);
+        awaitCaughtUp();
+    }
+
+    /** Asks the leader how far the log is committed, and waits until this member applied that far. */
+    private void awaitCaughtUp() {
+        long deadline = System.nanoTime() + settings.catchUpTimeout().toNanos();
+        long lastLog = System.nanoTime();
+        long target = -1;
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            if (target < 0) {
+                try {
+                    RaftClientReply reply = client.async().sendReadOnly(Message.EMPTY)
+                            .get(Math.min(FORWARD_TRY_MS, settings.catchUpTimeout().toMillis()), TimeUnit.MILLISECONDS);
+                    if (reply.isSuccess()) {
+                        target = reply.getMessage().getContent().asReadOnlyByteBuffer().getLong();
+                    }
+                } catch (ExecutionException | TimeoutException e) {
+                    last = e;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("Interrupted while joining the controller quorum", e);
+                }
+            }
+            if (target >= 0 && division.getInfo().getLastAppliedIndex() >= target) {
+                log.info("Controller quorum member {} caught up with the metadata log at index {}", nodeId, target);
+                return;
+            }
+            if (System.nanoTime() - lastLog > TimeUnit.SECONDS.toNanos(5)) {
+                log.info("Node {} is waiting for the controller quorum {} ({})", nodeId, voters,
+                        target < 0 ? "no leader answered yet" : "applied " + division.getInfo().getLastAppliedIndex()
+                                + " of " + target);
+                lastLog = System.nanoTime();
+            }
+            try {
+                Thread.sleep(target < 0 ? FORWARD_RETRY_MS : 1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while joining the controller quorum", e);
+            }
+        }
+        close();
+        throw new IllegalStateException("Node " + nodeId + " could not reach a majority of the controller quorum "
+                + voters + " within " + settings.catchUpTimeout().toMillis() + " ms"
+                + (last == null ? "" : " (" + last + ")")
+                + ": check controller.quorum.voters and that a majority of the voters is running");
     }
 
     private RaftProperties properties() {
@@ -185,7 +241,9 @@ public final class RaftMetadataLog implements MetadataLog {
 
     /**
      * Whether this node is the Raft leader, its leadership is established (its first entry of the term is
-     * committed), and it applied everything committed so far: only then is its image the latest.
+     * committed), and it applied everything committed so far: only then is its image the latest. A leader still
+     * applying waits for that (briefly, after it took over), except on the thread that applies: what it is applying
+     * is the latest it can see.
      */
     @Override
     public boolean isActive() {
@@ -196,6 +254,9 @@ public final class RaftMetadataLog implements MetadataLog {
         DivisionInfo info = current.getInfo();
         if (!info.isLeader() || !info.isLeaderReady()) {
             return false;
+        }
+        if (stateMachine.isApplyThread()) {
+            return true;
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_WAIT_MS);
         while (info.getLastAppliedIndex() < current.getRaftLog().getLastCommittedIndex()) {

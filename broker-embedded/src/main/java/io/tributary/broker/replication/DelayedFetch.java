@@ -15,9 +15,9 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * A fetch that did not yet have {@code fetch.min.bytes} to return. It completes when, counting from the position
  * each partition's fetch offset had when it was parked, the bytes below the high watermark (the last stable offset
- * under read_committed) reach the minimum, or
- * when a partition's situation changes (segment rolled, leadership lost, log truncated), or on timeout. On
- * completion it reads again and answers.
+ * under read_committed, the log end for a follower) reach the minimum, or when a partition's situation changes
+ * (segment rolled, leadership or leader epoch changed, log truncated), or on timeout. On completion it reads again
+ * and answers; a follower's position is not recorded again by that read.
  */
 final class DelayedFetch {
     private final FetchParams params;
@@ -55,21 +55,26 @@ final class DelayedFetch {
             return;
         }
         long bytes = 0;
-        for (var entry : fetchPositions.entrySet()) {
-            Partition partition = partitionLookup.apply(entry.getKey());
-            if (partition == null || !partition.isLeader()) {
+        for (FetchPartition fetch : partitions) {
+            TopicPartition tp = fetch.topicIdPartition().topicPartition();
+            LogOffsetMetadata start = fetchPositions.get(tp);
+            if (start == null) {
+                continue;
+            }
+            Partition partition = partitionLookup.apply(tp);
+            if (partition == null || !partition.isLeader()
+                    || (fetch.currentLeaderEpoch() >= 0 && fetch.currentLeaderEpoch() != partition.leaderEpoch())) {
                 forceComplete();
                 return;
             }
-            LogOffsetMetadata start = entry.getValue();
-            LogOffsetMetadata end = params.isolation() == IsolationLevel.READ_COMMITTED
-                    ? partition.lastStableOffsetMetadata() : partition.highWatermarkMetadata();
+            LogOffsetMetadata end = endOf(partition);
             if (end.offset() < start.offset()) {
                 forceComplete();
                 return;
             }
             if (end.offset() > start.offset()) {
-                if (!start.positionKnown() || !end.positionKnown() || end.segmentBaseOffset() != start.segmentBaseOffset()) {
+                if (!start.positionKnown() || !end.positionKnown()
+                        || end.segmentBaseOffset() != start.segmentBaseOffset()) {
                     forceComplete();
                     return;
                 }
@@ -79,6 +84,18 @@ final class DelayedFetch {
         if (bytes >= params.minBytes()) {
             forceComplete();
         }
+    }
+
+    /**
+     * How far the fetch may read: a follower up to the log end, a consumer up to the high watermark, or the last
+     * stable offset under read_committed (Kafka's FetchIsolation).
+     */
+    private LogOffsetMetadata endOf(Partition partition) {
+        if (params.isFromFollower()) {
+            return partition.log().logEndMetadata();
+        }
+        return params.isolation() == IsolationLevel.READ_COMMITTED
+                ? partition.lastStableOffsetMetadata() : partition.highWatermarkMetadata();
     }
 
     void forceComplete() {

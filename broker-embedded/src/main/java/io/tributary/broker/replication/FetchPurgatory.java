@@ -23,6 +23,11 @@ public final class FetchPurgatory {
         this.timer = timer;
     }
 
+    /** The timer the parked fetches' deadlines run on. */
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
     /** Parks {@code fetch} on its partitions, then re-checks once so an append that raced the parking is seen. */
     void watch(DelayedFetch fetch, Collection<TopicPartition> partitions, long timeoutMs) {
         for (TopicPartition partition : partitions) {

@@ -33,6 +33,7 @@ import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.ProduceResponse.PartitionResponse;
 import org.apache.kafka.common.utils.Time;
@@ -43,33 +44,81 @@ import org.slf4j.LoggerFactory;
  * The partitions this node hosts, and the produce and fetch paths through them.
  *
  * <p>Follows the {@link MetadataImage}: when an image arrives it opens the logs of new partitions, applies config
- * changes and leadership, and deletes the logs of removed topics. Produce appends as leader and answers per
- * {@code acks}; fetch reads up to the high watermark and parks in the {@link FetchPurgatory} when there is less
- * than {@code fetch.min.bytes}.
+ * changes and each partition's registration (leader or follower, ISR, epochs), tells the {@link FollowerListener}
+ * which partitions start or stop following a leader, and deletes the logs of removed topics. Produce appends as
+ * leader and answers per {@code acks}: acks=all waits in the {@link ProducePurgatory} until the high watermark
+ * passes the records. A consumer's fetch reads up to the high watermark, a follower's (a replica id) up to the log
+ * end, recording where the follower is; either parks in the {@link FetchPurgatory} when there is less than
+ * {@code fetch.min.bytes}. Whatever moves a partition's high watermark or leadership re-checks both purgatories
+ * for it.
  */
 public final class ReplicaManager {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+    /** How long a coordinator's own acks=all append waits (Kafka's {@code offsets.commit.timeout.ms} default). */
+    public static final long COORDINATOR_APPEND_TIMEOUT_MS = 5_000;
+    /** How long a transaction marker waits to be replicated (Kafka's {@code request.timeout.ms} default). */
+    public static final long MARKER_APPEND_TIMEOUT_MS = 30_000;
+    /** {@code replica.lag.time.max.ms}'s default. */
+    public static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 30_000;
 
     private final int localBrokerId;
     private final int recoveryThreads;
     private final LogManager logManager;
     private final FetchPurgatory fetchPurgatory;
+    private final ProducePurgatory producePurgatory;
     private final Time time;
+    private final Partition.Replication replication;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     /** Hosted partitions whose log could not be opened because its directory failed: offline until a restart. */
     private final Set<TopicPartition> unopenable = ConcurrentHashMap.newKeySet();
+    private volatile FollowerListener followerListener = FollowerListener.NONE;
+    /** The last image applied: tells a partition hosted elsewhere from one that does not exist. */
+    private volatile MetadataImage image = MetadataImage.EMPTY;
 
     public ReplicaManager(int localBrokerId, LogManager logManager, FetchPurgatory fetchPurgatory, Time time) {
         this(localBrokerId, logManager, fetchPurgatory, time, 1);
     }
 
+    /** A node that is the only replica of what it hosts: it never proposes an ISR change. */
     public ReplicaManager(int localBrokerId, LogManager logManager, FetchPurgatory fetchPurgatory, Time time,
                           int recoveryThreads) {
+        this(localBrokerId, logManager, fetchPurgatory, new ProducePurgatory(fetchPurgatory.timer()), time,
+                recoveryThreads, DEFAULT_REPLICA_LAG_TIME_MAX_MS, AlterPartitionSender.NONE);
+    }
+
+    /**
+     * @param replicaLagTimeMaxMs  {@code replica.lag.time.max.ms}: a follower not caught up this long leaves the ISR
+     * @param alterPartitionSender how leaders propose ISR changes to the controller
+     */
+    public ReplicaManager(int localBrokerId, LogManager logManager, FetchPurgatory fetchPurgatory,
+                          ProducePurgatory producePurgatory, Time time, int recoveryThreads, long replicaLagTimeMaxMs,
+                          AlterPartitionSender alterPartitionSender) {
         this.recoveryThreads = recoveryThreads;
         this.localBrokerId = localBrokerId;
         this.logManager = logManager;
         this.fetchPurgatory = fetchPurgatory;
+        this.producePurgatory = producePurgatory;
         this.time = time;
+        this.replication = new Partition.Replication(time, replicaLagTimeMaxMs, alterPartitionSender,
+                this::completeDelayed, this::isrEligible);
+    }
+
+    /**
+     * Whether a replica on {@code brokerId} may be in an ISR (Kafka's {@code isReplicaIsrEligible}): its broker is
+     * registered and not fenced. An image without registrations (a node that never registered) counts everyone.
+     */
+    private boolean isrEligible(int brokerId) {
+        MetadataImage current = image;
+        if (current.brokers().isEmpty()) {
+            return true;
+        }
+        var broker = current.broker(brokerId);
+        return broker != null && !broker.fenced();
+    }
+
+    /** Where the partitions that start or stop following a leader are reported; none until set. */
+    public void followerListener(FollowerListener listener) {
+        this.followerListener = listener;
     }
 
     public Partition partition(TopicPartition topicPartition) {
@@ -78,10 +127,17 @@ public final class ReplicaManager {
 
     /**
      * The error for a partition with no {@link Partition} here: KAFKA_STORAGE_ERROR when this node hosts it but its
-     * log could not be opened (its log directory failed, at start or since), UNKNOWN_TOPIC_OR_PARTITION otherwise.
+     * log could not be opened (its log directory failed, at start or since), NOT_LEADER_OR_FOLLOWER when it exists
+     * on other nodes (Kafka's answer, so a client with stale metadata refreshes it), UNKNOWN_TOPIC_OR_PARTITION
+     * otherwise.
      */
     public Errors absentPartitionError(TopicPartition topicPartition) {
-        return unopenable.contains(topicPartition) ? Errors.KAFKA_STORAGE_ERROR : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        if (unopenable.contains(topicPartition)) {
+            return Errors.KAFKA_STORAGE_ERROR;
+        }
+        TopicImage topic = image.topic(topicPartition.topic());
+        return topic != null && topic.partitions().containsKey(topicPartition.partition())
+                ? Errors.NOT_LEADER_OR_FOLLOWER : Errors.UNKNOWN_TOPIC_OR_PARTITION;
     }
 
     /** Counts of the hosted partitions, for the node's status. */
@@ -119,11 +175,17 @@ public final class ReplicaManager {
         return partition != null ? partition.isOffline() : unopenable.contains(tp);
     }
 
-    /** Brings the hosted partitions in line with {@code image}. Called on the controller's publish path. */
+    /**
+     * Brings the hosted partitions in line with {@code image}. Called on the controller's publish path, in image
+     * order. Partitions about to lead here, and those leaving this node, stop following before anything changes
+     * (Kafka's {@code applyLocalLeadersDelta} removes their fetchers first); partitions that follow a new leader or
+     * a new leader epoch are reported once their registration is applied.
+     */
     public synchronized void applyImage(MetadataImage image, ConfigResolver configs) {
         Set<TopicPartition> wanted = new HashSet<>();
         var hosted = new ArrayList<Hosted>();
         var toOpen = new ArrayList<Hosted>();
+        var recreated = new ArrayList<TopicPartition>();
         for (TopicImage topic : image.topicsByName().values()) {
             LogConfig config = configs.logConfig(image, topic.name());
             for (var entry : topic.partitions().entrySet()) {
@@ -135,7 +197,7 @@ public final class ReplicaManager {
                 wanted.add(tp);
                 Partition partition = partitions.get(tp);
                 if (partition != null && !partition.topicId().equals(topic.id())) {
-                    remove(tp);
+                    recreated.add(tp);
                     partition = null;
                 }
                 var host = new Hosted(tp, topic.id(), config, registration);
@@ -146,7 +208,28 @@ public final class ReplicaManager {
                 }
             }
         }
+        var leaving = new ArrayList<>(recreated);
+        for (TopicPartition tp : partitions.keySet()) {
+            if (!wanted.contains(tp)) {
+                leaving.add(tp);
+            }
+        }
+        for (Hosted host : hosted) {
+            Partition partition = partitions.get(host.tp());
+            if (partition != null && !recreated.contains(host.tp())
+                    && partition.wouldTakeLeadership(host.registration())) {
+                leaving.add(host.tp());
+            }
+        }
+        if (!leaving.isEmpty()) {
+            followerListener.stopFollowing(leaving);
+        }
+        // The partition of a deleted topic's name now belongs to a re-created topic: its old log goes first.
+        recreated.forEach(this::remove);
+        this.image = image;
         openAll(toOpen);
+        var following = new ArrayList<Partition>();
+        var leaderless = new ArrayList<TopicPartition>();
         for (Hosted host : hosted) {
             Partition partition = partitions.get(host.tp());
             if (partition == null) {
@@ -155,7 +238,19 @@ public final class ReplicaManager {
             if (!partition.log().config().equals(host.config())) {
                 partition.updateConfig(host.config());
             }
-            partition.applyRegistration(host.registration());
+            if (partition.applyRegistration(host.registration()) == Partition.RoleChange.FOLLOWER) {
+                if (partition.leaderId() >= 0) {
+                    following.add(partition);
+                } else {
+                    leaderless.add(host.tp());
+                }
+            }
+        }
+        if (!leaderless.isEmpty()) {
+            followerListener.stopFollowing(leaderless);
+        }
+        if (!following.isEmpty()) {
+            followerListener.startFollowing(following);
         }
         var known = new ArrayList<>(partitions.keySet());
         known.addAll(unopenable);
@@ -221,35 +316,74 @@ public final class ReplicaManager {
             log.warn("Partition {} is offline: {}", host.tp(), e.getMessage());
             return;
         }
-        partitions.put(host.tp(), new Partition(host.tp(), host.topicId(), localBrokerId, partitionLog, producers));
+        partitions.put(host.tp(), new Partition(host.tp(), host.topicId(), localBrokerId, partitionLog, producers,
+                replication));
     }
 
     private void remove(TopicPartition tp) {
         partitions.remove(tp);
         unopenable.remove(tp);
         logManager.delete(tp);
-        fetchPurgatory.checkAndComplete(tp);
+        completeDelayed(tp);
         log.info("Removed partition {}", tp);
+    }
+
+    /** Re-checks the fetches and produces parked on {@code tp}: its data, high watermark or leadership changed. */
+    private void completeDelayed(TopicPartition tp) {
+        fetchPurgatory.checkAndComplete(tp);
+        producePurgatory.checkAndComplete(tp);
+    }
+
+    /**
+     * Proposes ISR shrinks where followers fell behind (Kafka's {@code maybeShrinkIsr}); the node runs it every
+     * {@code replica.lag.time.max.ms / 2}.
+     */
+    public void maybeShrinkIsr() {
+        for (Partition partition : partitions.values()) {
+            try {
+                partition.maybeShrinkIsr();
+            } catch (RuntimeException e) {
+                log.warn("{}: ISR check failed: {}", partition.topicPartition(), e.toString());
+            }
+        }
+    }
+
+    /** Answers every parked acks=all produce now (shutdown): those still waiting get REQUEST_TIMED_OUT. */
+    public void shutdown() {
+        producePurgatory.completeAll();
     }
 
     /**
      * Appends a coordinator's own batches (offset commits, transaction state): trusted, so transactional ones are
-     * not verified and their sequence numbers are not checked.
+     * not verified and their sequence numbers are not checked. The answer comes once replicated per
+     * {@code requiredAcks}, within {@link #COORDINATOR_APPEND_TIMEOUT_MS}.
      */
     public CompletableFuture<Map<TopicPartition, PartitionResponse>> appendRecords(
             short requiredAcks, Map<TopicPartition, MemoryRecords> records) {
-        return appendRecords(requiredAcks, records, null);
+        return appendRecords(requiredAcks, COORDINATOR_APPEND_TIMEOUT_MS, records, null);
+    }
+
+    /** As {@link #appendRecords(short, long, Map, TransactionVerifier)} with a 30 s timeout. */
+    public CompletableFuture<Map<TopicPartition, PartitionResponse>> appendRecords(
+            short requiredAcks, Map<TopicPartition, MemoryRecords> records, TransactionVerifier verifier) {
+        return appendRecords(requiredAcks, MARKER_APPEND_TIMEOUT_MS, records, verifier);
     }
 
     /**
-     * Appends each partition's batches as leader. With this node the only in-sync replica, every acks level is
-     * satisfied once the batch is in the log; the answer is a future so replicated acks=all plugs in here.
+     * Appends each partition's batches as leader and answers per {@code acks} (Kafka's {@code appendRecords}):
+     * acks=0 and 1 once the batches are in the local log; acks=all once the high watermark passed each partition's
+     * last offset, or after {@code timeoutMs} with REQUEST_TIMED_OUT for those not there yet (see
+     * {@link DelayedProduce}). With this node the only in-sync replica the high watermark is there at once.
      * {@code verifier} checks a producer's first transactional batch in a partition (KIP-890); null marks a
      * coordinator's append.
      */
     public CompletableFuture<Map<TopicPartition, PartitionResponse>> appendRecords(
-            short requiredAcks, Map<TopicPartition, MemoryRecords> records, TransactionVerifier verifier) {
+            short requiredAcks, long timeoutMs, Map<TopicPartition, MemoryRecords> records,
+            TransactionVerifier verifier) {
         var responses = new LinkedHashMap<TopicPartition, PartitionResponse>();
+        var answer = new CompletableFuture<Map<TopicPartition, PartitionResponse>>();
+        DelayedProduce delayed = requiredAcks != -1 ? null
+                : new DelayedProduce(responses, partitions::get, this::absentPartitionError, answer, producePurgatory);
         long now = time.milliseconds();
         for (var entry : records.entrySet()) {
             TopicPartition tp = entry.getKey();
@@ -258,11 +392,17 @@ public final class ReplicaManager {
                 responses.put(tp, new PartitionResponse(absentPartitionError(tp)));
                 continue;
             }
+            // Taken before the append: if the epoch moved in between, the wait ends NOT_LEADER_OR_FOLLOWER, a
+            // retriable answer, never an acknowledgement a new leader may not honour.
+            int leaderEpoch = partition.leaderEpoch();
             try {
                 LogAppendInfo info = partition.appendRecordsToLeader(entry.getValue(), requiredAcks, now, verifier);
                 responses.put(tp, new PartitionResponse(Errors.NONE, info.firstOffset(), info.logAppendTimeMs(),
                         info.logStartOffset()));
-                fetchPurgatory.checkAndComplete(tp);
+                if (delayed != null) {
+                    delayed.await(tp, info.lastOffset() + 1, leaderEpoch);
+                }
+                completeDelayed(tp);
             } catch (ApiException e) {
                 // KIP-467: a batch refused for some of its records names them, so the client fails those records
                 // with the error and retries the rest of the batch (librdkafka fails them with INVALID_RECORD).
@@ -276,29 +416,53 @@ public final class ReplicaManager {
                         e.toString()));
             }
         }
-        return CompletableFuture.completedFuture(responses);
+        if (delayed == null || delayed.partitions().isEmpty()) {
+            return CompletableFuture.completedFuture(responses);
+        }
+        producePurgatory.watch(delayed, timeoutMs);
+        return answer;
     }
 
     /**
-     * Writes a transaction marker to a partition this node leads and wakes the fetches parked on it (the last
-     * stable offset may have moved). Returns the partition's error, NONE when the marker is in the log.
+     * Writes a transaction marker to a partition this node leads (acks=all, as Kafka writes markers) and wakes the
+     * fetches parked on it (the last stable offset may have moved). Completes with the partition's error: NONE once
+     * the marker is below the high watermark.
      */
-    public Errors appendTxnMarker(TopicPartition tp, long producerId, short producerEpoch, int coordinatorEpoch,
-                                  boolean commit) {
+    public CompletableFuture<Errors> appendTxnMarker(TopicPartition tp, long producerId, short producerEpoch,
+                                                     int coordinatorEpoch, boolean commit) {
         Partition partition = partitions.get(tp);
         if (partition == null) {
-            return absentPartitionError(tp);
+            log.debug("No partition {} here for the marker of producer {}", tp, producerId);
+            return CompletableFuture.completedFuture(absentPartitionError(tp));
         }
+        int leaderEpoch = partition.leaderEpoch();
+        LogAppendInfo info;
         try {
-            partition.appendTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, time.milliseconds());
-            fetchPurgatory.checkAndComplete(tp);
-            return Errors.NONE;
+            info = partition.appendTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, time.milliseconds());
         } catch (ApiException e) {
-            return Errors.forException(e);
+            log.debug("{} refused the marker of producer {}: {} ({})", tp, producerId, e.toString(),
+                    partition.state());
+            return CompletableFuture.completedFuture(Errors.forException(e));
         } catch (RuntimeException e) {
             log.error("Writing a transaction marker to {} failed", tp, e);
-            return Errors.KAFKA_STORAGE_ERROR;
+            return CompletableFuture.completedFuture(Errors.KAFKA_STORAGE_ERROR);
         }
+        completeDelayed(tp);
+        var appended = new LinkedHashMap<TopicPartition, PartitionResponse>();
+        appended.put(tp, new PartitionResponse(Errors.NONE, info.firstOffset(), RecordBatch.NO_TIMESTAMP,
+                info.logStartOffset()));
+        var answer = new CompletableFuture<Map<TopicPartition, PartitionResponse>>();
+        var delayed = new DelayedProduce(appended, partitions::get, this::absentPartitionError, answer,
+                producePurgatory);
+        delayed.await(tp, info.lastOffset() + 1, leaderEpoch);
+        producePurgatory.watch(delayed, MARKER_APPEND_TIMEOUT_MS);
+        return answer.thenApply(responses -> responses.get(tp).error);
+    }
+
+    /** Whether {@code producerId} has a transaction open in a partition hosted here. */
+    public boolean inTransaction(TopicPartition tp, long producerId) {
+        Partition partition = partitions.get(tp);
+        return partition != null && partition.inTransaction(producerId);
     }
 
     /** Expires idle producers in every hosted partition ({@code producer.id.expiration.ms}). */
@@ -314,18 +478,19 @@ public final class ReplicaManager {
 
     /**
      * Reads the partitions; when they hold fewer than {@code minBytes} and {@code maxWaitMs > 0}, parks the fetch
-     * until enough arrives or the wait ends. Errors are per partition.
+     * until enough arrives or the wait ends. Errors are per partition. A follower's fetch records its position once,
+     * at the first read; a diverging epoch answers at once, as an error does.
      */
     public CompletableFuture<Map<TopicIdPartition, FetchResult>> fetch(FetchParams params,
                                                                        List<FetchPartition> fetchPartitions) {
-        Map<TopicIdPartition, FetchResult> first = read(params, fetchPartitions);
+        Map<TopicIdPartition, FetchResult> first = read(params, fetchPartitions, true);
         long bytes = 0;
-        boolean anyError = false;
+        boolean answerNow = false;
         for (FetchResult result : first.values()) {
             bytes += result.records().sizeInBytes();
-            anyError |= result.error() != Errors.NONE;
+            answerNow |= result.error() != Errors.NONE || result.divergingEpoch() != null;
         }
-        if (params.maxWaitMs() <= 0 || fetchPartitions.isEmpty() || bytes >= params.minBytes() || anyError) {
+        if (params.maxWaitMs() <= 0 || fetchPartitions.isEmpty() || bytes >= params.minBytes() || answerNow) {
             return CompletableFuture.completedFuture(first);
         }
         var positions = new LinkedHashMap<TopicPartition, LogOffsetMetadata>();
@@ -333,21 +498,23 @@ public final class ReplicaManager {
             TopicPartition tp = fetchPartition.topicIdPartition().topicPartition();
             Partition partition = partitions.get(tp);
             if (partition == null) {
-                return CompletableFuture.completedFuture(read(params, fetchPartitions));
+                return CompletableFuture.completedFuture(read(params, fetchPartitions, false));
             }
-            LogOffsetMetadata end = params.isolation() == IsolationLevel.READ_COMMITTED
+            LogOffsetMetadata end = params.isFromFollower() ? partition.log().logEndMetadata()
+                    : params.isolation() == IsolationLevel.READ_COMMITTED
                     ? partition.lastStableOffsetMetadata() : partition.highWatermarkMetadata();
             positions.put(tp, end.offset() == fetchPartition.fetchOffset()
                     ? end : partition.log().offsetMetadata(fetchPartition.fetchOffset()));
         }
         var future = new CompletableFuture<Map<TopicIdPartition, FetchResult>>();
         var delayed = new DelayedFetch(params, fetchPartitions, positions, partitions::get,
-                again -> read(params, again), future, fetchPurgatory);
+                again -> read(params, again, false), future, fetchPurgatory);
         fetchPurgatory.watch(delayed, positions.keySet(), params.maxWaitMs());
         return future;
     }
 
-    private Map<TopicIdPartition, FetchResult> read(FetchParams params, List<FetchPartition> fetchPartitions) {
+    private Map<TopicIdPartition, FetchResult> read(FetchParams params, List<FetchPartition> fetchPartitions,
+                                                    boolean recordFollowerFetch) {
         var results = new LinkedHashMap<TopicIdPartition, FetchResult>();
         int remaining = params.maxBytes();
         boolean minOneBatch = true;
@@ -365,10 +532,16 @@ public final class ReplicaManager {
                 continue;
             }
             try {
-                partition.checkLeaderEpoch(fetchPartition.currentLeaderEpoch());
-                int maxBytes = Math.min(fetchPartition.maxBytes(), remaining);
-                FetchResult result = partition.readForConsumer(fetchPartition.fetchOffset(), Math.max(maxBytes, 0),
-                        minOneBatch, params.isolation());
+                int maxBytes = Math.max(Math.min(fetchPartition.maxBytes(), remaining), 0);
+                FetchResult result;
+                if (params.isFromFollower()) {
+                    result = partition.readForFollower(params.replicaId(), fetchPartition, maxBytes, minOneBatch,
+                            recordFollowerFetch);
+                } else {
+                    partition.checkLeaderEpoch(fetchPartition.currentLeaderEpoch());
+                    result = partition.readForConsumer(fetchPartition.fetchOffset(), maxBytes, minOneBatch,
+                            params.isolation());
+                }
                 results.put(tip, result);
                 int bytes = result.records().sizeInBytes();
                 if (bytes > 0) {

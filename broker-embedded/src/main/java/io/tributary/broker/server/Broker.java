@@ -20,11 +20,14 @@ import io.tributary.broker.metadata.TopicResult;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.metrics.BrokerStatus;
 import io.tributary.broker.metrics.LogDirStatus;
+import io.tributary.broker.network.LinkFilter;
 import io.tributary.broker.network.SocketServer;
 import io.tributary.broker.replication.FetchPurgatory;
+import io.tributary.broker.replication.ProducePurgatory;
 import io.tributary.broker.replication.ReplicaManager;
 import io.tributary.broker.txn.ProducerIdAllocator;
 import io.tributary.broker.txn.TransactionCoordinator;
+import io.tributary.broker.txn.TransactionMarkers;
 import java.io.File;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -40,6 +43,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.ApiError;
@@ -70,6 +74,7 @@ public final class Broker implements AutoCloseable {
     private final Controller controller;
     private final FetchPurgatory fetchPurgatory;
     private final GroupCoordinator groupCoordinator;
+    private final TransactionCoordinator transactionCoordinator;
     private final ThreadPoolExecutor requestExecutor;
     private final SocketServer socketServer;
     private final LocalNode node;
@@ -77,6 +82,8 @@ public final class Broker implements AutoCloseable {
     private final BrokerMetrics metrics;
     private final TopicCreator topicCreator;
     private final BrokerLifecycle lifecycle;
+    /** Connections to the other brokers, and the replica fetchers; null on a single node. */
+    private final InterBrokerLinks links;
     private final Object closeLock = new Object();
     private boolean closed;
 
@@ -84,9 +91,11 @@ public final class Broker implements AutoCloseable {
                    Controller controller, FetchPurgatory fetchPurgatory, GroupCoordinator groupCoordinator,
                    ThreadPoolExecutor requestExecutor, SocketServer socketServer, LocalNode node,
                    ReplicaManager replicaManager, BrokerMetrics metrics, TopicCreator topicCreator,
-                   BrokerLifecycle lifecycle) {
+                   BrokerLifecycle lifecycle, InterBrokerLinks links, TransactionCoordinator transactionCoordinator) {
+        this.transactionCoordinator = transactionCoordinator;
         this.topicCreator = topicCreator;
         this.lifecycle = lifecycle;
+        this.links = links;
         this.replicaManager = replicaManager;
         this.metrics = metrics;
         this.config = config;
@@ -102,6 +111,14 @@ public final class Broker implements AutoCloseable {
 
     /** Starts a node. Fails with a message naming the problem (bad directory, port in use, ...). */
     public static Broker start(BrokerConfig config) {
+        return start(config, LinkFilter.ALLOW_ALL);
+    }
+
+    /**
+     * Starts a node of an in-process cluster whose links to the other brokers go through {@code links} (tests cut
+     * them there; see {@link LocalCluster}).
+     */
+    public static Broker start(BrokerConfig config, LinkFilter linkFilter) {
         long startNanos = System.nanoTime();
         Time time = Time.SYSTEM;
         var schedulers = new BrokerSchedulers(config.backgroundThreads());
@@ -110,25 +127,48 @@ public final class Broker implements AutoCloseable {
         GroupCoordinator groupCoordinator = null;
         ThreadPoolExecutor requestExecutor = null;
         BrokerLifecycle lifecycle = null;
+        InterBrokerLinks links = null;
         try {
-            String configuredClusterId = config.clusterId() != null || !config.isClustered() ? config.clusterId()
-                    : MetadataQuorum.derivedClusterId(config);
-            String clusterId = NodeIdentity.loadOrCreate(config.logDirs(), config.nodeId(), configuredClusterId);
+            String clusterId = NodeIdentity.loadOrCreate(config.logDirs(), config.nodeId(), config.clusterId(),
+                    config.isClustered() ? MetadataQuorum.derivedClusterId(config) : null);
             logManager = new LogManager(config.logDirs(), time, schedulers.io(), config.cleanerConfig());
             ClusterDefaults defaults = clusterDefaults(config);
             var resolver = new ConfigResolver(defaults);
             var fetchPurgatory = new FetchPurgatory(schedulers.expiry());
             var metrics = new BrokerMetrics();
-            var replicaManager = new ReplicaManager(config.nodeId(), logManager, fetchPurgatory, time,
-                    config.numRecoveryThreadsPerDataDir() * config.logDirs().size());
+            // The replica manager opens the partitions while the metadata loads, before the controller channel and
+            // this node's registration exist: its ISR changes reach them through these references.
+            var channelRef = new AtomicReference<ControllerChannel>();
+            var lifecycleRef = new AtomicReference<BrokerLifecycle>();
+            var controllerRef = new AtomicReference<Controller>();
+            var alterPartition = new AlterPartitionClient(config.nodeId(),
+                    () -> lifecycleRef.get() == null ? -1 : lifecycleRef.get().brokerEpoch(), channelRef::get,
+                    () -> controllerRef.get().image());
+            var replicaManager = new ReplicaManager(config.nodeId(), logManager, fetchPurgatory,
+                    new ProducePurgatory(schedulers.expiry()), time,
+                    config.numRecoveryThreadsPerDataDir() * config.logDirs().size(), config.replicaLagTimeMaxMs(),
+                    alterPartition);
+            if (config.isClustered()) {
+                links = new InterBrokerLinks(config,
+                        () -> lifecycleRef.get() == null ? -1 : lifecycleRef.get().brokerEpoch(),
+                        () -> controllerRef.get().image(), linkFilter);
+                replicaManager.followerListener(links.fetchers());
+            }
             var publisher = new BrokerMetadataPublisher(replicaManager, resolver);
-            controller = new Controller(MetadataQuorum.open(config, clusterId), publisher);
-            var channel = new ControllerChannel(controller, config.nodeId());
+            controller = new Controller(MetadataQuorum.open(config), publisher);
+            controllerRef.set(controller);
+            int self = config.nodeId();
+            var channel = new ControllerChannel(controller, self,
+                    node -> linkFilter.allows(self, node) && linkFilter.allows(node, self));
+            channelRef.set(channel);
             var clusterControl = new ClusterControl(clusterId, config.brokerSessionTimeoutMs(), resolver, time);
             controller.load();
             // Opening the logs may have taken log directories offline; without any left the broker cannot serve.
             logManager.checkAnyDirOnline();
             lifecycle = new BrokerLifecycle(config.nodeId(), clusterId, channel, config.brokerHeartbeatIntervalMs());
+            lifecycleRef.set(lifecycle);
+            long isrCheckMs = Math.max(1, config.replicaLagTimeMaxMs() / 2);
+            every(schedulers.coordinators(), isrCheckMs, replicaManager::maybeShrinkIsr);
             var producerIds = new ProducerIdAllocator(ControllerDuties.producerIdBlocks(channel, config.nodeId(),
                     lifecycle::brokerEpoch));
             requestExecutor = new ThreadPoolExecutor(config.numIoThreads(), config.numIoThreads(), 60, TimeUnit.SECONDS,
@@ -138,9 +178,13 @@ public final class Broker implements AutoCloseable {
                     new OffsetsTopicLog(controller, replicaManager, time), timer(schedulers.coordinators()), time);
             groupCoordinator.startup();
             publisher.attach(groupCoordinator);
+            // WriteTxnMarkers from the coordinators write here; this node's coordinator sends each marker to its
+            // partition's leader, wherever it is.
             var markers = new TransactionMarkerWriter(replicaManager, groupCoordinator);
+            TransactionMarkers coordinatorMarkers = links == null ? markers : new ClusterTxnMarkers(config.nodeId(),
+                    markers, links.sender(controller::image), controller::image);
             var transactionCoordinator = new TransactionCoordinator(config.transactionConfig(),
-                    new TransactionTopicLog(controller, replicaManager, time), markers, producerIds, time);
+                    new TransactionTopicLog(controller, replicaManager, time), coordinatorMarkers, producerIds, time);
             transactionCoordinator.loadHostedPartitions();
             scheduleTransactionTasks(schedulers, config, transactionCoordinator, replicaManager);
             short offsetsReplicationFactor = internalReplicationFactor(config,
@@ -154,7 +198,8 @@ public final class Broker implements AutoCloseable {
                     config.autoCreateTopicsEnable(), config.fetchMaxBytes(), 1000, Broker::brokerConfigType,
                     groupCoordinator, offsetsReplicationFactor, config.offsetsTopicSegmentBytes(),
                     transactionCoordinator, markers, transactionStateReplicationFactor,
-                    config.transactionStateLogSegmentBytes(), metrics, channel, clusterControl);
+                    config.transactionStateLogSegmentBytes(), metrics, channel, clusterControl,
+                    links == null ? null : links.sender(controller::image));
             channel.controllerApis(BrokerApis.controllerRouter(parts));
             var router = BrokerApis.router(parts);
             ControllerDuties.schedule(schedulers.coordinators(), controller, clusterControl,
@@ -173,7 +218,8 @@ public final class Broker implements AutoCloseable {
             logManager.startBackgroundTasks(config.logRetentionCheckIntervalMs(), config.logFlushSchedulerIntervalMs(),
                     config.logFlushOffsetCheckpointIntervalMs());
             var broker = new Broker(config, schedulers, logManager, controller, fetchPurgatory, groupCoordinator,
-                    requestExecutor, socketServer, node, replicaManager, metrics, new TopicCreator(channel), lifecycle);
+                    requestExecutor, socketServer, node, replicaManager, metrics, new TopicCreator(channel), lifecycle,
+                    links, transactionCoordinator);
             log.info("Tributary broker {} started in {} ms, listening on {}:{} (cluster {}, log.dirs {})",
                     config.nodeId(), (System.nanoTime() - startNanos) / 1_000_000, node.endpoint().host(),
                     node.endpoint().port(), clusterId, config.logDirs());
@@ -183,11 +229,17 @@ public final class Broker implements AutoCloseable {
             if (lifecycle != null) {
                 lifecycle.close();
             }
+            if (links != null) {
+                links.close();
+            }
             cleanUp(requestExecutor, controller, logManager, schedulers);
             throw new IllegalStateException("Interrupted while starting the broker", e);
         } catch (RuntimeException e) {
             if (lifecycle != null) {
                 lifecycle.close();
+            }
+            if (links != null) {
+                links.close();
             }
             if (groupCoordinator != null) {
                 groupCoordinator.shutdown();
@@ -277,7 +329,7 @@ public final class Broker implements AutoCloseable {
             try {
                 task.run();
             } catch (RuntimeException e) {
-                log.error("A periodic transaction task failed", e);
+                log.error("A periodic task failed", e);
             }
         }, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
     }
@@ -400,6 +452,12 @@ public final class Broker implements AutoCloseable {
         return controller.activeControllerId();
     }
 
+    /** The log end of this node's replica of a partition, or -1 when it hosts none. */
+    public long logEndOffset(String topic, int partition) {
+        var hosted = replicaManager.partition(new org.apache.kafka.common.TopicPartition(topic, partition));
+        return hosted == null ? -1 : hosted.logEndOffset();
+    }
+
     /** The node's live counters: bytes and records produced, bytes fetched, requests per API. */
     public BrokerMetrics metrics() {
         return metrics;
@@ -441,7 +499,9 @@ public final class Broker implements AutoCloseable {
         controlledShutdown();
         socketServer.stopAccepting();
         fetchPurgatory.completeAll();
+        replicaManager.shutdown();
         groupCoordinator.shutdown();
+        transactionCoordinator.shutdown();
         requestExecutor.shutdown();
         try {
             if (!requestExecutor.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -452,6 +512,9 @@ public final class Broker implements AutoCloseable {
         }
         socketServer.close();
         lifecycle.close();
+        if (links != null) {
+            links.close();
+        }
         controller.close();
         logManager.close();
         schedulers.close();
@@ -485,7 +548,12 @@ public final class Broker implements AutoCloseable {
         socketServer.close();
         requestExecutor.shutdownNow();
         fetchPurgatory.completeAll();
+        replicaManager.shutdown();
         groupCoordinator.shutdown();
+        transactionCoordinator.shutdown();
+        if (links != null) {
+            links.close();
+        }
         controller.close();
         logManager.halt();
         schedulers.close();

@@ -648,9 +648,9 @@ public final class BrokerConfig {
                         "Accepted for Kafka compatibility; brokers reach each other on their client listener.")
                 .define(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS, Type.INT, 500, Range.atLeast(10), Importance.HIGH,
                         "How long a voter waits for the quorum leader before it stands for election (Kafka: 1000).")
-                .define(BROKER_HEARTBEAT_INTERVAL_MS, Type.INT, 250, Range.atLeast(10), Importance.MEDIUM,
+                .define(BROKER_HEARTBEAT_INTERVAL_MS, Type.INT, 500, Range.atLeast(10), Importance.MEDIUM,
                         "How often a broker heartbeats to the active controller (Kafka: 2000).")
-                .define(BROKER_SESSION_TIMEOUT_MS, Type.INT, 1500, Range.atLeast(50), Importance.MEDIUM,
+                .define(BROKER_SESSION_TIMEOUT_MS, Type.INT, 3000, Range.atLeast(50), Importance.MEDIUM,
                         "How long the controller waits for a broker's heartbeat before fencing it (Kafka: 9000).")
                 .define(INITIAL_BROKER_REGISTRATION_TIMEOUT_MS, Type.INT, 60_000, Range.atLeast(100),
                         Importance.MEDIUM, "How long a starting broker waits to be registered and unfenced.")

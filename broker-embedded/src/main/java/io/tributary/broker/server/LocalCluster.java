@@ -3,6 +3,7 @@ package io.tributary.broker.server;
 import io.tributary.broker.metadata.MetadataImage;
 import io.tributary.broker.metadata.PartitionRegistration;
 import io.tributary.broker.metadata.TopicImage;
+import io.tributary.broker.network.LinkFilter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -13,7 +14,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +45,9 @@ public final class LocalCluster implements AutoCloseable {
     private final Map<Integer, Integer> clientPorts = new TreeMap<>();
     private final Map<Integer, Integer> controllerPorts = new TreeMap<>();
     private final Map<Integer, Broker> running = new TreeMap<>();
+    /** Cut links, {@code from << 32 | to}; consulted by every node's connections to the others. */
+    private final Set<Long> cutLinks = ConcurrentHashMap.newKeySet();
+    private final LinkFilter links = (from, to) -> !cutLinks.contains(link(from, to));
 
     private LocalCluster(Path root, Map<String, String> overrides) {
         this.root = root;
@@ -83,7 +89,7 @@ public final class LocalCluster implements AutoCloseable {
     private void startAll(List<Integer> ids) {
         var starting = new LinkedHashMap<Integer, CompletableFuture<Broker>>();
         for (int id : ids) {
-            starting.put(id, CompletableFuture.supplyAsync(() -> Broker.start(config(id))));
+            starting.put(id, CompletableFuture.supplyAsync(() -> Broker.start(config(id), links)));
         }
         RuntimeException failure = null;
         for (var entry : starting.entrySet()) {
@@ -174,6 +180,35 @@ public final class LocalCluster implements AutoCloseable {
         }
         startAll(List.of(id));
         return node(id);
+    }
+
+    private static long link(int from, int to) {
+        return ((long) from << 32) | (to & 0xffffffffL);
+    }
+
+    /**
+     * Cuts the broker links between {@code a} and {@code b}, both ways: replica fetches, transaction markers, other
+     * broker-to-broker requests, and a node's requests to the active controller when the other is it (so a node cut
+     * off the active controller stops heartbeating and is fenced) fail as if the other were unreachable. The
+     * controller quorum's own Raft traffic is not cut: a cut-off node still learns the metadata.
+     */
+    public void cutLink(int a, int b) {
+        cutLinks.add(link(a, b));
+        cutLinks.add(link(b, a));
+    }
+
+    /** Cuts every broker link of node {@code id}. */
+    public void isolate(int id) {
+        for (int other : clientPorts.keySet()) {
+            if (other != id) {
+                cutLink(id, other);
+            }
+        }
+    }
+
+    /** Restores every cut link. */
+    public void heal() {
+        cutLinks.clear();
     }
 
     /** The node that is the active controller now, or -1 during an election. */

@@ -23,7 +23,7 @@ final class MetadataQuorum {
     private MetadataQuorum() {
     }
 
-    static MetadataLog open(BrokerConfig config, String clusterId) {
+    static MetadataLog open(BrokerConfig config) {
         Path dir = config.metadataLogDir().resolve(DIR);
         if (!config.isClustered()) {
             return new LocalMetadataLog(dir, config.nodeId());
@@ -35,8 +35,12 @@ final class MetadataQuorum {
         BrokerConfig.Listener controllerListener = config.controllerListener();
         String bindHost = controllerListener == null ? null : controllerListener.host();
         var settings = new RaftMetadataLog.Settings(Duration.ofMillis(config.controllerQuorumElectionTimeoutMs()),
-                RaftMetadataLog.Settings.DEFAULT.requestTimeout(), RaftMetadataLog.Settings.DEFAULT.snapshotEvery());
-        return new RaftMetadataLog(config.nodeId(), voters, bindHost, dir.resolve("raft"), clusterId, settings);
+                RaftMetadataLog.Settings.DEFAULT.requestTimeout(), RaftMetadataLog.Settings.DEFAULT.snapshotEvery(),
+                Duration.ofMillis(config.initialBrokerRegistrationTimeoutMs()));
+        // The Raft group is named after the voters, not the cluster id: nodes that disagree on the id still form the
+        // quorum, and the controller then refuses the registrations of the other cluster (INCONSISTENT_CLUSTER_ID).
+        return new RaftMetadataLog(config.nodeId(), voters, bindHost, dir.resolve("raft"), votersText(config),
+                settings);
     }
 
     /**
@@ -45,10 +49,15 @@ final class MetadataQuorum {
      * cluster (another id in its {@code meta.properties}) is then refused.
      */
     static String derivedClusterId(BrokerConfig config) {
-        String voters = config.voters().stream().sorted(Comparator.comparingInt(BrokerConfig.Voter::id))
+        UUID uuid = UUID.nameUUIDFromBytes(("tributary-cluster:" + votersText(config))
+                .getBytes(StandardCharsets.UTF_8));
+        return new Uuid(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits()).toString();
+    }
+
+    /** {@code controller.quorum.voters} in id order, the same text on every node of the cluster. */
+    private static String votersText(BrokerConfig config) {
+        return config.voters().stream().sorted(Comparator.comparingInt(BrokerConfig.Voter::id))
                 .map(voter -> voter.id() + "@" + voter.host() + ":" + voter.port())
                 .collect(Collectors.joining(","));
-        UUID uuid = UUID.nameUUIDFromBytes(("tributary-cluster:" + voters).getBytes(StandardCharsets.UTF_8));
-        return new Uuid(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits()).toString();
     }
 }

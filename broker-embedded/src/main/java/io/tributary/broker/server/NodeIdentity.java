@@ -24,6 +24,15 @@ final class NodeIdentity {
     }
 
     static String loadOrCreate(List<Path> logDirs, int nodeId, String configuredClusterId) {
+        return loadOrCreate(logDirs, nodeId, configuredClusterId, null);
+    }
+
+    /**
+     * @param newClusterId the cluster id a first start writes when none is configured or stored (null: a random
+     *                     one); a cluster's nodes derive the same one from their voters, so they agree without a
+     *                     format step, while a directory formatted by {@code kafka-storage format} keeps its own
+     */
+    static String loadOrCreate(List<Path> logDirs, int nodeId, String configuredClusterId, String newClusterId) {
         String clusterId = configuredClusterId;
         for (Path dir : logDirs) {
             Properties existing = read(dir.resolve(FILE));
@@ -43,7 +52,7 @@ final class NodeIdentity {
             clusterId = storedCluster;
         }
         if (clusterId == null) {
-            clusterId = Uuid.randomUuid().toString();
+            clusterId = newClusterId != null ? newClusterId : Uuid.randomUuid().toString();
         }
         for (Path dir : logDirs) {
             Path file = dir.resolve(FILE);

@@ -42,6 +42,12 @@ final class OffsetsTopicLog implements CoordinatorLog {
     }
 
     @Override
+    public int leaderEpoch(int partition) {
+        Partition hosted = topic.partition(partition);
+        return hosted != null && hosted.isLeader() ? hosted.leaderEpoch() : -1;
+    }
+
+    @Override
     public CompletableFuture<Appended> append(int partition, List<Entry> entries) {
         return append(partition, MemoryRecords.withRecords(Compression.NONE, simpleRecords(entries)));
     }

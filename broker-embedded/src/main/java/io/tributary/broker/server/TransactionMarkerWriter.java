@@ -3,6 +3,7 @@ package io.tributary.broker.server;
 import io.tributary.broker.group.GroupCoordinator;
 import io.tributary.broker.replication.ReplicaManager;
 import io.tributary.broker.txn.TransactionMarkers;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,13 +31,24 @@ final class TransactionMarkerWriter implements TransactionMarkers {
                                                                 int coordinatorEpoch, boolean commit,
                                                                 Collection<TopicPartition> partitions) {
         var results = new LinkedHashMap<TopicPartition, Errors>();
+        var written = new ArrayList<CompletableFuture<Void>>();
         for (TopicPartition tp : partitions) {
-            Errors error = replicaManager.appendTxnMarker(tp, producerId, producerEpoch, coordinatorEpoch, commit);
-            results.put(tp, error);
-            if (error == Errors.NONE && Topic.GROUP_METADATA_TOPIC_NAME.equals(tp.topic())) {
-                groups.completeTransaction(tp.partition(), producerId, commit);
-            }
+            results.put(tp, Errors.NONE);
+            // Each marker answers once replicated (acks=all); the group coordinator learns of it only then.
+            written.add(replicaManager.appendTxnMarker(tp, producerId, producerEpoch, coordinatorEpoch, commit)
+                    .thenAccept(error -> {
+                        synchronized (results) {
+                            results.put(tp, error);
+                        }
+                        if (error == Errors.NONE && Topic.GROUP_METADATA_TOPIC_NAME.equals(tp.topic())) {
+                            groups.completeTransaction(tp.partition(), producerId, commit);
+                        }
+                    }));
         }
-        return CompletableFuture.completedFuture(results);
+        return CompletableFuture.allOf(written.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            synchronized (results) {
+                return new LinkedHashMap<>(results);
+            }
+        });
     }
 }

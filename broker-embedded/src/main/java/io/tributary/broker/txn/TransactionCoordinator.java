@@ -50,7 +50,8 @@ public final class TransactionCoordinator {
     private final Map<Integer, TxnPartition> partitions = new ConcurrentHashMap<>();
 
     /** The transactional ids of one loaded partition of {@code __transaction_state}. */
-    private record TxnPartition(int partition, Map<String, TransactionMetadata> ids) {
+    /** A loaded partition of {@code __transaction_state}, read at leader epoch {@code epoch}. */
+    private record TxnPartition(int partition, int epoch, Map<String, TransactionMetadata> ids) {
     }
 
     /** An answer carrying a producer id and epoch (InitProducerId, EndTxn); -1/-1 with an error. */
@@ -71,6 +72,14 @@ public final class TransactionCoordinator {
 
     public TransactionConfig config() {
         return config;
+    }
+
+    /**
+     * Stops writing markers: a stopping node leaves the transactions it was completing to the next coordinator of
+     * their partitions, which finds them prepared when it loads them.
+     */
+    public void shutdown() {
+        writer.stop();
     }
 
     /** The partition of {@code __transaction_state} that coordinates {@code transactionalId}. */
@@ -103,15 +112,21 @@ public final class TransactionCoordinator {
         return partition == null ? new Routed(null, Errors.NOT_COORDINATOR) : new Routed(partition, Errors.NONE);
     }
 
+    /**
+     * The partition when this node leads it, loaded on first use; reloaded when it was loaded at an older leader
+     * epoch (another coordinator wrote to it in between), dropped when this node no longer leads it.
+     */
     private TxnPartition partition(int partition) {
-        if (!txnLog.isLeader(partition)) {
-            if (partitions.remove(partition) != null) {
-                log.info("No longer the transaction coordinator of {}-{}", Topic.TRANSACTION_STATE_TOPIC_NAME,
-                        partition);
-            }
+        int epoch = txnLog.isLeader(partition) ? txnLog.leaderEpoch(partition) : -1;
+        TxnPartition loaded = partitions.get(partition);
+        if (loaded != null && loaded.epoch() != epoch && partitions.remove(partition, loaded)) {
+            log.info("{} the transaction coordinator of {}-{} loaded at leader epoch {}", epoch < 0 ? "No longer"
+                    : "Reloading", Topic.TRANSACTION_STATE_TOPIC_NAME, partition, loaded.epoch());
+            loaded = null;
+        }
+        if (epoch < 0) {
             return null;
         }
-        TxnPartition loaded = partitions.get(partition);
         if (loaded != null) {
             return loaded;
         }
@@ -121,7 +136,7 @@ public final class TransactionCoordinator {
             if (loaded != null) {
                 return loaded;
             }
-            loaded = load(partition);
+            loaded = load(partition, epoch);
             partitions.put(partition, loaded);
             prepared = loaded.ids().values().stream().filter(md -> md.current().state().isPreparing()).toList();
         }
@@ -134,7 +149,7 @@ public final class TransactionCoordinator {
     }
 
     /** Replays a partition of {@code __transaction_state}: the latest record of each id is its state. */
-    private TxnPartition load(int partition) {
+    private TxnPartition load(int partition, int epoch) {
         long startMs = time.milliseconds();
         var ids = new ConcurrentHashMap<String, TransactionMetadata>();
         int[] records = {0};
@@ -157,7 +172,7 @@ public final class TransactionCoordinator {
             log.info("Loaded {} transactional id(s) from {} record(s) of {}-{} in {} ms", ids.size(), records[0],
                     Topic.TRANSACTION_STATE_TOPIC_NAME, partition, time.milliseconds() - startMs);
         }
-        return new TxnPartition(partition, ids);
+        return new TxnPartition(partition, epoch, ids);
     }
 
     // ---- InitProducerId ---------------------------------------------------------------------------------------
@@ -480,8 +495,10 @@ public final class TransactionCoordinator {
      */
     public void abortTimedOutTransactions() {
         long nowMs = time.milliseconds();
-        for (TxnPartition partition : List.copyOf(partitions.values())) {
-            if (partition(partition.partition()) == null) {
+        for (TxnPartition loaded : List.copyOf(partitions.values())) {
+            // Reloaded when another coordinator led it meanwhile; skipped when this node no longer leads it.
+            TxnPartition partition = partition(loaded.partition());
+            if (partition == null) {
                 continue;
             }
             for (TransactionMetadata md : partition.ids().values()) {
@@ -509,8 +526,10 @@ public final class TransactionCoordinator {
      */
     public void expireTransactionalIds() {
         long nowMs = time.milliseconds();
-        for (TxnPartition partition : List.copyOf(partitions.values())) {
-            if (partition(partition.partition()) == null) {
+        for (TxnPartition loaded : List.copyOf(partitions.values())) {
+            // Reloaded when another coordinator led it meanwhile; skipped when this node no longer leads it.
+            TxnPartition partition = partition(loaded.partition());
+            if (partition == null) {
                 continue;
             }
             for (TransactionMetadata md : partition.ids().values()) {
@@ -581,8 +600,10 @@ public final class TransactionCoordinator {
                                                                     long minDurationMs, Pattern idPattern) {
         long nowMs = time.milliseconds();
         var listed = new ArrayList<ListTransactionsResponseData.TransactionState>();
-        for (TxnPartition partition : List.copyOf(partitions.values())) {
-            if (partition(partition.partition()) == null) {
+        for (TxnPartition loaded : List.copyOf(partitions.values())) {
+            // Reloaded when another coordinator led it meanwhile; skipped when this node no longer leads it.
+            TxnPartition partition = partition(loaded.partition());
+            if (partition == null) {
                 continue;
             }
             for (TransactionMetadata md : partition.ids().values()) {

@@ -26,6 +26,13 @@ final class TransactionWriter {
     private final TransactionLog txnLog;
     private final TransactionMarkers markers;
     private final Time time;
+    /** Set when the coordinator stops: markers still unwritten are left to the next coordinator of the partition. */
+    private volatile boolean stopped;
+
+    /** Stops retrying markers (the node is stopping; whoever coordinates the partition next completes them). */
+    void stop() {
+        stopped = true;
+    }
 
     TransactionWriter(TransactionLog txnLog, TransactionMarkers markers, Time time) {
         this.txnLog = txnLog;
@@ -84,6 +91,7 @@ final class TransactionWriter {
         }
         return written.exceptionally(e -> Map.of()).thenCompose(results -> {
             var retry = new HashSet<TopicPartition>();
+            var retryErrors = new java.util.TreeMap<String, Errors>();
             for (TopicPartition tp : remaining) {
                 Errors error = results.getOrDefault(tp, Errors.UNKNOWN_SERVER_ERROR);
                 switch (error) {
@@ -94,14 +102,17 @@ final class TransactionWriter {
                     case INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED ->
                         log.warn("Transaction {}: {} refused the marker ({}); a newer epoch owns the producer",
                                 transactionalId, tp, error);
-                    default -> retry.add(tp);
+                    default -> {
+                        retry.add(tp);
+                        retryErrors.put(tp.toString(), error);
+                    }
                 }
             }
-            if (retry.isEmpty()) {
+            if (retry.isEmpty() || stopped) {
                 return done(null);
             }
             long backoffMs = Math.min(MARKER_RETRY_MAX_BACKOFF_MS, 100L << Math.min(attempt, 6));
-            log.warn("Transaction {}: markers not yet written to {}; retrying in {} ms", transactionalId, retry,
+            log.warn("Transaction {}: markers not yet written to {}; retrying in {} ms", transactionalId, retryErrors,
                     backoffMs);
             return CompletableFuture.supplyAsync(() -> null,
                             CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS))

@@ -29,13 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RaftMetadataLogTest {
     private static final RaftMetadataLog.Settings FAST = new RaftMetadataLog.Settings(Duration.ofMillis(300),
-            Duration.ofSeconds(10), 5);
+            Duration.ofSeconds(10), 5, Duration.ofSeconds(30));
 
     @TempDir
     Path root;
 
-    private final Map<Integer, RaftMetadataLog> logs = new HashMap<>();
-    private final Map<Integer, ImageApplier> appliers = new HashMap<>();
+    private final Map<Integer, RaftMetadataLog> logs = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, ImageApplier> appliers = new java.util.concurrent.ConcurrentHashMap<>();
     private List<RaftMetadataLog.Voter> voters;
 
     @AfterEach
@@ -100,13 +100,25 @@ class RaftMetadataLogTest {
         }
     }
 
+    /** Starts one member; it returns once it caught up with the quorum, so a lone member needs the others. */
     private RaftMetadataLog start(int id) {
         var applier = new ImageApplier(id);
         var log = new RaftMetadataLog(id, voters, null, root.resolve("node-" + id), "test-cluster", FAST);
+        synchronized (this) {
+            logs.put(id, log);
+            appliers.put(id, applier);
+        }
         log.start(applier);
-        logs.put(id, log);
-        appliers.put(id, applier);
         return log;
+    }
+
+    /** Starts the members at once, as a cluster's nodes start. */
+    private void startAll(int... ids) {
+        var starting = new ArrayList<CompletableFuture<RaftMetadataLog>>();
+        for (int id : ids) {
+            starting.add(CompletableFuture.supplyAsync(() -> start(id)));
+        }
+        starting.forEach(CompletableFuture::join);
     }
 
     private RaftMetadataLog awaitActive() {
@@ -121,9 +133,7 @@ class RaftMetadataLogTest {
     @Test
     void theActiveControllersAppendsReachEveryVoterInOrderAndOthersForwardToIt() throws Exception {
         quorum(3);
-        for (int id = 1; id <= 3; id++) {
-            start(id);
-        }
+        startAll(1, 2, 3);
         RaftMetadataLog active = awaitActive();
         int leader = active.activeControllerId();
         for (int i = 0; i < 10; i++) {
@@ -151,9 +161,7 @@ class RaftMetadataLogTest {
     @Test
     void aNewLeaderTakesOverAndAReturningVoterCatchesUpFromASnapshot() throws Exception {
         quorum(3);
-        for (int id = 1; id <= 3; id++) {
-            start(id);
-        }
+        startAll(1, 2, 3);
         RaftMetadataLog first = awaitActive();
         int firstLeader = first.activeControllerId();
         first.append(topic("before"));
@@ -177,9 +185,7 @@ class RaftMetadataLogTest {
         var before = appliers.get(second.activeControllerId()).image.topicsByName().keySet();
         logs.values().forEach(RaftMetadataLog::close);
         logs.clear();
-        for (int id = 1; id <= 3; id++) {
-            start(id);
-        }
+        startAll(1, 2, 3);
         awaitActive();
         for (int id = 1; id <= 3; id++) {
             int node = id;

@@ -118,7 +118,8 @@ class ReadCommittedSnapshotTest {
     }
 
     private void abort(long producerId) {
-        assertThat(replicaManager.appendTxnMarker(PARTITION, producerId, (short) 0, 0, false)).isEqualTo(Errors.NONE);
+        assertThat(replicaManager.appendTxnMarker(PARTITION, producerId, (short) 0, 0, false).join())
+                .isEqualTo(Errors.NONE);
     }
 
     private FetchResult fetchReadCommitted(long offset, int maxBytes) {

@@ -1,0 +1,147 @@
+package io.tributary.broker.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tributary.broker.server.LocalCluster;
+import io.tributary.broker.testing.Clients;
+import io.tributary.broker.testing.TestBroker;
+import io.tributary.broker.testing.TransformProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Exactly-once processing on a three-node cluster across the loss of the transaction coordinator: a
+ * consume-transform-produce application (its own JVM, {@link TransformProcess}) reads {@code in} in a group and
+ * writes {@code out} in transactions while the node leading its transactional id's partition of
+ * {@code __transaction_state} is killed, and later the one leading its group's partition of
+ * {@code __consumer_offsets}. A new coordinator loads the replicated state and the output holds every input record
+ * exactly once, in order per partition.
+ */
+class ClusterExactlyOnceTest {
+    private static final String IN = "orders";
+    private static final String OUT = "invoices";
+    private static final int PARTITIONS = 3;
+    private static final int RECORDS = 3_000;
+    private static final String GROUP = "billing";
+    private static final String TRANSACTIONAL_ID = "billing-0";
+
+    @TempDir
+    Path root;
+
+    private LocalCluster cluster;
+
+    @AfterEach
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void theOutputHoldsEveryRecordOnceWhileTheCoordinatorsLeadersAreKilled() throws Exception {
+        var overrides = new HashMap<>(TestBroker.FAST_TRANSACTIONS);
+        overrides.put("offsets.topic.num.partitions", "3");
+        // Replicated like everything else here (the single-node settings keep one copy).
+        overrides.put("offsets.topic.replication.factor", "3");
+        overrides.put("transaction.state.log.replication.factor", "3");
+        cluster = LocalCluster.start(3, root, overrides);
+        String bootstrap = cluster.bootstrapServers();
+        try (Admin admin = Clients.admin(bootstrap)) {
+            Map<String, String> configs = Map.of("min.insync.replicas", "2");
+            admin.createTopics(List.of(new NewTopic(IN, PARTITIONS, (short) 3).configs(configs),
+                    new NewTopic(OUT, PARTITIONS, (short) 3).configs(configs))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (KafkaProducer<String, String> producer = Clients.producer(bootstrap, Map.of(ProducerConfig.ACKS_CONFIG,
+                "all"))) {
+            for (int i = 0; i < RECORDS; i++) {
+                producer.send(new ProducerRecord<>(IN, i % PARTITIONS, "k-" + i, "order-" + i));
+            }
+            producer.flush();
+        }
+
+        try (TransformProcess app = TransformProcess.start(root, bootstrap, GROUP, TRANSACTIONAL_ID, IN, OUT)) {
+            awaitCommitted(app, 10);
+            int transactionCoordinator = cluster.leaderOf(Topic.TRANSACTION_STATE_TOPIC_NAME,
+                    Utils.abs(TRANSACTIONAL_ID.hashCode()) % 3);
+            cluster.kill(transactionCoordinator);
+            long before = app.committedTransactions();
+            awaitCommitted(app, before + 10);
+            cluster.restart(transactionCoordinator);
+            cluster.awaitLeadersAndFullIsr(Duration.ofSeconds(60));
+
+            int groupCoordinator = cluster.leaderOf(Topic.GROUP_METADATA_TOPIC_NAME, Utils.abs(GROUP.hashCode()) % 3);
+            cluster.kill(groupCoordinator);
+            long beforeSecond = app.committedTransactions();
+            awaitCommitted(app, beforeSecond + 10);
+            cluster.restart(groupCoordinator);
+
+            assertThat(readCommitted(bootstrap)).isEqualTo(expectedOutput());
+        }
+    }
+
+    private static void awaitCommitted(TransformProcess app, long transactions) {
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> app.committedTransactions() >= transactions);
+        } catch (RuntimeException e) {
+            throw new AssertionError("The application committed " + app.committedTransactions() + " of "
+                    + transactions + " transactions; its output:\n" + app.output(), e);
+        }
+    }
+
+    /** Reads {@code out} to the expected count, per partition in offset order, as "key=value", then a bit beyond. */
+    private static List<List<String>> readCommitted(String bootstrap) {
+        var byPartition = new ArrayList<List<String>>();
+        var partitions = new ArrayList<TopicPartition>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            byPartition.add(new ArrayList<>());
+            partitions.add(new TopicPartition(OUT, p));
+        }
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(bootstrap,
+                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            int[] count = {0};
+            await().atMost(Duration.ofSeconds(120)).until(() -> {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    byPartition.get(record.partition()).add(record.key() + "=" + record.value());
+                    count[0]++;
+                }
+                return count[0] >= RECORDS;
+            });
+            consumer.poll(Duration.ofMillis(500)).forEach(record ->
+                    byPartition.get(record.partition()).add(record.key() + "=" + record.value()));
+        }
+        return byPartition;
+    }
+
+    private static List<List<String>> expectedOutput() {
+        var byPartition = new ArrayList<List<String>>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            byPartition.add(new ArrayList<>());
+        }
+        for (int i = 0; i < RECORDS; i++) {
+            byPartition.get(i % PARTITIONS).add("k-" + i + "=processed-order-" + i);
+        }
+        return byPartition;
+    }
+}
