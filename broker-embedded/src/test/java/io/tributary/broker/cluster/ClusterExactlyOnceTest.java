@@ -4,30 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.broker.server.LocalCluster;
+import io.tributary.broker.testing.ClusterFixture;
 import io.tributary.broker.testing.Clients;
+import io.tributary.broker.testing.ProcessedOrders;
 import io.tributary.broker.testing.TestBroker;
 import io.tributary.broker.testing.TransformProcess;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.utils.Utils;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Exactly-once processing on a three-node cluster across the loss of the transaction coordinator: a
@@ -45,17 +40,10 @@ class ClusterExactlyOnceTest {
     private static final String GROUP = "billing";
     private static final String TRANSACTIONAL_ID = "billing-0";
 
-    @TempDir
-    Path root;
+    @RegisterExtension
+    final ClusterFixture clusters = new ClusterFixture();
 
     private LocalCluster cluster;
-
-    @AfterEach
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void theOutputHoldsEveryRecordOnceWhileTheCoordinatorsLeadersAreKilled() throws Exception {
@@ -64,7 +52,7 @@ class ClusterExactlyOnceTest {
         // Replicated like everything else here (the single-node settings keep one copy).
         overrides.put("offsets.topic.replication.factor", "3");
         overrides.put("transaction.state.log.replication.factor", "3");
-        cluster = LocalCluster.start(3, root, overrides);
+        cluster = clusters.start(3, overrides);
         String bootstrap = cluster.bootstrapServers();
         try (Admin admin = Clients.admin(bootstrap)) {
             Map<String, String> configs = Map.of("min.insync.replicas", "2");
@@ -79,7 +67,7 @@ class ClusterExactlyOnceTest {
             producer.flush();
         }
 
-        try (TransformProcess app = TransformProcess.start(root, bootstrap, GROUP, TRANSACTIONAL_ID, IN, OUT)) {
+        try (TransformProcess app = TransformProcess.start(clusters.root(), bootstrap, GROUP, TRANSACTIONAL_ID, IN, OUT)) {
             awaitCommitted(app, 10);
             int transactionCoordinator = cluster.leaderOf(Topic.TRANSACTION_STATE_TOPIC_NAME,
                     Utils.abs(TRANSACTIONAL_ID.hashCode()) % 3);
@@ -95,7 +83,9 @@ class ClusterExactlyOnceTest {
             awaitCommitted(app, beforeSecond + 10);
             cluster.restart(groupCoordinator);
 
-            assertThat(readCommitted(bootstrap)).isEqualTo(expectedOutput());
+            assertThat(ProcessedOrders.readCommitted(bootstrap, OUT, PARTITIONS, RECORDS))
+
+                    .isEqualTo(ProcessedOrders.expected(RECORDS, PARTITIONS));
         }
     }
 
@@ -106,42 +96,5 @@ class ClusterExactlyOnceTest {
             throw new AssertionError("The application committed " + app.committedTransactions() + " of "
                     + transactions + " transactions; its output:\n" + app.output(), e);
         }
-    }
-
-    /** Reads {@code out} to the expected count, per partition in offset order, as "key=value", then a bit beyond. */
-    private static List<List<String>> readCommitted(String bootstrap) {
-        var byPartition = new ArrayList<List<String>>();
-        var partitions = new ArrayList<TopicPartition>();
-        for (int p = 0; p < PARTITIONS; p++) {
-            byPartition.add(new ArrayList<>());
-            partitions.add(new TopicPartition(OUT, p));
-        }
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(bootstrap,
-                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            int[] count = {0};
-            await().atMost(Duration.ofSeconds(120)).until(() -> {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    byPartition.get(record.partition()).add(record.key() + "=" + record.value());
-                    count[0]++;
-                }
-                return count[0] >= RECORDS;
-            });
-            consumer.poll(Duration.ofMillis(500)).forEach(record ->
-                    byPartition.get(record.partition()).add(record.key() + "=" + record.value()));
-        }
-        return byPartition;
-    }
-
-    private static List<List<String>> expectedOutput() {
-        var byPartition = new ArrayList<List<String>>();
-        for (int p = 0; p < PARTITIONS; p++) {
-            byPartition.add(new ArrayList<>());
-        }
-        for (int i = 0; i < RECORDS; i++) {
-            byPartition.get(i % PARTITIONS).add("k-" + i + "=processed-order-" + i);
-        }
-        return byPartition;
     }
 }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tributary.broker.server.Broker;
 import io.tributary.broker.server.BrokerConfig;
 import io.tributary.broker.server.LocalCluster;
-import java.nio.file.Path;
+import io.tributary.broker.testing.ClusterFixture;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,9 +23,8 @@ import org.apache.kafka.clients.admin.QuorumInfo;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three nodes in one JVM form one cluster that Kafka's Admin client sees as such: three brokers, topics created
@@ -35,17 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterMetadataQuorumTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    @TempDir
-    Path root;
+    @RegisterExtension
+    final ClusterFixture clusters = new ClusterFixture();
 
     private LocalCluster cluster;
-
-    @AfterEach
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     private static Admin admin(String bootstrap) {
         var properties = new Properties();
@@ -60,7 +52,7 @@ class ClusterMetadataQuorumTest {
 
     @Test
     void threeNodesFormOneClusterThatSurvivesTheLossOfALeaderAndOfTheController() throws Exception {
-        cluster = LocalCluster.start(3, root, Map.of());
+        cluster = clusters.start(3, Map.of());
         try (Admin admin = admin(bootstrapOf(cluster.node(3)))) {
             DescribeClusterResult described = admin.describeCluster();
             assertThat(described.nodes().get(30, TimeUnit.SECONDS)).extracting(Node::id)
@@ -137,7 +129,7 @@ class ClusterMetadataQuorumTest {
 
     @Test
     void aNodeGivenAnotherClustersDataDirectoryRefusesToStart() throws Exception {
-        cluster = LocalCluster.start(1, root, Map.of());
+        cluster = clusters.start(1, Map.of());
         BrokerConfig config = cluster.config(1);
         cluster.stop(1);
         var other = new HashMap<String, String>();

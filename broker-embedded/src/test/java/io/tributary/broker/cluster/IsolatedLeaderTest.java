@@ -3,8 +3,8 @@ package io.tributary.broker.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.broker.server.LocalCluster;
+import io.tributary.broker.testing.ClusterFixture;
 import io.tributary.broker.testing.Clients;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,17 +12,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A partition leader cut off from the other nodes (replica fetches and its requests to the active controller fail,
@@ -35,26 +32,16 @@ class IsolatedLeaderTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String TOPIC = "isolated";
 
-    @TempDir
-    Path root;
+    @RegisterExtension
+    final ClusterFixture clusters = new ClusterFixture();
 
     private LocalCluster cluster;
 
-    @AfterEach
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
     @Test
     void anIsolatedLeaderLosesItsPartitionAndTruncatesWhenItReturns() throws Exception {
-        cluster = LocalCluster.start(3, root, Map.of());
+        cluster = clusters.start(3, Map.of());
         String bootstrap = cluster.bootstrapServers();
-        try (Admin admin = Clients.admin(bootstrap)) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 3)
-                    .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
-        }
+        clusters.createTopic(TOPIC, 3, 3, Map.of("min.insync.replicas", "2"));
         cluster.awaitLeadersAndFullIsr(WAIT);
         // A leader that is not the active controller: cut off, it stops heartbeating and the controller fences it.
         int controller = cluster.activeController();

@@ -3,15 +3,13 @@ package io.tributary.broker.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.broker.server.LocalCluster;
+import io.tributary.broker.testing.ClusterFixture;
 import io.tributary.broker.testing.Clients;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -19,9 +17,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Data replication on three nodes in one JVM: with RF 3 and min.insync.replicas=2, what an idempotent acks=all
@@ -33,17 +30,10 @@ class ReplicationFailoverTest {
     private static final String TOPIC = "replicated";
     private static final TopicPartition PARTITION = new TopicPartition(TOPIC, 0);
 
-    @TempDir
-    Path root;
+    @RegisterExtension
+    final ClusterFixture clusters = new ClusterFixture();
 
     private LocalCluster cluster;
-
-    @AfterEach
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     private static List<String> send(KafkaProducer<String, String> producer, String prefix, int count)
             throws Exception {
@@ -61,12 +51,9 @@ class ReplicationFailoverTest {
 
     @Test
     void acksAllGoesOnWithinASessionTimeoutWhenAFollowerDies() throws Exception {
-        cluster = LocalCluster.start(3, root, Map.of());
+        cluster = clusters.start(3, Map.of());
         String bootstrap = cluster.bootstrapServers();
-        try (Admin admin = Clients.admin(bootstrap)) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3)
-                    .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
-        }
+        clusters.createTopic(TOPIC, 1, 3, Map.of("min.insync.replicas", "2"));
         cluster.awaitLeadersAndFullIsr(WAIT);
         try (KafkaProducer<String, String> producer = Clients.producer(bootstrap, Map.of(
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true))) {
@@ -85,12 +72,9 @@ class ReplicationFailoverTest {
 
     @Test
     void acknowledgedRecordsSurviveTheLossOfTheLeaderAndTheNodeRejoins() throws Exception {
-        cluster = LocalCluster.start(3, root, Map.of());
+        cluster = clusters.start(3, Map.of());
         String bootstrap = cluster.bootstrapServers();
-        try (Admin admin = Clients.admin(bootstrap)) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3)
-                    .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
-        }
+        clusters.createTopic(TOPIC, 1, 3, Map.of("min.insync.replicas", "2"));
         cluster.awaitLeadersAndFullIsr(WAIT);
 
         var expected = new ArrayList<String>();

@@ -3,15 +3,14 @@ package io.tributary.broker.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.broker.server.LocalCluster;
-import java.nio.file.Path;
+import io.tributary.broker.testing.ClusterFixture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Kafka's own tools and kcat see a three-node Tributary cluster as a normal Kafka cluster: kcat {@code -L} lists
@@ -23,8 +22,8 @@ class ClusterToolsInteropTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String METADATA_QUORUM = "org.apache.kafka.tools.MetadataQuorumCommand";
 
-    @TempDir
-    Path root;
+    @RegisterExtension
+    final ClusterFixture clusters = new ClusterFixture();
 
     private LocalCluster cluster;
 
@@ -32,13 +31,6 @@ class ClusterToolsInteropTest {
     static void installTools() throws Exception {
         InteropTools.install("kcat");
         InteropTools.install("kafka-cli");
-    }
-
-    @AfterEach
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
     }
 
     private static List<String> kcat(String bootstrap, String... args) throws Exception {
@@ -56,7 +48,7 @@ class ClusterToolsInteropTest {
 
     @Test
     void kafkasToolsAndKcatSeeTheClusterAndItsChanges() throws Exception {
-        cluster = LocalCluster.start(3, root, Map.of());
+        cluster = clusters.start(3, Map.of());
         String bootstrap = cluster.bootstrapServers();
         KafkaCli.run(KafkaCli.TOPICS, "--bootstrap-server", bootstrap, "--create", "--topic", "tools",
                 "--partitions", "3", "--replication-factor", "3");

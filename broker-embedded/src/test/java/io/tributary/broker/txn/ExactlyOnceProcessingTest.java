@@ -5,22 +5,17 @@ import static org.awaitility.Awaitility.await;
 
 import io.tributary.broker.testing.BrokerProcess;
 import io.tributary.broker.testing.Clients;
+import io.tributary.broker.testing.ProcessedOrders;
 import io.tributary.broker.testing.TestBroker;
 import io.tributary.broker.testing.TransformProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,46 +53,6 @@ class ExactlyOnceProcessingTest {
         }
     }
 
-    /** Reads {@code topic} to its end, per partition in offset order, as "key=value". */
-    private static List<List<String>> readCommitted(String bootstrap, String topic, int expected) {
-        var byPartition = new ArrayList<List<String>>();
-        for (int p = 0; p < PARTITIONS; p++) {
-            byPartition.add(new ArrayList<>());
-        }
-        var partitions = new ArrayList<TopicPartition>();
-        for (int p = 0; p < PARTITIONS; p++) {
-            partitions.add(new TopicPartition(topic, p));
-        }
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(bootstrap,
-                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            int[] count = {0};
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    byPartition.get(record.partition()).add(record.key() + "=" + record.value());
-                    count[0]++;
-                }
-                return count[0] >= expected;
-            });
-            // Nothing beyond: a duplicate would show up here.
-            consumer.poll(Duration.ofMillis(500)).forEach(record ->
-                    byPartition.get(record.partition()).add(record.key() + "=" + record.value()));
-        }
-        return byPartition;
-    }
-
-    private static List<List<String>> expectedOutput() {
-        var byPartition = new ArrayList<List<String>>();
-        for (int p = 0; p < PARTITIONS; p++) {
-            byPartition.add(new ArrayList<>());
-        }
-        for (int i = 0; i < RECORDS; i++) {
-            byPartition.get(i % PARTITIONS).add("k-" + i + "=processed-order-" + i);
-        }
-        return byPartition;
-    }
-
     @Test
     void applicationKilledMidStreamAndRestartedYieldsEveryRecordExactlyOnce() throws Exception {
         try (TestBroker broker = TestBroker.start(tempDir.resolve("data"), brokerConfig(0))) {
@@ -111,7 +66,8 @@ class ExactlyOnceProcessingTest {
             }
             try (TransformProcess second = TransformProcess.start(tempDir, bootstrap, "billing", "billing-0", IN,
                     OUT)) {
-                assertThat(readCommitted(bootstrap, OUT, RECORDS)).isEqualTo(expectedOutput());
+                assertThat(ProcessedOrders.readCommitted(bootstrap, OUT, PARTITIONS, RECORDS))
+                        .isEqualTo(ProcessedOrders.expected(RECORDS, PARTITIONS));
             }
         }
     }
@@ -135,7 +91,7 @@ class ExactlyOnceProcessingTest {
             assertThat(committedBeforeCrash).isLessThan(RECORDS / 20);
 
             broker = BrokerProcess.start(logDir, brokerConfig(port));
-            assertThat(readCommitted(broker.bootstrapServers(), OUT, RECORDS)).isEqualTo(expectedOutput());
+            assertThat(ProcessedOrders.readCommitted(broker.bootstrapServers(), OUT, PARTITIONS, RECORDS)).isEqualTo(ProcessedOrders.expected(RECORDS, PARTITIONS));
             assertThat(app.committedTransactions()).isGreaterThan(committedBeforeCrash);
         } finally {
             broker.close();
