@@ -416,9 +416,9 @@ public final class LogManager implements AutoCloseable {
 
     /**
      * Writes the recovery-point and log-start-offset checkpoints of every directory, each entry with the topic id of
-     * the log it was read from.
+     * the log it was read from. Synchronized: the periodic checkpoint and one after a follower's truncation may meet.
      */
-    public void checkpoint() {
+    public synchronized void checkpoint() {
         for (Path dir : dirs) {
             if (!isLogDirOnline(dir)) {
                 continue;

@@ -71,11 +71,16 @@ public final class Partition implements FollowerReplica {
      * What a partition needs from its node to replicate: a clock, {@code replica.lag.time.max.ms}, the controller's
      * AlterPartition, and a way to complete the delayed fetches and produces waiting on it.
      */
+    /**
+     * @param afterTruncation run after a follower truncated its log (outside the partition's lock): the recovery
+     *                        points are written out at once, as Kafka's {@code LogManager.truncateTo} does, so a crash
+     *                        never recovers from a point above records written after the cut without checking them
+     */
     record Replication(Time time, long replicaLagTimeMaxMs, AlterPartitionSender alterPartition,
-                       Consumer<TopicPartition> completeDelayed, IntPredicate isrEligible) {
+                       Consumer<TopicPartition> completeDelayed, IntPredicate isrEligible, Runnable afterTruncation) {
         /** A node that is the only replica of what it hosts: nothing waits on other replicas. */
         static final Replication SINGLE_NODE = new Replication(Time.SYSTEM, 30_000, AlterPartitionSender.NONE,
-                tp -> { }, id -> true);
+                tp -> { }, id -> true, () -> { });
     }
 
     /** What applying a registration started here. */
@@ -888,6 +893,7 @@ public final class Partition implements FollowerReplica {
             }
             rebuildProducerState();
         }
+        replication.afterTruncation().run();
     }
 
     @Override
@@ -898,6 +904,7 @@ public final class Partition implements FollowerReplica {
             highWatermark = log.logEndMetadata();
             rebuildProducerState();
         }
+        replication.afterTruncation().run();
     }
 
     /**

@@ -100,7 +100,7 @@ public final class ReplicaManager {
         this.producePurgatory = producePurgatory;
         this.time = time;
         this.replication = new Partition.Replication(time, replicaLagTimeMaxMs, alterPartitionSender,
-                this::completeDelayed, this::isrEligible);
+                this::completeDelayed, this::isrEligible, logManager::checkpoint);
     }
 
     /**

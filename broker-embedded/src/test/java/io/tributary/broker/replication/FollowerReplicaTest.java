@@ -116,6 +116,10 @@ class FollowerReplicaTest {
         assertThat(diverging.divergingEpoch()).isEqualTo(new FollowerReplica.EpochEndOffset(0, 2));
         assertThat(diverging.records().sizeInBytes()).isZero();
         assertThat(replicas.partition(0).logEndOffset()).isEqualTo(2);
+        // The recovery points are written out right after the cut (Kafka's LogManager.truncateTo), not at the next
+        // periodic checkpoint: none ran in this test.
+        assertThat(dir.resolve("node-0").resolve("recovery-point-offset-checkpoint")).exists()
+                .content().contains(ReplicaSet.TOPIC);
 
         replicas.replicateAll();
         assertThat(replicas.values(0)).containsExactly("a", "b", "c", "d");
