@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
@@ -108,6 +109,27 @@ public final class ClusterControl {
         lastHeartbeatMs.put(brokerId, now);
         log.info("Registered node {} at epoch {} ({})", brokerId, epoch, endpoints);
         return new ControllerResult<>(records, response.setBrokerEpoch(epoch));
+    }
+
+    /**
+     * A single node's registration with its own controller: registered unfenced at once, since there is no other
+     * copy of the metadata to catch up with, leading the partitions left leaderless by its last controlled shutdown.
+     * The same records as {@link #register} and the first heartbeat, in one append and without a request.
+     * Completes with the broker epoch.
+     */
+    public ControllerResult<Long> registerSingleNode(MetadataImage image, int brokerId, Uuid incarnationId,
+                                                     List<BrokerEndpoint> endpoints, String rack) {
+        long epoch = 1;
+        for (BrokerRegistration broker : image.brokers().values()) {
+            epoch = Math.max(epoch, broker.epoch() + 1);
+        }
+        var records = new ArrayList<MetadataRecord>();
+        records.add(new RegisterBrokerRecord(brokerId, incarnationId, epoch, endpoints, rack, false));
+        Set<Integer> live = liveBrokers(image);
+        live.add(brokerId);
+        records.addAll(PartitionChanges.electAfterBrokerChange(image, live, uncleanAllowed(image)));
+        lastHeartbeatMs.put(brokerId, time.milliseconds());
+        return new ControllerResult<>(records, epoch);
     }
 
     public ControllerResult<BrokerHeartbeatResponseData> heartbeat(MetadataImage image,

@@ -212,9 +212,14 @@ public final class Broker implements AutoCloseable {
             BrokerConfig.Listener advertised = config.advertisedListener();
             node.advertise(advertised != null ? advertised.host() : advertisedHost(listener.host()),
                     advertised != null && advertised.port() != 0 ? advertised.port() : bound.getPort());
-            lifecycle.start(List.of(new BrokerEndpoint(listener.name(), node.endpoint().host(),
-                    node.endpoint().port())), config.brokerRack(),
-                    java.time.Duration.ofMillis(config.initialBrokerRegistrationTimeoutMs()));
+            var endpoints = List.of(new BrokerEndpoint(listener.name(), node.endpoint().host(),
+                    node.endpoint().port()));
+            if (config.isClustered()) {
+                lifecycle.start(endpoints, config.brokerRack(),
+                        java.time.Duration.ofMillis(config.initialBrokerRegistrationTimeoutMs()));
+            } else {
+                lifecycle.startLocally(controller, clusterControl, endpoints, config.brokerRack());
+            }
             logManager.startBackgroundTasks(config.logRetentionCheckIntervalMs(), config.logFlushSchedulerIntervalMs(),
                     config.logFlushOffsetCheckpointIntervalMs());
             var broker = new Broker(config, schedulers, logManager, controller, fetchPurgatory, groupCoordinator,

@@ -1,6 +1,8 @@
 package io.tributary.broker.server;
 
 import io.tributary.broker.api.ControllerChannel;
+import io.tributary.broker.metadata.ClusterControl;
+import io.tributary.broker.metadata.Controller;
 import io.tributary.broker.metadata.MetadataRecord.BrokerEndpoint;
 import java.time.Duration;
 import java.util.List;
@@ -51,7 +53,7 @@ final class BrokerLifecycle implements AutoCloseable {
     private volatile long brokerEpoch = -1;
     private volatile boolean fenced = true;
     private volatile boolean shuttingDown;
-    private ScheduledFuture<?> heartbeats;
+    private volatile ScheduledFuture<?> heartbeats;
 
     BrokerLifecycle(int nodeId, String clusterId, ControllerChannel channel, long heartbeatIntervalMs) {
         this.nodeId = nodeId;
@@ -103,6 +105,28 @@ final class BrokerLifecycle implements AutoCloseable {
         heartbeats = scheduler.scheduleWithFixedDelay(this::heartbeat, heartbeatIntervalMs, heartbeatIntervalMs,
                 TimeUnit.MILLISECONDS);
         log.info("Node {} joined the cluster at broker epoch {}", nodeId, brokerEpoch);
+    }
+
+    /**
+     * A single node registers with its own controller directly, unfenced, in one metadata append (it is the only
+     * broker and the only copy of the metadata: there is nothing to wait for), then heartbeats like any node.
+     */
+    void startLocally(Controller controller, ClusterControl cluster, List<BrokerEndpoint> endpoints, String rack) {
+        this.endpoints = List.copyOf(endpoints);
+        this.rack = rack;
+        try {
+            brokerEpoch = controller.write(image -> cluster.registerSingleNode(image, nodeId, incarnationId,
+                    endpoints, rack)).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while registering node " + nodeId, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Node " + nodeId + " could not register with its own controller: " + e,
+                    e);
+        }
+        fenced = false;
+        heartbeats = scheduler.scheduleWithFixedDelay(this::heartbeat, heartbeatIntervalMs, heartbeatIntervalMs,
+                TimeUnit.MILLISECONDS);
     }
 
     long brokerEpoch() {
