@@ -202,7 +202,7 @@ public final class Broker implements AutoCloseable {
                     links == null ? null : links.sender(controller::image));
             channel.controllerApis(BrokerApis.controllerRouter(parts));
             var router = BrokerApis.router(parts);
-            ControllerDuties.schedule(schedulers.coordinators(), controller, clusterControl,
+            ControllerDuties.schedule(schedulers.coordinators(), schedulers.io(), controller, clusterControl,
                     config.brokerHeartbeatIntervalMs());
             BrokerConfig.Listener listener = config.listener();
             SocketServer socketServer = SocketServer.start(new SocketServer.Settings(listener.host(), listener.port(),

@@ -1,12 +1,20 @@
 package io.tributary.broker.server;
 
 import io.tributary.broker.api.ControllerChannel;
+import io.tributary.broker.metadata.BrokerRegistration;
 import io.tributary.broker.metadata.ClusterControl;
 import io.tributary.broker.metadata.Controller;
-import java.util.concurrent.atomic.AtomicBoolean;
+import io.tributary.broker.metadata.MetadataRecord.BrokerEndpoint;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
@@ -19,23 +27,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a node does for, or as, the active controller besides answering requests: fencing brokers whose session
- * expired (only the active controller, which starts every session afresh when it takes over), and asking it for
- * blocks of producer ids.
+ * expired, or whose heartbeat is late while their endpoint refuses connections (only the active controller, which
+ * starts every session afresh when it takes over), and asking it for blocks of producer ids.
  */
 final class ControllerDuties {
     private static final Logger log = LoggerFactory.getLogger(ControllerDuties.class);
+    /** A connect to a live broker's endpoint takes well under this on any network a cluster runs on. */
+    private static final int PROBE_TIMEOUT_MS = 250;
 
     private ControllerDuties() {
     }
 
     /**
-     * Checks broker sessions every {@code intervalMs} while this node is the active controller. The check runs on the
-     * controller's thread; the timer only queues it, one at a time, and never waits for it.
+     * Checks broker sessions every half heartbeat interval while this node is the active controller. The check runs
+     * on the controller's thread; the timer only queues it, one at a time, and never waits for it. A broker that
+     * missed its heartbeat by half an interval is probed on {@code probes} (a TCP connect to its registered
+     * endpoint) and fenced at once if the connection is refused.
      */
-    static void schedule(ScheduledExecutorService scheduler, Controller controller, ClusterControl cluster,
-                         long intervalMs) {
+    static void schedule(ScheduledExecutorService scheduler, Executor probes, Controller controller,
+                         ClusterControl cluster, long heartbeatIntervalMs) {
         var wasActive = new AtomicBoolean();
         var checking = new AtomicBoolean();
+        long lateMs = heartbeatIntervalMs + heartbeatIntervalMs / 2;
+        long periodMs = Math.max(10, heartbeatIntervalMs / 2);
         scheduler.scheduleWithFixedDelay(() -> {
             if (!checking.compareAndSet(false, true)) {
                 return;
@@ -47,15 +61,49 @@ final class ControllerDuties {
                     cluster.resetSessions(image);
                 }
                 return cluster.fenceExpired(image);
+            }).thenCompose(fenced -> {
+                if (!fenced.isEmpty()) {
+                    log.info("Fenced node(s) {}", fenced);
+                }
+                List<BrokerRegistration> late = cluster.lateBrokers(controller.image(), lateMs);
+                if (late.isEmpty()) {
+                    return CompletableFuture.completedFuture(List.<Integer>of());
+                }
+                return CompletableFuture.supplyAsync(() -> late.stream().filter(ControllerDuties::gone).toList(),
+                        probes).thenCompose(gone -> gone.isEmpty() ? CompletableFuture.completedFuture(List.of())
+                        : controller.write(image -> cluster.fenceGone(image, gone, lateMs)));
             }).whenComplete((fenced, failure) -> {
                 checking.set(false);
                 if (failure != null) {
                     wasActive.set(false);
                 } else if (!fenced.isEmpty()) {
-                    log.info("Fenced node(s) {}", fenced);
+                    log.info("Fenced node(s) {}: their process is gone", fenced);
                 }
             });
-        }, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+        }, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Whether every endpoint the broker registered refuses TCP connections: nothing listens there, so the process is
+     * gone (a live broker always listens). A timeout or an unreachable network proves nothing and counts as alive.
+     */
+    private static boolean gone(BrokerRegistration broker) {
+        if (broker == null || broker.endpoints().isEmpty()) {
+            return false;
+        }
+        for (BrokerEndpoint endpoint : broker.endpoints()) {
+            try (var socket = new Socket()) {
+                socket.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), PROBE_TIMEOUT_MS);
+                return false;
+            } catch (ConnectException e) {
+                if (e.getMessage() == null || !e.getMessage().contains("refused")) {
+                    return false;
+                }
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Reserves producer-id blocks through AllocateProducerIds, as Kafka's brokers do. */
