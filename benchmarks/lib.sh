@@ -95,3 +95,41 @@ busy_pct() { # "$before" "$after"
   awk -v a="$1" -v b="$2" 'BEGIN {split(a, x, " "); split(b, y, " "); t = y[1] - x[1]; i = y[2] - x[2];
     printf "%.0f", (t > 0 ? 100 * (t - i) / t : 0)}'
 }
+
+# ---- process bookkeeping of run.sh and cluster.sh: every JVM they launch carries "$MARK" and its pid goes into
+# STARTED, so their cleanup stops only what they started (and only while the pid still is that process).
+STARTED=()
+ours() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' < "/proc/$1/cmdline" | grep -qF -- "$MARK"; }
+alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+stop_pid() { # pid; SIGTERM, bounded wait (STOP_TIMEOUT_S), then SIGKILL
+  local pid="$1" i
+  alive "$pid" || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < STOP_TIMEOUT_S * 10; i++)); do alive "$pid" || break; sleep 0.1; done
+  if alive "$pid"; then say "pid $pid ignored SIGTERM for ${STOP_TIMEOUT_S}s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
+  wait "$pid" 2>/dev/null || true
+}
+stop_started() { # stops every pid in STARTED that is still ours (or a `timeout` wrapper we started)
+  local pid
+  for pid in "${STARTED[@]+"${STARTED[@]}"}"; do
+    if alive "$pid" && { ours "$pid" || [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = timeout ]; }; then stop_pid "$pid"; fi
+  done
+}
+
+# Runs a command in the background with a time limit and waits for it (so signals reach the caller's traps).
+# bounded SECONDS OUTFILE CMD... -> the command's exit status (124: timed out)
+bounded() {
+  local secs="$1" out="$2" pid rc=0; shift 2
+  timeout -k 10 "$secs" "$@" > "$out" 2>&1 < /dev/null &
+  pid=$!; STARTED+=("$pid")
+  wait "$pid" || rc=$?
+  return "$rc"
+}
+
+random_cluster_id() { # a Kafka Uuid: 16 random bytes, base64url, no padding, not starting with '-'
+  local id
+  while :; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    [ "${id:0:1}" != "-" ] && { echo "$id"; return; }
+  done
+}

@@ -75,6 +75,28 @@ BEGIN {
     row("restart", "first_record_ms", "restart after kill -9: launch -> first record (ms)", "lower", 0)
     row("restart", "port_open_ms", "  launch -> port open (ms)", "lower", 0)
     row("restart", "records_after", "  records found after restart", "higher", 0)
+    # benchmarks/cluster.sh: 3 nodes each
+    row("cluster_startup", "first_record_ms", "3 nodes: launch -> first record consumed by a group (ms)", "lower", 0)
+    row("cluster_startup", "all_ports_open_ms", "  launch -> all client ports open (ms)", "lower", 0)
+    row("cluster_format", "format_ms", "  Kafka only: storage format per node before launch, own JVM (ms)", "info", 0)
+    row("cluster_rss_idle", "rss_idle_mib", "RSS per node, idle after startup, mean of 3 (MiB)", "lower", 0)
+    row("cluster_rss_idle", "rss_idle_max_mib", "  largest node (MiB)", "lower", 0)
+    row("cluster_produce_100B_acksall", "records_per_s", "RF 3: produce 100 B acks=all (records/s)", "higher", 0)
+    row("cluster_produce_100B_acksall", "cpu_s_per_mrec", "  broker CPU-s per million records, 3 nodes summed", "lower", 2)
+    row("cluster_produce_100B_acksall", "p99_ms", "  producer latency p99 (ms)", "lower", 0)
+    row("cluster_produce_1KiB_acksall", "records_per_s", "RF 3: produce 1 KiB acks=all (records/s)", "higher", 0)
+    row("cluster_produce_1KiB_acksall", "mb_per_s", "  MB/s", "higher", 1)
+    row("cluster_produce_1KiB_acksall", "cpu_s_per_mrec", "  broker CPU-s per million records, 3 nodes summed", "lower", 2)
+    row("cluster_e2e_100B_acksall", "p50_ms", "RF 3: end-to-end latency 100 B acks=all, p50 (ms, whole ms)", "lower", 0)
+    row("cluster_e2e_100B_acksall", "p99_ms", "  p99 (ms, whole ms)", "lower", 0)
+    row("cluster_e2e_100B_acksall", "avg_ms", "  average (ms)", "lower", 2)
+    row("cluster_rss_load", "rss_load_mib", "RSS per node after the load tests, mean of 3 (MiB)", "lower", 0)
+    row("cluster_rss_load", "rss_load_max_mib", "  largest node (MiB)", "lower", 0)
+    row("cluster_failover", "failover_ms", "leader kill -9 -> next acknowledged record, median of the kills (ms)", "lower", 0)
+    row("cluster_failover", "failover_max_ms", "  slowest kill (ms)", "lower", 0)
+    row("cluster_failover", "acked", "  records acknowledged during the kills", "info", 0)
+    row("cluster_failover", "lost", "  of which lost", "info", 0)
+    row("cluster_failover", "duplicates", "  duplicated", "info", 0)
 }
 $1 == "run" {
     delete kv

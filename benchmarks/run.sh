@@ -165,50 +165,19 @@ RUNS_LOG="$WORK/runs.txt"
 
 # ---- process bookkeeping: everything we start is stopped on exit ----------------------------------------
 declare -A PID=()        # target -> broker pid
-STARTED=()               # every background pid we launched
-ours() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' < "/proc/$1/cmdline" | grep -qF -- "$MARK"; }
-alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
-stop_pid() { # pid signal-first; SIGTERM, bounded wait, then SIGKILL
-  local pid="$1" i
-  alive "$pid" || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < STOP_TIMEOUT_S * 10; i++)); do alive "$pid" || break; sleep 0.1; done
-  if alive "$pid"; then say "pid $pid ignored SIGTERM for ${STOP_TIMEOUT_S}s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
-  local pid
   trap - EXIT INT TERM
-  for pid in "${STARTED[@]+"${STARTED[@]}"}"; do
-    if alive "$pid" && { ours "$pid" || [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = timeout ]; }; then stop_pid "$pid"; fi
-  done
+  stop_started
   if [ "$KEEP_DATA" != 1 ]; then rm -rf "$WORK"/kafka/data "$WORK"/tributary/data; fi
 }
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT
 trap 'say "terminated"; exit 143' TERM
 
-# Runs a command in the background with a time limit and waits for it (so signals reach our traps).
-# bounded SECONDS OUTFILE CMD... -> the command's exit status (124: timed out)
-bounded() {
-  local secs="$1" out="$2" pid rc=0; shift 2
-  timeout -k 10 "$secs" "$@" > "$out" 2>&1 < /dev/null &
-  pid=$!; STARTED+=("$pid")
-  wait "$pid" || rc=$?
-  return "$rc"
-}
 
 # ---- brokers ---------------------------------------------------------------------------------------------
 port_of() { [ "$1" = kafka ] && echo "$KAFKA_PORT" || echo "$TRIBUTARY_PORT"; }
 bootstrap_of() { echo "127.0.0.1:$(port_of "$1")"; }
-
-random_cluster_id() { # a Kafka Uuid: 16 random bytes, base64url, no padding, not starting with '-'
-  local id
-  while :; do
-    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
-    [ "${id:0:1}" != "-" ] && { echo "$id"; return; }
-  done
-}
 
 # Fresh config + empty data dir. Kafka also needs its KRaft storage formatted (a separate JVM, timed apart).
 prepare_broker() {

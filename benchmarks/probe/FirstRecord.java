@@ -35,26 +35,34 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       consumed back (assign + seek to beginning: no consumer group involved).</li>
  *   <li>{@code existing}: port open, first record of an existing topic consumed (assign + seek to beginning,
  *       all partitions), then the sum of the partitions' end offsets ({@code records=}: what survived).</li>
+ *   <li>{@code cluster}: for a cluster being launched (a bootstrap list, the first one's port is watched): topic
+ *       created with replication factor 3 and {@code min.insync.replicas=2} (retried until three brokers are
+ *       registered), one record produced with acks=all, that record consumed by a consumer group (subscribe: the
+ *       group coordinator, and with it {@code __consumer_offsets}, must be there).</li>
  * </ul>
  *
- * <p>usage: {@code FirstRecord fresh|existing 127.0.0.1:PORT TOPIC TIMEOUT_SECONDS}
+ * <p>usage: {@code FirstRecord fresh|existing|cluster 127.0.0.1:PORT[,127.0.0.1:PORT...] TOPIC TIMEOUT_SECONDS}
  */
 public final class FirstRecord {
     private static long deadline;
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 4 || !(args[0].equals("fresh") || args[0].equals("existing"))) {
-            System.err.println("usage: FirstRecord fresh|existing 127.0.0.1:PORT TOPIC TIMEOUT_SECONDS");
+        if (args.length != 4 || !List.of("fresh", "existing", "cluster").contains(args[0])) {
+            System.err.println("usage: FirstRecord fresh|existing|cluster 127.0.0.1:PORT[,...] TOPIC TIMEOUT_SECONDS");
             System.exit(64);
         }
         String mode = args[0];
         String bootstrap = args[1];
         String topic = args[2];
-        String host = bootstrap.substring(0, bootstrap.lastIndexOf(':'));
-        int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
-        if (!host.equals("127.0.0.1") && !host.equals("localhost")) {
-            throw new IllegalArgumentException("loopback addresses only, not " + bootstrap);
+        for (String address : bootstrap.split(",")) {
+            String h = address.substring(0, address.lastIndexOf(':'));
+            if (!h.equals("127.0.0.1") && !h.equals("localhost")) {
+                throw new IllegalArgumentException("loopback addresses only, not " + address);
+            }
         }
+        String first = bootstrap.split(",")[0];
+        String host = first.substring(0, first.lastIndexOf(':'));
+        int port = Integer.parseInt(first.substring(first.lastIndexOf(':') + 1));
         long timeoutMs = Long.parseLong(args[3]) * 1000L;
 
         // Load (and initialise) every client class we use before the broker is launched.
@@ -80,12 +88,16 @@ public final class FirstRecord {
         }
         long portOpen = System.currentTimeMillis();
 
-        if (mode.equals("fresh")) {
+        if (!mode.equals("existing")) {
+            boolean cluster = mode.equals("cluster");
+            NewTopic newTopic = cluster
+                    ? new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))
+                    : new NewTopic(topic, 1, (short) 1);
             try (Admin admin = Admin.create(adminConfig(bootstrap))) {
                 while (true) {
                     checkDeadline("CreateTopics");
                     try {
-                        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+                        admin.createTopics(List.of(newTopic)).all().get();
                         break;
                     } catch (ExecutionException e) {
                         if (e.getCause() instanceof TopicExistsException) {
@@ -101,15 +113,23 @@ public final class FirstRecord {
             }
             long produced = System.currentTimeMillis();
             long consumed;
-            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(bootstrap))) {
-                List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0));
-                consumer.assign(partitions);
-                consumer.seekToBeginning(partitions);
+            Properties consumerConfig = consumerConfig(bootstrap);
+            if (cluster) {
+                consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "first-record-" + topic);
+            }
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig)) {
+                if (cluster) {
+                    consumer.subscribe(List.of(topic));
+                } else {
+                    List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0));
+                    consumer.assign(partitions);
+                    consumer.seekToBeginning(partitions);
+                }
                 pollUntilRecord(consumer);
                 consumed = System.currentTimeMillis();
             }
-            System.out.printf("result mode=fresh port_open_ms=%d topic_created_ms=%d produced_ms=%d consumed_ms=%d%n",
-                    portOpen, created, produced, consumed);
+            System.out.printf("result mode=%s port_open_ms=%d topic_created_ms=%d produced_ms=%d consumed_ms=%d%n",
+                    mode, portOpen, created, produced, consumed);
         } else {
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(bootstrap))) {
                 List<TopicPartition> partitions = new ArrayList<>();

@@ -44,18 +44,25 @@ public final class BrokerApis {
      * those brokers send the controller, and the admin requests that change metadata.
      */
     public static ApiRouter controllerRouter(Parts parts) {
-        var handlers = new ControllerApiHandlers(parts.controller(), parts.clusterControl());
-        var alterConfigs = new AlterConfigsHandlers(parts.controller(), parts.configControl());
-        return new ApiRouter(parts.metrics())
+        return controllerRouter(parts.controller(), parts.clusterControl(), parts.topicControl(),
+                parts.configControl(), parts.configResolver(), parts.metrics());
+    }
+
+    /** {@link #controllerRouter(Parts)} from only what it needs (a node that is only a controller has no more). */
+    public static ApiRouter controllerRouter(Controller controller, ClusterControl clusterControl,
+                                             TopicControl topicControl, ConfigControl configControl,
+                                             ConfigResolver configResolver, BrokerMetrics metrics) {
+        var handlers = new ControllerApiHandlers(controller, clusterControl);
+        var alterConfigs = new AlterConfigsHandlers(controller, configControl);
+        return new ApiRouter(metrics)
                 .register(ApiKeys.BROKER_REGISTRATION, handlers.registration())
                 .register(ApiKeys.BROKER_HEARTBEAT, handlers.heartbeat())
                 .register(ApiKeys.ALTER_PARTITION, handlers.alterPartition())
                 .register(ApiKeys.ALLOCATE_PRODUCER_IDS, handlers.allocateProducerIds())
-                .register(ApiKeys.DESCRIBE_QUORUM, new DescribeQuorumHandler(parts.controller()))
-                .register(ApiKeys.CREATE_TOPICS, createTopics(parts))
-                .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(parts.controller(), parts.topicControl()))
-                .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(parts.controller(),
-                        parts.topicControl()))
+                .register(ApiKeys.DESCRIBE_QUORUM, new DescribeQuorumHandler(controller))
+                .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, topicControl, configResolver))
+                .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(controller, topicControl))
+                .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(controller, topicControl))
                 .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterConfigs.incremental())
                 .register(ApiKeys.ALTER_CONFIGS, alterConfigs.legacy());
     }

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * {@link SimpleStateMachineStorage}; Ratis takes one every so many entries, purges the log entries it covers, and
  * installs it on a member that fell behind the purged part, which then {@link #reinitialize}s from it.
  *
- * <p>Queries carry requests forwarded to the active controller ({@link MetadataLog#forward}).
+ * <p>Queries carry requests forwarded to the active controller ({@link MetadataLog#forward}), and the fetches of
+ * nodes that follow the log without voting ({@link ObserverMetadataLog}, {@code process.roles=broker}), answered
+ * from the Raft log and the latest snapshot ({@link MetadataFetch}).
  */
 final class MetadataStateMachine extends BaseStateMachine {
     private static final Logger log = LoggerFactory.getLogger(MetadataStateMachine.class);
@@ -133,6 +135,19 @@ final class MetadataStateMachine extends BaseStateMachine {
      */
     @Override
     public CompletableFuture<Message> query(Message request) {
+        if (MetadataFetch.isRequest(request.getContent())) {
+            try {
+                RaftLog raftLog = getServer().get().getDivision(getGroupId()).getRaftLog();
+                ByteBuffer answer = MetadataFetch.answer(raftLog, storage.getLatestSnapshot(),
+                        MetadataFetch.afterIndex(request.getContent()));
+                return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(answer)));
+            } catch (IOException | InterruptedException | java.util.concurrent.ExecutionException e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                return CompletableFuture.failedFuture(e);
+            }
+        }
         if (request.getContent().isEmpty()) {
             try {
                 long committed = getServer().get().getDivision(getGroupId()).getRaftLog().getLastCommittedIndex();

@@ -59,7 +59,7 @@ public final class RaftMetadataLog implements MetadataLog {
     /** The pause between two tries of a forwarded request (the leader died, or is not elected yet). */
     private static final long FORWARD_RETRY_MS = 50;
     /** How long one try of a forwarded request may take before the client tries the next voter. */
-    private static final long FORWARD_TRY_MS = 3_000;
+    static final long FORWARD_TRY_MS = 3_000;
     /** How long a leader that just took over may take to apply what its predecessors committed. */
     private static final long CATCH_UP_WAIT_MS = 5_000;
 
@@ -115,15 +115,55 @@ public final class RaftMetadataLog implements MetadataLog {
         this.bindHost = bindHost;
         this.dir = dir;
         this.settings = settings;
+        this.group = groupOf(voters, name);
+    }
+
+    /** The quorum's Raft group: its id derived from {@code name}, the same on every node. */
+    static RaftGroup groupOf(List<Voter> voters, String name) {
         var peers = new ArrayList<RaftPeer>();
         for (Voter voter : voters) {
             peers.add(RaftPeer.newBuilder().setId(peerId(voter.id())).setAddress(voter.address()).build());
         }
-        this.group = RaftGroup.valueOf(RaftGroupId.valueOf(
+        return RaftGroup.valueOf(RaftGroupId.valueOf(
                 UUID.nameUUIDFromBytes(("tributary-metadata:" + name).getBytes(StandardCharsets.UTF_8))), peers);
     }
 
-    private static RaftPeerId peerId(int nodeId) {
+    /**
+     * A client of the quorum that follows leadership changes and retries each request for up to the settings'
+     * request timeout.
+     */
+    static RaftClient clientOf(RaftGroup group, Settings settings) {
+        var properties = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.NETTY);
+        RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(
+                Math.min(FORWARD_TRY_MS, settings.requestTimeout().toMillis()), TimeUnit.MILLISECONDS));
+        return RaftClient.newBuilder()
+                .setProperties(properties)
+                .setRaftGroup(group)
+                .setClientId(ClientId.randomId())
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                        (int) Math.max(1, settings.requestTimeout().toMillis() / FORWARD_RETRY_MS),
+                        TimeDuration.valueOf(FORWARD_RETRY_MS, TimeUnit.MILLISECONDS)))
+                .build();
+    }
+
+    /** Sends a forwarded request through {@code client} to the active controller. */
+    static CompletableFuture<ByteBuffer> forwardThrough(RaftClient client, ByteBuffer request) {
+        return client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(request)))
+                .handle((reply, error) -> {
+                    if (error != null) {
+                        Throwable cause = error instanceof CompletionException && error.getCause() != null
+                                ? error.getCause() : error;
+                        throw new NotControllerException("No active controller answered: " + cause);
+                    }
+                    if (!reply.isSuccess()) {
+                        throw new NotControllerException("No active controller answered: " + reply.getException());
+                    }
+                    return reply.getMessage().getContent().asReadOnlyByteBuffer();
+                });
+    }
+
+    static RaftPeerId peerId(int nodeId) {
         return RaftPeerId.valueOf(String.valueOf(nodeId));
     }
 
@@ -156,14 +196,7 @@ public final class RaftMetadataLog implements MetadataLog {
             throw new UncheckedIOException("Cannot start the controller quorum member " + nodeId + " on "
                     + self.address() + " (controller.quorum.voters): " + e.getMessage(), e);
         }
-        client = RaftClient.newBuilder()
-                .setProperties(properties())
-                .setRaftGroup(group)
-                .setClientId(ClientId.randomId())
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                        (int) Math.max(1, settings.requestTimeout().toMillis() / FORWARD_RETRY_MS),
-                        TimeDuration.valueOf(FORWARD_RETRY_MS, TimeUnit.MILLISECONDS)))
-                .build();
+        client = clientOf(group, settings);
         log.info("Controller quorum member {} started on {} (voters {})", nodeId, self.address(), voters);
         awaitCaughtUp();
     }
@@ -234,8 +267,6 @@ public final class RaftMetadataLog implements MetadataLog {
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
         RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("8MB"));
         RaftServerConfigKeys.Log.setPreallocatedSize(properties, SizeInBytes.valueOf("1MB"));
-        RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(
-                Math.min(FORWARD_TRY_MS, settings.requestTimeout().toMillis()), TimeUnit.MILLISECONDS));
         return properties;
     }
 
@@ -320,18 +351,7 @@ public final class RaftMetadataLog implements MetadataLog {
         if (isActive()) {
             return applier.handleForwarded(request);
         }
-        return client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(request)))
-                .handle((reply, error) -> {
-                    if (error != null) {
-                        Throwable cause = error instanceof CompletionException && error.getCause() != null
-                                ? error.getCause() : error;
-                        throw new NotControllerException("No active controller answered: " + cause);
-                    }
-                    if (!reply.isSuccess()) {
-                        throw new NotControllerException("No active controller answered: " + reply.getException());
-                    }
-                    return reply.getMessage().getContent().asReadOnlyByteBuffer();
-                });
+        return forwardThrough(client, request);
     }
 
     @Override

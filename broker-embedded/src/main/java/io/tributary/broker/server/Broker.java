@@ -119,6 +119,10 @@ public final class Broker implements AutoCloseable {
      * them there; see {@link LocalCluster}).
      */
     public static Broker start(BrokerConfig config, LinkFilter linkFilter) {
+        if (!config.isBroker()) {
+            throw new IllegalArgumentException("process.roles=" + String.join(",", config.processRoles())
+                    + " has no broker role: start it with ControllerNode.start");
+        }
         long startNanos = System.nanoTime();
         Time time = Time.SYSTEM;
         var schedulers = new BrokerSchedulers(config.backgroundThreads());
@@ -202,8 +206,10 @@ public final class Broker implements AutoCloseable {
                     links == null ? null : links.sender(controller::image));
             channel.controllerApis(BrokerApis.controllerRouter(parts));
             var router = BrokerApis.router(parts);
-            ControllerDuties.schedule(schedulers.coordinators(), schedulers.io(), controller, clusterControl,
-                    config.brokerHeartbeatIntervalMs());
+            if (config.isController()) {
+                ControllerDuties.schedule(schedulers.coordinators(), schedulers.io(), controller, clusterControl,
+                        config.brokerHeartbeatIntervalMs());
+            }
             BrokerConfig.Listener listener = config.listener();
             SocketServer socketServer = SocketServer.start(new SocketServer.Settings(listener.host(), listener.port(),
                     config.numNetworkThreads(), config.socketRequestMaxBytes(), config.queuedMaxRequests(),
@@ -295,7 +301,7 @@ public final class Broker implements AutoCloseable {
         return key == null ? null : key.type;
     }
 
-    private static ClusterDefaults clusterDefaults(BrokerConfig config) {
+    static ClusterDefaults clusterDefaults(BrokerConfig config) {
         var rendered = new HashMap<String, String>();
         var renderedDefaults = new HashMap<String, String>();
         Map<String, Object> kafkaDefaults = BrokerConfig.definition().defaultValues();

@@ -157,7 +157,7 @@ public final class BrokerConfig {
                 client = parsed;
             }
         }
-        if (client == null) {
+        if (client == null && processRoles.contains("broker")) {
             throw new ConfigException(LISTENERS, values.get(LISTENERS), "a broker needs a client listener (one that is"
                     + " not in controller.listener.names " + controllerNames + "), e.g. PLAINTEXT://:9092");
         }
@@ -168,11 +168,11 @@ public final class BrokerConfig {
         if (advertised != null) {
             for (String entry : advertised) {
                 Listener parsed = Listener.parse(ADVERTISED_LISTENERS, entry);
-                if (parsed.name().equals(client.name())) {
+                if (client != null && parsed.name().equals(client.name())) {
                     advertisedClient = parsed;
                 }
             }
-            if (advertisedClient == null && !advertised.isEmpty()) {
+            if (advertisedClient == null && !advertised.isEmpty() && client != null) {
                 throw new ConfigException(ADVERTISED_LISTENERS, advertised, "names no listener " + client.name());
             }
         }
@@ -194,13 +194,19 @@ public final class BrokerConfig {
             throw new ConfigException(PROCESS_ROLES, values.get(PROCESS_ROLES), "node " + nodeId()
                     + " is a voter in controller.quorum.voters, so process.roles must include controller");
         }
-        if (!processRoles.contains("controller")) {
-            throw new ConfigException(PROCESS_ROLES, values.get(PROCESS_ROLES), "a node that is only a broker is not"
-                    + " supported yet: every node must be a controller quorum voter (process.roles=broker,controller)");
+        if (!processRoles.contains("controller") && voters.isEmpty()) {
+            throw new ConfigException(PROCESS_ROLES, values.get(PROCESS_ROLES), "a node that is only a broker needs"
+                    + " the controller quorum it follows: set controller.quorum.voters");
         }
         if (!processRoles.contains("broker")) {
-            throw new ConfigException(PROCESS_ROLES, values.get(PROCESS_ROLES), "a node that is only a controller is"
-                    + " not supported yet: use process.roles=broker,controller");
+            if (voters.isEmpty()) {
+                throw new ConfigException(PROCESS_ROLES, values.get(PROCESS_ROLES), "a node that is only a"
+                        + " controller needs controller.quorum.voters (with this node among them)");
+            }
+            if (controllerSide == null) {
+                throw new ConfigException(LISTENERS, values.get(LISTENERS), "a controller needs a listener named in"
+                        + " controller.listener.names " + controllerNames + ", e.g. CONTROLLER://:9093");
+            }
         }
         if (nodeId() < 0) {
             throw new ConfigException(NODE_ID, nodeId(), "must be >= 0");
@@ -255,6 +261,7 @@ public final class BrokerConfig {
         return (Integer) values.get(NODE_ID);
     }
 
+    /** The client listener; null on a node that is only a controller. */
     public Listener listener() {
         return listener;
     }
@@ -272,6 +279,16 @@ public final class BrokerConfig {
     /** {@code process.roles}: broker, controller, or both. */
     public Set<String> processRoles() {
         return processRoles;
+    }
+
+    /** Whether this node serves clients and holds partitions ({@code process.roles} has broker). */
+    public boolean isBroker() {
+        return processRoles.contains("broker");
+    }
+
+    /** Whether this node is a voter of the controller quorum ({@code process.roles} has controller). */
+    public boolean isController() {
+        return processRoles.contains("controller");
     }
 
     /** A node of a cluster: it has a controller quorum to join. */
@@ -635,7 +652,9 @@ public final class BrokerConfig {
                 .define(PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, Type.INT, 600_000, Range.atLeast(1),
                         Importance.LOW, "How often idle producers' state is looked for.");
         def.define(PROCESS_ROLES, Type.LIST, "broker,controller", Importance.HIGH,
-                        "The roles of this node: broker, controller, or both (today every node is both).")
+                        "The roles of this node: broker, controller, or both. A controller is a voter of the"
+                                + " controller quorum (controller.quorum.voters); a node that is only a broker follows"
+                                + " the quorum's metadata log without voting.")
                 .define(CONTROLLER_QUORUM_VOTERS, Type.LIST, "", Importance.HIGH,
                         "The controller quorum, id@host:port entries. Empty: a single node with a local metadata log.")
                 .define(CONTROLLER_QUORUM_BOOTSTRAP_SERVERS, Type.LIST, "", Importance.HIGH,

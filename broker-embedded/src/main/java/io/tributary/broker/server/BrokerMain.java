@@ -40,9 +40,10 @@ public final class BrokerMain {
             System.exit(2);
             return;
         }
-        Broker broker;
+        AutoCloseable node;
         try {
-            broker = Broker.start(BrokerConfig.fromMap(properties));
+            BrokerConfig config = BrokerConfig.fromMap(properties);
+            node = config.isBroker() ? Broker.start(config) : ControllerNode.start(config);
         } catch (ConfigException e) {
             System.err.println("tributary: invalid configuration: " + e.getMessage());
             System.exit(1);
@@ -60,7 +61,11 @@ public final class BrokerMain {
         }
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            broker.close();
+            try {
+                node.close();
+            } catch (Exception e) {
+                LoggerFactory.getLogger(BrokerMain.class).error("Error while stopping", e);
+            }
             stopped.countDown();
         }, "tributary-shutdown"));
         try {

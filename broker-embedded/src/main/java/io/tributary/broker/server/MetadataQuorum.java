@@ -2,6 +2,7 @@ package io.tributary.broker.server;
 
 import io.tributary.broker.metadata.LocalMetadataLog;
 import io.tributary.broker.metadata.MetadataLog;
+import io.tributary.broker.metadata.ObserverMetadataLog;
 import io.tributary.broker.metadata.RaftMetadataLog;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,8 +15,9 @@ import org.apache.kafka.common.Uuid;
 
 /**
  * Where a node's metadata log comes from: a single node (no {@code controller.quorum.voters}) keeps it in a local
- * file; a node of a cluster is a voter of the controller quorum on Ratis. Either way it lives in
- * {@code <metadata.log.dir>/__cluster_metadata}.
+ * file; a controller of a cluster is a voter of the controller quorum on Ratis, and keeps its copy in
+ * {@code <metadata.log.dir>/__cluster_metadata}; a node that is only a broker follows the quorum's log without a copy
+ * of its own.
  */
 final class MetadataQuorum {
     static final String DIR = "__cluster_metadata";
@@ -32,11 +34,14 @@ final class MetadataQuorum {
         for (BrokerConfig.Voter voter : config.voters()) {
             voters.add(new RaftMetadataLog.Voter(voter.id(), voter.host(), voter.port()));
         }
-        BrokerConfig.Listener controllerListener = config.controllerListener();
-        String bindHost = controllerListener == null ? null : controllerListener.host();
         var settings = new RaftMetadataLog.Settings(Duration.ofMillis(config.controllerQuorumElectionTimeoutMs()),
                 RaftMetadataLog.Settings.DEFAULT.requestTimeout(), RaftMetadataLog.Settings.DEFAULT.snapshotEvery(),
                 Duration.ofMillis(config.initialBrokerRegistrationTimeoutMs()));
+        if (!config.isController()) {
+            return new ObserverMetadataLog(config.nodeId(), voters, votersText(config), settings);
+        }
+        BrokerConfig.Listener controllerListener = config.controllerListener();
+        String bindHost = controllerListener == null ? null : controllerListener.host();
         // The Raft group is named after the voters, not the cluster id: nodes that disagree on the id still form the
         // quorum, and the controller then refuses the registrations of the other cluster (INCONSISTENT_CLUSTER_ID).
         return new RaftMetadataLog(config.nodeId(), voters, bindHost, dir.resolve("raft"), votersText(config),
