@@ -36,6 +36,15 @@ public final class BrokerProcess implements AutoCloseable {
 
     /** Starts a broker on {@code logDir} and waits until it listens. */
     public static BrokerProcess start(Path logDir, Map<String, String> overrides) {
+        return start(logDir, overrides, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, Map)}, with {@code commandPrefix} run in front of {@code java}: {@code ip netns exec
+     * <namespace>} starts the broker on another (virtual) host. The prefix must exec {@code java} in its own process,
+     * as {@code ip netns exec} does, so that {@link #kill()} and {@link #terminate()} signal the broker itself.
+     */
+    public static BrokerProcess start(Path logDir, Map<String, String> overrides, List<String> commandPrefix) {
         var args = new ArrayList<String>();
         args.add("--override");
         args.add("log.dirs=" + logDir);
@@ -46,7 +55,7 @@ public final class BrokerProcess implements AutoCloseable {
             args.add(name + "=" + value);
         });
         Path output = logDir.resolveSibling(logDir.getFileName() + "-broker-" + System.nanoTime() + ".out");
-        Process process = launch(args, output);
+        Process process = launch(commandPrefix, args, output);
         String[] address = new String[1];
         try {
             await().atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
@@ -70,7 +79,7 @@ public final class BrokerProcess implements AutoCloseable {
     /** Runs {@code BrokerMain} with {@code args} to its exit (bounded), for startup failures. */
     public static Exit runToExit(Path outputDir, Duration timeout, String... args) throws InterruptedException {
         Path output = outputDir.resolve("broker-main-" + System.nanoTime() + ".out");
-        Process process = launch(List.of(args), output);
+        Process process = launch(List.of(), List.of(args), output);
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly().waitFor();
             throw new AssertionError("BrokerMain did not exit within " + timeout + ":\n" + read(output));
@@ -82,8 +91,8 @@ public final class BrokerProcess implements AutoCloseable {
     public record Exit(int status, String output) {
     }
 
-    private static Process launch(List<String> args, Path output) {
-        var command = new ArrayList<String>();
+    private static Process launch(List<String> commandPrefix, List<String> args, Path output) {
+        var command = new ArrayList<>(commandPrefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx256m");
         command.add("-XX:TieredStopAtLevel=1");

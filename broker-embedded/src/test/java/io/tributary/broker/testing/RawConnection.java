@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -35,8 +36,16 @@ public final class RawConnection implements AutoCloseable {
 
     /** Connects to {@code host:port}. */
     public static RawConnection open(String bootstrapServers) throws IOException {
+        return open(bootstrapServers, null);
+    }
+
+    /** Connects to {@code host:port} from {@code localAddress} (any local address when null). */
+    public static RawConnection open(String bootstrapServers, InetAddress localAddress) throws IOException {
         int colon = bootstrapServers.lastIndexOf(':');
         var socket = new Socket();
+        if (localAddress != null) {
+            socket.bind(new InetSocketAddress(localAddress, 0));
+        }
         socket.connect(new InetSocketAddress(bootstrapServers.substring(0, colon),
                 Integer.parseInt(bootstrapServers.substring(colon + 1))), 5_000);
         socket.setSoTimeout((int) READ_TIMEOUT.toMillis());

@@ -2,6 +2,7 @@ package io.tributary.broker.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 
@@ -19,8 +20,13 @@ public final class WireClient implements AutoCloseable {
 
     /** Connects to {@code host:port}. */
     public static WireClient connect(String bootstrapServers) {
+        return connect(bootstrapServers, null);
+    }
+
+    /** Connects to {@code host:port} from {@code localAddress} (any local address when null). */
+    public static WireClient connect(String bootstrapServers, InetAddress localAddress) {
         try {
-            return new WireClient(RawConnection.open(bootstrapServers));
+            return new WireClient(RawConnection.open(bootstrapServers, localAddress));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot connect to " + bootstrapServers, e);
         }
