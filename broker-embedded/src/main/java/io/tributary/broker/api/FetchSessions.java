@@ -86,7 +86,7 @@ final class FetchSessions {
                     cache.remove(metadata.sessionId());
                 }
             }
-            if (metadata.epoch() == FetchMetadata.FINAL_EPOCH || request.replicaId() >= 0) {
+            if (metadata.epoch() == FetchMetadata.FINAL_EPOCH) {
                 return sessionless(requested);
             }
             Session session = create();
@@ -218,6 +218,7 @@ final class FetchSessions {
                 return true;
             }
             boolean changed = result.error() != Errors.NONE || result.records().sizeInBytes() > 0
+                    || result.divergingEpoch() != null
                     || cached.highWatermark != result.highWatermark()
                     || cached.logStartOffset != result.logStartOffset()
                     || cached.lastStableOffset != result.lastStableOffset();

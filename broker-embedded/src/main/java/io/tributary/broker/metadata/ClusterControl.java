@@ -99,10 +99,7 @@ public final class ClusterControl {
                     + "is node.id set twice?", brokerId, request.incarnationId(), brokerId, existing.incarnationId());
             return ControllerResult.of(response.setErrorCode(Errors.DUPLICATE_BROKER_REGISTRATION.code()));
         }
-        long epoch = 1;
-        for (BrokerRegistration broker : image.brokers().values()) {
-            epoch = Math.max(epoch, broker.epoch() + 1);
-        }
+        long epoch = nextBrokerEpoch(image);
         var endpoints = new ArrayList<BrokerEndpoint>();
         request.listeners().forEach(listener -> endpoints.add(new BrokerEndpoint(listener.name(), listener.host(),
                 listener.port())));
@@ -128,10 +125,7 @@ public final class ClusterControl {
      */
     public ControllerResult<Long> registerSingleNode(MetadataImage image, int brokerId, Uuid incarnationId,
                                                      List<BrokerEndpoint> endpoints, String rack) {
-        long epoch = 1;
-        for (BrokerRegistration broker : image.brokers().values()) {
-            epoch = Math.max(epoch, broker.epoch() + 1);
-        }
+        long epoch = nextBrokerEpoch(image);
         var records = new ArrayList<MetadataRecord>();
         records.add(new RegisterBrokerRecord(brokerId, incarnationId, epoch, endpoints, rack, false));
         Set<Integer> live = liveBrokers(image);
@@ -139,6 +133,15 @@ public final class ClusterControl {
         records.addAll(PartitionChanges.electAfterBrokerChange(image, live, uncleanAllowed(image)));
         lastHeartbeatMs.put(brokerId, time.milliseconds());
         return new ControllerResult<>(records, epoch);
+    }
+
+    /** A broker epoch above every registered one: each registration gets its own. */
+    private static long nextBrokerEpoch(MetadataImage image) {
+        long epoch = 1;
+        for (BrokerRegistration broker : image.brokers().values()) {
+            epoch = Math.max(epoch, broker.epoch() + 1);
+        }
+        return epoch;
     }
 
     public ControllerResult<BrokerHeartbeatResponseData> heartbeat(MetadataImage image,

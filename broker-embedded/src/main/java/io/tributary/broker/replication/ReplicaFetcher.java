@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.FetchSessionHandler;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -32,13 +33,17 @@ import org.apache.kafka.common.record.MutableRecordBatch;
 import org.apache.kafka.common.record.Records;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.utils.LogContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One fetcher thread: it copies the partitions this node follows from one leader (Kafka's
- * {@code ReplicaFetcherThread}). Each round is one full Fetch (no fetch session) with this node's replica id and
- * broker epoch, asking every partition that is not backing off for its data from its log end, with its leader epoch
+ * {@code ReplicaFetcherThread}). Each round is one Fetch with this node's replica id and broker epoch in an
+ * incremental fetch session (KIP-227, kafka-clients' {@code FetchSessionHandler}, as Kafka's fetcher does): the request
+ * names only the partitions whose fetch position changed, the answer only those with news, so a follower of many
+ * quiet partitions (the internal topics' fifty) does not send and parse them all every round. It asks every partition
+ * that is not backing off for its data from its log end, with its leader epoch
  * ({@code current_leader_epoch}) and the epoch of its last batch ({@code last_fetched_epoch}, KIP-320) so the leader
  * can report where the logs diverge. Each partition's answer is handled as Kafka's {@code AbstractFetcherThread} does:
  *
@@ -62,6 +67,7 @@ final class ReplicaFetcher {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
     /** How long the thread waits for a partition to be added when it has none ready (it is woken when one is). */
     private static final long IDLE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final short FETCH_VERSION = ApiKeys.FETCH.latestVersion();
 
     /** A followed partition: the replica and when it may be fetched again after an error. */
     private static final class FetchState {
@@ -95,6 +101,8 @@ final class ReplicaFetcher {
     /** The request the thread waits for: cancelled by {@link #initiateShutdown} so the thread never waits long. */
     private volatile CompletableFuture<?> inFlight;
     private int failedRoundsInARow;
+    /** The fetch session with the leader; only the fetcher thread uses it. */
+    private final FetchSessionHandler session;
 
     ReplicaFetcher(int leaderId, int fetcherId, int localNodeId, LongSupplier brokerEpoch, FetcherConfig config,
                    InterBrokerSender sender) {
@@ -105,6 +113,8 @@ final class ReplicaFetcher {
         this.sender = sender;
         this.fetcherId = fetcherId;
         this.leaderOffsets = new LeaderOffsets(leaderId, fetcherId, localNodeId, sender);
+        this.session = new FetchSessionHandler(new LogContext("[ReplicaFetcher " + fetcherId + " of leader "
+                + leaderId + "] "), leaderId);
         this.thread = new Thread(this::run, "ReplicaFetcherThread-" + fetcherId + "-" + leaderId);
         this.thread.setDaemon(true);
     }
@@ -202,7 +212,7 @@ final class ReplicaFetcher {
         try {
             long now = System.nanoTime();
             long nextReady = now + IDLE_WAIT_NANOS;
-            var fetchData = new LinkedHashMap<TopicPartition, FetchRequest.PartitionData>();
+            FetchSessionHandler.Builder fetchData = session.newBuilder();
             for (Iterator<Map.Entry<TopicPartition, FetchState>> it = partitions.entrySet().iterator();
                  it.hasNext(); ) {
                 Map.Entry<TopicPartition, FetchState> entry = it.next();
@@ -215,7 +225,7 @@ final class ReplicaFetcher {
                     FollowerReplica replica = state.replica;
                     long fetchOffset = replica.logEndOffset();
                     int lastFetchedEpoch = replica.latestEpoch();
-                    fetchData.put(entry.getKey(), new FetchRequest.PartitionData(replica.topicId(), fetchOffset,
+                    fetchData.add(entry.getKey(), new FetchRequest.PartitionData(replica.topicId(), fetchOffset,
                             replica.logStartOffset(), config.fetchMaxBytes(), Optional.of(replica.leaderEpoch()),
                             lastFetchedEpoch >= 0 ? Optional.of(lastFetchedEpoch) : Optional.empty()));
                     requested.put(entry.getKey(), new Requested(state, fetchOffset));
@@ -224,14 +234,18 @@ final class ReplicaFetcher {
                     it.remove();
                 }
             }
-            if (fetchData.isEmpty()) {
+            if (requested.isEmpty()) {
                 if (running) {
                     partitionsChanged.awaitNanos(Math.max(1, nextReady - now));
                 }
                 return null;
             }
-            return FetchRequest.Builder.forReplica(ApiKeys.FETCH.latestVersion(), localNodeId,
-                    brokerEpoch.getAsLong(), config.maxWaitMs(), config.minBytes(), fetchData)
+            FetchSessionHandler.FetchRequestData data = fetchData.build();
+            return FetchRequest.Builder.forReplica(FETCH_VERSION, localNodeId, brokerEpoch.getAsLong(),
+                            config.maxWaitMs(), config.minBytes(), data.toSend())
+                    .removed(data.toForget())
+                    .replaced(data.toReplace())
+                    .metadata(data.metadata())
                     .setMaxBytes(config.responseMaxBytes());
         } finally {
             lock.unlock();
@@ -246,11 +260,19 @@ final class ReplicaFetcher {
         } catch (CancellationException e) {
             return; // shutting down
         } catch (ExecutionException e) {
+            session.handleError(e.getCause());
             failedRound(requested.keySet(), e.getCause());
             return;
         }
-        if (response.error() != Errors.NONE) {
-            failedRound(requested.keySet(), response.error().exception());
+        if (!session.handleResponse(response, FETCH_VERSION)) {
+            // The session is reset and the next round starts a new one with a full request; a session the leader
+            // evicted or lost (it restarted) is no reason to back off.
+            Errors error = response.error();
+            if (error != Errors.FETCH_SESSION_ID_NOT_FOUND && error != Errors.INVALID_FETCH_SESSION_EPOCH) {
+                failedRound(requested.keySet(), error == Errors.NONE
+                        ? new IllegalStateException("the leader's answer does not fit the fetch session")
+                        : error.exception());
+            }
             return;
         }
         if (failedRoundsInARow > 0) {

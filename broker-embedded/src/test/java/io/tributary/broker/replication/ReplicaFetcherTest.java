@@ -52,6 +52,7 @@ import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.Records;
 import org.apache.kafka.common.record.SimpleRecord;
+import org.apache.kafka.common.requests.FetchMetadata;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FindCoordinatorRequest;
 import org.apache.kafka.common.requests.FindCoordinatorResponse;
@@ -77,7 +78,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicaFetcherTest {
     private static final int LEADER_NODE = 1;
     private static final int FOLLOWER_NODE = 2;
-    private static final List<String> TOPICS = List.of("copied", "ahead", "deleted", "unfollowed", "cut", "probe");
+    private static final List<String> TOPICS = List.of("copied", "ahead", "deleted", "unfollowed", "cut", "probe",
+            "session");
     private static final Duration CAUGHT_UP = Duration.ofSeconds(30);
     private static final long BACKOFF_MS = 300;
     private static final FetcherConfig CONFIG = new FetcherConfig(1, 1024 * 1024, 10 * 1024 * 1024, 200, 1,
@@ -97,6 +99,8 @@ class ReplicaFetcherTest {
     private final AtomicBoolean linkCut = new AtomicBoolean();
     /** When each fetch went out while the link was cut (nanoTime). */
     private final List<Long> fetchesWhileCut = new CopyOnWriteArrayList<>();
+    /** Every Fetch the follower sent: its session (KIP-227) and how many partitions it named. */
+    private final List<Map.Entry<FetchMetadata, Integer>> fetchesSent = new CopyOnWriteArrayList<>();
     private final List<PartitionLog> logs = new ArrayList<>();
     private final List<KafkaProducer<String, String>> producers = new ArrayList<>();
 
@@ -110,7 +114,7 @@ class ReplicaFetcherTest {
         admin = Clients.admin(cluster.bootstrapServers());
         var topics = new ArrayList<NewTopic>();
         for (String topic : TOPICS) {
-            int partitions = topic.equals("unfollowed") ? 2 : 1;
+            int partitions = topic.equals("unfollowed") ? 2 : topic.equals("session") ? 3 : 1;
             var assignment = new HashMap<Integer, List<Integer>>();
             for (int p = 0; p < partitions; p++) {
                 assignment.put(p, List.of(LEADER_NODE, FOLLOWER_NODE));
@@ -162,6 +166,9 @@ class ReplicaFetcherTest {
         InterBrokerSender sender = (nodeId, request) -> {
             if (linkCut.get() && request.apiKey() == ApiKeys.FETCH) {
                 fetchesWhileCut.add(System.nanoTime());
+            }
+            if (request instanceof FetchRequest.Builder fetch) {
+                fetchesSent.add(Map.entry(fetch.metadata(), fetch.fetchData().size()));
             }
             return client.send(new Endpoint(nodeId, "127.0.0.1", cluster.node(nodeId).port()), request);
         };
@@ -410,6 +417,39 @@ class ReplicaFetcherTest {
         assertThat(follower.fullTruncations).containsExactly(6L, 4L);
         assertThat(followerBytes(follower, 6)).isEqualTo(leaderBytes(partition, topicId, 6, 12));
         assertThat(batches(followerBytes(follower, 6))).extracting(RecordBatch::baseOffset).containsExactly(4L, 8L);
+    }
+
+    @Test
+    void theFollowerFetchesInAnIncrementalSessionNamingOnlyPartitionsThatMoved() throws Exception {
+        String topic = "session";
+        Uuid topicId = createTopic(topic, 3);
+        KafkaProducer<String, String> producer = leaderOnlyProducer();
+        var followers = new ArrayList<LogFollower>();
+        for (int partition = 0; partition < 3; partition++) {
+            LogFollower follower = follower(new TopicPartition(topic, partition), topicId);
+            followers.add(follower);
+            fetchers.follow(follower);
+        }
+        var busy = new TopicPartition(topic, 1);
+        sendBatch(producer, busy, 5, "b0-");
+        awaitLogEnd(followers.get(1), 5);
+        assertThat(fetchesSent).first().satisfies(first -> assertThat(first.getKey().isFull()).isTrue());
+        int settled = fetchesSent.size();
+        for (int i = 2; i <= 4; i++) {
+            sendBatch(producer, busy, 5, "b" + i + "-");
+            awaitLogEnd(followers.get(1), 5L * i);
+        }
+
+        // Once all three are in the session the leader opened, rounds are incremental and name at most the one
+        // partition whose position moved.
+        List<Map.Entry<FetchMetadata, Integer>> later = fetchesSent.subList(settled, fetchesSent.size());
+        assertThat(later).isNotEmpty().allSatisfy(fetch -> {
+            assertThat(fetch.getKey().isFull()).isFalse();
+            assertThat(fetch.getKey().sessionId()).isNotZero();
+            assertThat(fetch.getValue()).isLessThanOrEqualTo(1);
+        });
+        assertThat(followers.get(0).logEndOffset()).isZero();
+        assertThat(followers.get(2).logEndOffset()).isZero();
     }
 
     @Test
