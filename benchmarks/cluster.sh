@@ -19,6 +19,8 @@
 #              that ends the pause; the node is relaunched once that is measured; every acknowledged record is then
 #              read back (lost / duplicated / out of order are counted)
 #   rss_load   VmRSS after the tests (mean, largest)
+# CASES picks what runs after startup and the idle RSS sample: "throughput failover" (default; throughput = the two
+# produce tests and e2e), e.g. CASES=failover KILLS=5 for failover times alone.
 # The report goes to stdout and benchmarks/results/cluster-<date>-<time>.txt (same table as run.sh).
 #
 # Settings (environment):
@@ -39,6 +41,8 @@ E2E_RECORDS="${E2E_RECORDS:-5000}"
 WARMUP_RECORDS="${WARMUP_RECORDS:-300000}"
 PARTITIONS="${PARTITIONS:-6}"
 KILLS="${KILLS:-3}"
+CASES="${CASES:-throughput failover}"
+for c in $CASES; do case "$c" in throughput|failover) ;; *) fail "unknown case '$c' (throughput, failover)" ;; esac; done
 TARGETS="${TARGETS:-kafka tributary}"
 KAFKA_BASE_PORT="${KAFKA_BASE_PORT:-29100}"
 TRIBUTARY_BASE_PORT="${TRIBUTARY_BASE_PORT:-29200}"
@@ -160,7 +164,12 @@ launch_node() { # target node [extra env for the launcher]
   NODE_PID["$t $i"]="$pid"; STARTED+=("$pid")
 }
 
-stop_cluster() { local i; for ((i = 1; i <= NODES; i++)); do stop_pid "${NODE_PID["$1 $i"]:-}"; done; }
+# All nodes get SIGTERM at once: one by one, the last Kafka node waits for a quorum that is gone already.
+stop_cluster() {
+  local i pid
+  for ((i = 1; i <= NODES; i++)); do pid="${NODE_PID["$1 $i"]:-}"; alive "$pid" && kill -TERM "$pid" 2>/dev/null || true; done
+  for ((i = 1; i <= NODES; i++)); do stop_pid "${NODE_PID["$1 $i"]:-}"; done
+}
 node_pids() { local i; for ((i = 1; i <= NODES; i++)); do echo "${NODE_PID["$1 $i"]}"; done; }
 cluster_cpu_ticks() { local p s=0; for p in $(node_pids "$1"); do s=$((s + $(cpu_ticks "$p"))); done; echo "$s"; }
 
@@ -324,18 +333,20 @@ for ((ROUND = 1; ROUND <= RUNS; ROUND++)); do
     if phase_startup; then
       sleep "$SETTLE_S"
       m="$(rss_line idle)" && record cluster_rss_idle ok "$m" || record cluster_rss_idle error
-      if [ "$WARMUP_RECORDS" -gt 0 ]; then
+      if [[ " $CASES " == *" throughput "* ]] && [ "$WARMUP_RECORDS" -gt 0 ]; then
         say " $CUR: warm-up ($WARMUP_RECORDS records, not measured)"
         create_topic "bench-warmup-r$ROUND" "$PARTITIONS" && java_tool "$WORK/raw/$CUR-warmup-r$ROUND.log" \
           org.apache.kafka.tools.ProducerPerformance --topic "bench-warmup-r$ROUND" --num-records "$WARMUP_RECORDS" \
           --record-size 100 --throughput -1 --command-property bootstrap.servers="$(bootstrap_of "$CUR")" acks=1 \
           || say "  warm-up failed: $(tool_error "$WORK/raw/$CUR-warmup-r$ROUND.log")"
       fi
-      say " $CUR: produce 100 B acks=all"; test_produce cluster_produce_100B_acksall "$RECORDS" 100
-      say " $CUR: produce 1 KiB acks=all"; test_produce cluster_produce_1KiB_acksall "$RECORDS_1KIB" 1024
-      say " $CUR: end-to-end latency acks=all"; test_e2e
-      m="$(rss_line load)" && record cluster_rss_load ok "$m" || record cluster_rss_load error
-      say " $CUR: leader failover x $KILLS"; test_failover
+      if [[ " $CASES " == *" throughput "* ]]; then
+        say " $CUR: produce 100 B acks=all"; test_produce cluster_produce_100B_acksall "$RECORDS" 100
+        say " $CUR: produce 1 KiB acks=all"; test_produce cluster_produce_1KiB_acksall "$RECORDS_1KIB" 1024
+        say " $CUR: end-to-end latency acks=all"; test_e2e
+        m="$(rss_line load)" && record cluster_rss_load ok "$m" || record cluster_rss_load error
+      fi
+      if [[ " $CASES " == *" failover "* ]]; then say " $CUR: leader failover x $KILLS"; test_failover; fi
     fi
     stop_cluster "$CUR"
     rm -rf "$WORK/$CUR/data"
@@ -348,9 +359,9 @@ LOAD1="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   echo "- started $START_TS, tributary build $GIT_REV, $(nproc) cores, load average $LOAD0 at start, $LOAD1 at end"
   echo "- java: $("$JAVA" -version 2>&1 | head -1); Kafka nodes: $BROKER_HEAP $JVM_PERF_FLAGS; Tributary nodes: bin/tributary-broker"
-  echo "- $RUNS round(s); RECORDS=$RECORDS RECORDS_1KIB=$RECORDS_1KIB E2E_RECORDS=$E2E_RECORDS PARTITIONS=$PARTITIONS KILLS=$KILLS"
+  echo "- $RUNS round(s); CASES=\"$CASES\" RECORDS=$RECORDS RECORDS_1KIB=$RECORDS_1KIB E2E_RECORDS=$E2E_RECORDS PARTITIONS=$PARTITIONS KILLS=$KILLS"
   echo "- every node: process.roles=broker,controller; topics RF 3, min.insync.replicas=2; other settings are each broker's defaults"
-  echo "  (Kafka: broker.session.timeout.ms=9000, broker.heartbeat.interval.ms=2000; Tributary: 3000 and 500, and a crashed"
+  echo "  (Kafka: broker.session.timeout.ms=9000, broker.heartbeat.interval.ms=2000; Tributary: 3000 and 250, and a crashed"
   echo "  node is fenced as soon as its port refuses the controller's probe)"
   echo
   awk -v targets="$TARGETS" -f "$BENCH_SCRIPTS/report.awk" "$RUNS_LOG"

@@ -36,7 +36,7 @@ public final class BrokerApis {
                         int offsetsTopicSegmentBytes, TransactionCoordinator transactionCoordinator,
                         TransactionMarkers transactionMarkers, short transactionStateReplicationFactor,
                         int transactionStateSegmentBytes, BrokerMetrics metrics, ControllerChannel controllerChannel,
-                        ClusterControl clusterControl, InterBrokerSender interBrokerSender) {
+                        ClusterControl clusterControl, InterBrokerSender interBrokerSender, boolean rackAwareReads) {
     }
 
     /**
@@ -93,7 +93,8 @@ public final class BrokerApis {
                         new TxnVerification(parts.node().nodeId(), transactions, parts.controller()::image,
                                 parts.interBrokerSender()), parts.metrics()))
                 .register(ApiKeys.FETCH, new FetchHandler(parts.controller(), parts.replicaManager(),
-                        new FetchSessions(parts.maxFetchSessions()), parts.fetchMaxBytes(), parts.metrics()))
+                        new FetchSessions(parts.maxFetchSessions()), parts.fetchMaxBytes(), parts.metrics(),
+                        parts.rackAwareReads() ? new ReadReplicaSelector(parts.node().nodeId()) : null))
                 .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(parts.replicaManager()))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(parts.replicaManager()))
                 .register(ApiKeys.CREATE_TOPICS, channel.forwarding(createTopics(parts)))

@@ -10,6 +10,7 @@ import io.tributary.broker.replication.FetchResult;
 import io.tributary.broker.replication.ReplicaManager;
 import io.tributary.broker.log.AbortedTransactions;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +29,8 @@ import org.apache.kafka.common.requests.RequestContext;
  * we do not know), runs the read through the {@link FetchSessions} cache (KIP-227 incremental sessions) and the
  * {@link ReplicaManager} (long polling in purgatory), and answers with zero-copy segment slices. A follower's fetch
  * carries its replica id ({@code ReplicaState.replica_id} from v15, {@code replica_id} before), its log start and
- * its last fetched epoch; it may be answered with a diverging epoch (KIP-320) instead of records.
+ * its last fetched epoch; it may be answered with a diverging epoch (KIP-320) instead of records. A consumer (v11+)
+ * may be sent to a replica in its rack ({@link ReadReplicaSelector}, KIP-392), and is served by followers too.
  */
 final class FetchHandler implements ApiHandler<FetchRequest> {
     private final Controller controller;
@@ -36,10 +38,13 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
     private final FetchSessions sessions;
     private final int brokerFetchMaxBytes;
     private final BrokerMetrics metrics;
+    /** Sends consumers to a replica in their rack (KIP-392); null when {@code replica.selector.class} is not set. */
+    private final ReadReplicaSelector readReplicaSelector;
 
     FetchHandler(Controller controller, ReplicaManager replicaManager, FetchSessions sessions,
-                 int brokerFetchMaxBytes, BrokerMetrics metrics) {
+                 int brokerFetchMaxBytes, BrokerMetrics metrics, ReadReplicaSelector readReplicaSelector) {
         this.metrics = metrics;
+        this.readReplicaSelector = readReplicaSelector;
         this.controller = controller;
         this.replicaManager = replicaManager;
         this.sessions = sessions;
@@ -75,16 +80,40 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
         } catch (FetchSessions.SessionError e) {
             return CompletableFuture.completedFuture(FetchResponse.of(e.error(), 0, 0, new LinkedHashMap<>(), List.of()));
         }
-        var params = new FetchParams(request.replicaId(), request.maxWait(), request.minBytes(),
-                Math.min(request.maxBytes(), brokerFetchMaxBytes),
-                ApiHandler.isolationLevel(request.data().isolationLevel()));
         boolean consumer = request.replicaId() < 0;
+        // A consumer sent to a replica in its rack gets no records here, at once.
+        var preferred = new HashMap<TopicIdPartition, Integer>();
+        if (consumer && version >= 11 && readReplicaSelector != null) {
+            for (FetchPartition partition : session.partitionsToRead()) {
+                TopicIdPartition tip = partition.topicIdPartition();
+                int replica = readReplicaSelector.preferredReadReplica(image, tip.topic(), tip.partition(),
+                        request.rackId());
+                if (replica >= 0) {
+                    preferred.put(tip, replica);
+                }
+            }
+        }
+        // From v11 a consumer may read from a follower (KIP-392), up to the follower's high watermark.
+        var params = new FetchParams(request.replicaId(), preferred.isEmpty() ? request.maxWait() : 0,
+                request.minBytes(), Math.min(request.maxBytes(), brokerFetchMaxBytes),
+                ApiHandler.isolationLevel(request.data().isolationLevel()), !consumer || version < 11);
         return replicaManager.fetch(params, session.partitionsToRead()).thenApply(results -> {
             var data = new LinkedHashMap<TopicIdPartition, FetchResponseData.PartitionData>(unknown);
             for (var entry : results.entrySet()) {
                 TopicIdPartition tip = entry.getKey();
                 FetchResult result = entry.getValue();
-                if (!session.include(tip, result)) {
+                Integer readReplica = preferred.get(tip);
+                if (!session.include(tip, result) && readReplica == null) {
+                    continue;
+                }
+                if (readReplica != null && result.error() == Errors.NONE) {
+                    data.put(usesTopicIds ? tip : new TopicIdPartition(Uuid.ZERO_UUID, tip.topicPartition()),
+                            new FetchResponseData.PartitionData().setPartitionIndex(tip.partition())
+                                    .setHighWatermark(result.highWatermark())
+                                    .setLastStableOffset(result.lastStableOffset())
+                                    .setLogStartOffset(result.logStartOffset())
+                                    .setPreferredReadReplica(readReplica)
+                                    .setRecords(MemoryRecords.EMPTY));
                     continue;
                 }
                 var partitionData = new FetchResponseData.PartitionData()

@@ -2,11 +2,13 @@ package io.tributary.broker.log;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.slf4j.Logger;
@@ -25,6 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Any thread doing I/O may report a failure; the listeners run once per directory, on that thread,
  * which may hold a partition log's lock: they must not block or take another log's lock.
+ *
+ * <p>For fault-injection tests it can also make the disk slow: {@link #delayWrites} makes every write to a log (each
+ * checked here first, under the log's lock, as a slow device would hold it) wait that long.
  */
 public final class LogDirFailures {
     private static final Logger log = LoggerFactory.getLogger(LogDirFailures.class);
@@ -32,6 +37,8 @@ public final class LogDirFailures {
     /** Offline directories (absolute, normalized) and the error that took each offline. */
     private final Map<Path, String> offline = new ConcurrentHashMap<>();
     private final List<Consumer<Path>> listeners = new CopyOnWriteArrayList<>();
+    /** How long every write waits first (a slow disk, for tests); 0: not at all. */
+    private volatile long writeDelayNanos;
 
     /** Calls {@code listener} with each directory that goes offline from now on. */
     public void onFailure(Consumer<Path> listener) {
@@ -52,8 +59,20 @@ public final class LogDirFailures {
         return Set.copyOf(offline.keySet());
     }
 
-    /** Refuses any work on an offline directory's files (Kafka: "the log dir is already offline"). */
+    /** Makes every later write to these directories wait {@code delay} first (zero: no more); a test's slow disk. */
+    public void delayWrites(Duration delay) {
+        writeDelayNanos = Math.max(0, delay.toNanos());
+    }
+
+    /**
+     * Refuses any work on an offline directory's files (Kafka: "the log dir is already offline"); called before every
+     * write, which waits here while the disk is made slow ({@link #delayWrites}).
+     */
     void checkOnline(Path logDir, Object what) {
+        long delay = writeDelayNanos;
+        if (delay > 0) {
+            LockSupport.parkNanos(delay);
+        }
         if (isOffline(logDir)) {
             throw new KafkaStorageException("The log directory " + logDir + " of " + what
                     + " is offline after an I/O error (" + offline.get(key(logDir)) + ")");

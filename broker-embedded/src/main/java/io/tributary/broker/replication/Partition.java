@@ -565,8 +565,17 @@ public final class Partition implements FollowerReplica {
      * spent) the log is not read at all.
      */
     public FetchResult readForConsumer(long offset, int maxBytes, boolean minOneBatch, IsolationLevel isolation) {
+        return readForConsumer(offset, maxBytes, minOneBatch, isolation, true);
+    }
+
+    /**
+     * As {@link #readForConsumer(long, int, boolean, IsolationLevel)}; unless {@code leaderOnly}, a follower answers
+     * too (KIP-392), up to its high watermark as the leader last reported it, or its own last stable offset.
+     */
+    public FetchResult readForConsumer(long offset, int maxBytes, boolean minOneBatch, IsolationLevel isolation,
+                                       boolean leaderOnly) {
         checkOnline();
-        if (!isLeader()) {
+        if (!isLeader() && (leaderOnly || !(state instanceof PartitionState.Follower))) {
             throw new NotLeaderOrFollowerException("This broker is not the leader of " + topicPartition);
         }
         // The last stable offset first: the high watermark only grows and is never below it.
@@ -867,17 +876,24 @@ public final class Partition implements FollowerReplica {
      */
     @Override
     public void updateFollowerOffsets(long leaderHighWatermark, long leaderLogStartOffset) {
+        boolean moved;
         synchronized (appendLock) {
             checkFollowing();
             LogOffsetMetadata end = log.logEndMetadata();
             long hw = Math.max(Math.min(leaderHighWatermark, end.offset()), log.logStartOffset());
-            if (hw != highWatermark.offset()) {
+            moved = hw != highWatermark.offset();
+            if (moved) {
                 highWatermark = hw == end.offset() ? end : log.offsetMetadata(hw);
+                updateLastStableOffset();
             }
             if (leaderLogStartOffset > log.logStartOffset()) {
                 log.advanceLogStartOffset(leaderLogStartOffset);
             }
             followLogStart();
+        }
+        if (moved) {
+            // Consumers reading from this follower (KIP-392) may be waiting for it.
+            replication.completeDelayed().accept(topicPartition);
         }
     }
 

@@ -540,7 +540,7 @@ public final class ReplicaManager {
                 } else {
                     partition.checkLeaderEpoch(fetchPartition.currentLeaderEpoch());
                     result = partition.readForConsumer(fetchPartition.fetchOffset(), maxBytes, minOneBatch,
-                            params.isolation());
+                            params.isolation(), params.leaderOnly());
                 }
                 results.put(tip, result);
                 int bytes = result.records().sizeInBytes();

@@ -203,7 +203,7 @@ public final class Broker implements AutoCloseable {
                     groupCoordinator, offsetsReplicationFactor, config.offsetsTopicSegmentBytes(),
                     transactionCoordinator, markers, transactionStateReplicationFactor,
                     config.transactionStateLogSegmentBytes(), metrics, channel, clusterControl,
-                    links == null ? null : links.sender(controller::image));
+                    links == null ? null : links.sender(controller::image), config.rackAwareReads());
             channel.controllerApis(BrokerApis.controllerRouter(parts));
             var router = BrokerApis.router(parts);
             if (config.isController()) {
@@ -376,6 +376,11 @@ public final class Broker implements AutoCloseable {
     /** Test hook: runs on an I/O thread before each I/O task (flush, retention, ...), e.g. to stall the disk. */
     void beforeEachIoTask(Runnable hook) {
         schedulers.beforeEachIoTask(hook);
+    }
+
+    /** Test fault: every write to this node's logs waits {@code perWrite} first (zero: the disk is fast again). */
+    void slowDisk(java.time.Duration perWrite) {
+        logManager.failures().delayWrites(perWrite);
     }
 
     /** The address clients should bootstrap from, {@code host:port}. */

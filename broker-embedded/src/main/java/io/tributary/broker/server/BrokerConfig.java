@@ -97,6 +97,9 @@ public final class BrokerConfig {
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String INITIAL_BROKER_REGISTRATION_TIMEOUT_MS = "initial.broker.registration.timeout.ms";
     public static final String BROKER_RACK = "broker.rack";
+    public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
+    /** Kafka's rack-aware selector (KIP-392), the one value {@code replica.selector.class} takes here. */
+    public static final String RACK_AWARE_REPLICA_SELECTOR = "org.apache.kafka.common.replica.RackAwareReplicaSelector";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     public static final String NUM_REPLICA_FETCHERS = "num.replica.fetchers";
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
@@ -314,6 +317,11 @@ public final class BrokerConfig {
 
     public String brokerRack() {
         return (String) values.get(BROKER_RACK);
+    }
+
+    /** Whether consumers are sent to an in-sync replica in their rack ({@code replica.selector.class}, KIP-392). */
+    public boolean rackAwareReads() {
+        return RACK_AWARE_REPLICA_SELECTOR.equals(values.get(REPLICA_SELECTOR_CLASS));
     }
 
     public long replicaLagTimeMaxMs() {
@@ -667,14 +675,20 @@ public final class BrokerConfig {
                         "Accepted for Kafka compatibility; brokers reach each other on their client listener.")
                 .define(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS, Type.INT, 500, Range.atLeast(10), Importance.HIGH,
                         "How long a voter waits for the quorum leader before it stands for election (Kafka: 1000).")
-                .define(BROKER_HEARTBEAT_INTERVAL_MS, Type.INT, 500, Range.atLeast(10), Importance.MEDIUM,
-                        "How often a broker heartbeats to the active controller (Kafka: 2000).")
+                .define(BROKER_HEARTBEAT_INTERVAL_MS, Type.INT, 250, Range.atLeast(10), Importance.MEDIUM,
+                        "How often a broker heartbeats to the active controller (Kafka: 2000); a broker whose"
+                                + " heartbeat is half an interval late and whose port refuses connections is fenced.")
                 .define(BROKER_SESSION_TIMEOUT_MS, Type.INT, 3000, Range.atLeast(50), Importance.MEDIUM,
                         "How long the controller waits for a broker's heartbeat before fencing it (Kafka: 9000).")
                 .define(INITIAL_BROKER_REGISTRATION_TIMEOUT_MS, Type.INT, 60_000, Range.atLeast(100),
                         Importance.MEDIUM, "How long a starting broker waits to be registered and unfenced.")
                 .define(BROKER_RACK, Type.STRING, null, Importance.MEDIUM,
                         "The rack of this node: replicas of a partition are spread across racks.")
+                .define(REPLICA_SELECTOR_CLASS, Type.STRING, null, ConfigDef.ValidString.in(null,
+                                RACK_AWARE_REPLICA_SELECTOR), Importance.MEDIUM,
+                        "Unset: consumers read from partition leaders. " + RACK_AWARE_REPLICA_SELECTOR
+                                + ": a consumer that sets client.rack is sent to an in-sync replica in its rack"
+                                + " (KIP-392).")
                 .define(REPLICA_LAG_TIME_MAX_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.HIGH,
                         "A follower not caught up for this long leaves the ISR.")
                 .define(NUM_REPLICA_FETCHERS, Type.INT, 1, Range.atLeast(1), Importance.HIGH,

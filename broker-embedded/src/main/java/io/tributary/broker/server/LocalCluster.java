@@ -40,6 +40,9 @@ import java.util.stream.Collectors;
  * }</pre>
  */
 public final class LocalCluster implements AutoCloseable {
+    /** In an override's value, stands for the id of the node it is applied to. */
+    public static final String NODE_ID_PLACEHOLDER = "{node.id}";
+
     private final Path root;
     private final Map<String, String> overrides;
     private final Map<Integer, Integer> clientPorts = new TreeMap<>();
@@ -56,7 +59,8 @@ public final class LocalCluster implements AutoCloseable {
 
     /**
      * Starts {@code nodes} nodes (ids 1..N) under {@code root}, with {@code overrides} applied to each node's
-     * properties; returns once every node is registered and unfenced.
+     * properties ({@value #NODE_ID_PLACEHOLDER} in a value becomes the node's id, e.g. {@code broker.rack=rack-{node.id}});
+     * returns once every node is registered and unfenced.
      */
     public static LocalCluster start(int nodes, Path root, Map<String, String> overrides) {
         if (nodes < 1) {
@@ -124,7 +128,8 @@ public final class LocalCluster implements AutoCloseable {
                 .map(voter -> voter.getKey() + "@127.0.0.1:" + voter.getValue())
                 .collect(Collectors.joining(",")));
         properties.put(BrokerConfig.LOG_DIRS, root.resolve("node-" + id).toString());
-        properties.putAll(overrides);
+        overrides.forEach((name, value) -> properties.put(name, value.replace(NODE_ID_PLACEHOLDER,
+                String.valueOf(id))));
         return BrokerConfig.fromMap(properties);
     }
 
@@ -204,6 +209,15 @@ public final class LocalCluster implements AutoCloseable {
                 cutLink(id, other);
             }
         }
+    }
+
+    /**
+     * Makes node {@code id}'s disk slow: every write to its partition logs (appends as leader or follower,
+     * truncations) waits {@code perWrite} first, holding the partition as a slow device would; zero makes it fast
+     * again. A restart also makes it fast.
+     */
+    public void slowDisk(int id, Duration perWrite) {
+        node(id).slowDisk(perWrite);
     }
 
     /** Restores every cut link. */
