@@ -97,8 +97,15 @@ class SplitRolesTest {
         Broker three = startBroker(3);
 
         try (Admin admin = Clients.admin(bootstrap())) {
-            assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).extracting(Node::id)
-                    .containsExactlyInAnyOrder(2, 3);
+            // Each broker learns of the other from the metadata log, a moment after it registered.
+            LocalCluster.awaitCondition(WAIT, "both brokers in DescribeCluster", () -> {
+                try {
+                    return admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream().map(Node::id)
+                            .sorted().toList().equals(List.of(2, 3));
+                } catch (Exception e) {
+                    return false;
+                }
+            });
             QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS);
             assertThat(quorum.leaderId()).isEqualTo(1);
             assertThat(quorum.voters()).extracting(QuorumInfo.ReplicaState::replicaId).containsExactly(1);
