@@ -41,8 +41,10 @@ final class ControllerDuties {
     /**
      * Checks broker sessions every half heartbeat interval while this node is the active controller. The check runs
      * on the controller's thread; the timer only queues it, one at a time, and never waits for it. A broker that
-     * missed its heartbeat by half an interval is probed on {@code probes} (a TCP connect to its registered
-     * endpoint) and fenced at once if the connection is refused.
+     * missed its heartbeat by half an interval (or any broker, right after this node took over) is probed on
+     * {@code probes} (a TCP connect to its registered endpoint) and fenced at once if the connection is refused. The
+     * active controller also keeps an idle connection to every unfenced broker ({@link BrokerWatch}); when one closes,
+     * that broker is probed at once.
      */
     static void schedule(ScheduledExecutorService scheduler, Executor probes, Controller controller,
                          ClusterControl cluster, long heartbeatIntervalMs) {
@@ -50,31 +52,52 @@ final class ControllerDuties {
         var checking = new AtomicBoolean();
         long lateMs = heartbeatIntervalMs + heartbeatIntervalMs / 2;
         long periodMs = Math.max(10, heartbeatIntervalMs / 2);
+        // A watched connection that closes is probed at once: a crashed broker is fenced within milliseconds.
+        var watch = new BrokerWatch(scheduler, broker -> CompletableFuture
+                .supplyAsync(() -> gone(broker) ? List.of(broker) : List.<BrokerRegistration>of(), probes)
+                .thenCompose(gone -> gone.isEmpty() ? CompletableFuture.completedFuture(List.<Integer>of())
+                        : controller.write(image -> cluster.fenceGone(image, gone, 0)))
+                .whenComplete((fenced, failure) -> {
+                    if (failure == null && !fenced.isEmpty()) {
+                        log.info("Fenced node(s) {}: their connection closed and their port refuses connections",
+                                fenced);
+                    }
+                }));
         scheduler.scheduleWithFixedDelay(() -> {
             if (!checking.compareAndSet(false, true)) {
                 return;
             }
             // Runs only where this node is the active controller (elsewhere the write fails at once): a node that just
-            // took over first gives every broker a full session.
+            // took over first gives every broker a full session, and probes them all at once: a controller change
+            // often means the old controller's node crashed, and its partitions need new leaders.
+            var tookOver = new AtomicBoolean();
             controller.write(image -> {
                 if (!wasActive.getAndSet(true)) {
+                    log.info("Active controller: every broker's session starts now");
                     cluster.resetSessions(image);
+                    tookOver.set(true);
                 }
                 return cluster.fenceExpired(image);
             }).thenCompose(fenced -> {
                 if (!fenced.isEmpty()) {
                     log.info("Fenced node(s) {}", fenced);
                 }
-                List<BrokerRegistration> late = cluster.lateBrokers(controller.image(), lateMs);
+                long threshold = tookOver.get() ? 0 : lateMs;
+                watch.watch(cluster.lateBrokers(controller.image(), 0));
+                List<BrokerRegistration> late = cluster.lateBrokers(controller.image(), threshold);
                 if (late.isEmpty()) {
                     return CompletableFuture.completedFuture(List.<Integer>of());
                 }
                 return CompletableFuture.supplyAsync(() -> late.stream().filter(ControllerDuties::gone).toList(),
                         probes).thenCompose(gone -> gone.isEmpty() ? CompletableFuture.completedFuture(List.of())
-                        : controller.write(image -> cluster.fenceGone(image, gone, lateMs)));
+                        : controller.write(image -> cluster.fenceGone(image, gone, threshold)));
             }).whenComplete((fenced, failure) -> {
                 checking.set(false);
                 if (failure != null) {
+                    watch.watch(List.of());
+                    if (wasActive.get()) {
+                        log.info("No longer the active controller, or a session check failed: {}", failure.toString());
+                    }
                     wasActive.set(false);
                 } else if (!fenced.isEmpty()) {
                     log.info("Fenced node(s) {}: their process is gone", fenced);
