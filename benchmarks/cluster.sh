@@ -100,18 +100,15 @@ prepare_cluster() {
   cid="$(random_cluster_id)"
   for ((i = 1; i <= NODES; i++)); do
     mkdir -p "$WORK/$t/data/node-$i" "$WORK/$t/logs/node-$i"
-    if [ "$t" = kafka ]; then
-      cat > "$(config_of kafka "$i")" <<EOF
-# Apache Kafka, KRaft, node $i of $NODES, broker and controller, loopback only.
+    # The same settings on both sides; Kafka's nodes also name their inter-broker listener and protocols.
+    cat > "$(config_of "$t" "$i")" <<EOF
+# $t, node $i of $NODES, broker and controller, loopback only.
 process.roles=broker,controller
 node.id=$i
-controller.quorum.voters=$(voters_of kafka)
-listeners=PLAINTEXT://127.0.0.1:$(client_port kafka "$i"),CONTROLLER://127.0.0.1:$(controller_port kafka "$i")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(client_port kafka "$i")
-inter.broker.listener.name=PLAINTEXT
+controller.quorum.voters=$(voters_of "$t")
+listeners=PLAINTEXT://127.0.0.1:$(client_port "$t" "$i"),CONTROLLER://127.0.0.1:$(controller_port "$t" "$i")
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=$WORK/kafka/data/node-$i
+log.dirs=$WORK/$t/data/node-$i
 num.partitions=1
 default.replication.factor=3
 offsets.topic.replication.factor=3
@@ -119,6 +116,12 @@ transaction.state.log.replication.factor=3
 transaction.state.log.min.isr=2
 group.initial.rebalance.delay.ms=0
 log.segment.bytes=1073741824
+EOF
+    if [ "$t" = kafka ]; then
+      cat >> "$(config_of kafka "$i")" <<EOF
+advertised.listeners=PLAINTEXT://127.0.0.1:$(client_port kafka "$i")
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 EOF
       [ -n "${KAFKA_PROPS:-}" ] && printf '%s\n' "$KAFKA_PROPS" | tr ';' '\n' >> "$(config_of kafka "$i")"
       t0="$(epoch_ms)"
@@ -126,22 +129,6 @@ EOF
         > "$WORK/kafka/logs/node-$i/format.log" 2>&1 || fail "Kafka storage format failed: $(tail -5 "$WORK/kafka/logs/node-$i/format.log")"
       [ "$ROUND" = 0 ] || echo "run round=$ROUND target=kafka test=cluster_format status=ok format_ms=$(( $(epoch_ms) - t0 ))" >> "$RUNS_LOG"
     else
-      cat > "$(config_of tributary "$i")" <<EOF
-# Tributary, node $i of $NODES, broker and controller, the same settings as the Kafka nodes where they apply.
-process.roles=broker,controller
-node.id=$i
-controller.quorum.voters=$(voters_of tributary)
-listeners=PLAINTEXT://127.0.0.1:$(client_port tributary "$i"),CONTROLLER://127.0.0.1:$(controller_port tributary "$i")
-controller.listener.names=CONTROLLER
-log.dirs=$WORK/tributary/data/node-$i
-num.partitions=1
-default.replication.factor=3
-offsets.topic.replication.factor=3
-transaction.state.log.replication.factor=3
-transaction.state.log.min.isr=2
-group.initial.rebalance.delay.ms=0
-log.segment.bytes=1073741824
-EOF
       [ -n "${TRIBUTARY_PROPS:-}" ] && printf '%s\n' "$TRIBUTARY_PROPS" | tr ';' '\n' >> "$(config_of tributary "$i")"
     fi
   done

@@ -30,7 +30,7 @@ import org.apache.kafka.common.requests.RequestContext;
  * {@link ReplicaManager} (long polling in purgatory), and answers with zero-copy segment slices. A follower's fetch
  * carries its replica id ({@code ReplicaState.replica_id} from v15, {@code replica_id} before), its log start and
  * its last fetched epoch; it may be answered with a diverging epoch (KIP-320) instead of records. A consumer (v11+)
- * may be sent to a replica in its rack ({@link ReadReplicaSelector}, KIP-392), and is served by followers too.
+ * may be sent to a replica in its rack ({@link ReadReplicaSelector}, KIP-392), and is then served by followers too.
  */
 final class FetchHandler implements ApiHandler<FetchRequest> {
     private final Controller controller;
@@ -93,10 +93,12 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                 }
             }
         }
-        // From v11 a consumer may read from a follower (KIP-392), up to the follower's high watermark.
+        // With replica.selector.class set, a consumer (v11+) may read from a follower, up to the follower's high
+        // watermark (KIP-392); otherwise only leaders answer consumers, so a client with stale metadata is told.
         var params = new FetchParams(request.replicaId(), preferred.isEmpty() ? request.maxWait() : 0,
                 request.minBytes(), Math.min(request.maxBytes(), brokerFetchMaxBytes),
-                ApiHandler.isolationLevel(request.data().isolationLevel()), !consumer || version < 11);
+                ApiHandler.isolationLevel(request.data().isolationLevel()),
+                !consumer || version < 11 || readReplicaSelector == null);
         return replicaManager.fetch(params, session.partitionsToRead()).thenApply(results -> {
             var data = new LinkedHashMap<TopicIdPartition, FetchResponseData.PartitionData>(unknown);
             for (var entry : results.entrySet()) {

@@ -58,6 +58,8 @@ public final class ClusterControl {
     private final ConfigResolver configs;
     private final Time time;
     private final Map<Integer, Long> lastHeartbeatMs = new ConcurrentHashMap<>();
+    /** The registration (broker epoch) of each broker fenced because its process was found gone. */
+    private final Map<Integer, Long> goneEpochs = new ConcurrentHashMap<>();
     /** Until when no session expires: the grace a newly active controller gives every broker. */
     private volatile long graceUntilMs;
 
@@ -154,6 +156,11 @@ public final class ClusterControl {
         }
         lastHeartbeatMs.put(brokerId, time.milliseconds());
         boolean fence = request.wantFence() || request.wantShutDown();
+        if (!fence && broker.fenced() && Long.valueOf(broker.epoch()).equals(goneEpochs.get(brokerId))) {
+            // Fenced because its process was found gone: a heartbeat of that registration is one sent before the
+            // crash and delivered late. A restarted process registers anew.
+            return ControllerResult.of(response.setIsFenced(true));
+        }
         if (fence == broker.fenced()) {
             return ControllerResult.of(response.setIsFenced(broker.fenced()).setShouldShutDown(request.wantShutDown()));
         }
@@ -215,6 +222,7 @@ public final class ClusterControl {
             if (current != null && !current.fenced() && current.epoch() == probed.epoch() && last != null
                     && now - last >= lateMs) {
                 fence.add(probed.id());
+                goneEpochs.put(probed.id(), probed.epoch());
             }
         }
         return fence(image, fence, "no heartbeat for {} ms and its endpoint refuses connections");

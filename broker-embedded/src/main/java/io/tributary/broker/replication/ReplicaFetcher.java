@@ -329,6 +329,7 @@ final class ReplicaFetcher {
     private List<Map.Entry<TopicPartition, Requested>> handle(FetchResponse response,
                                                               Map<TopicPartition, Requested> requested) {
         var outOfRange = new ArrayList<Map.Entry<TopicPartition, Requested>>();
+        boolean unknownToLeader = false;
         Map<Uuid, String> topicNames = new HashMap<>();
         for (Map.Entry<TopicPartition, Requested> entry : requested.entrySet()) {
             topicNames.put(entry.getValue().state().replica.topicId(), entry.getKey().topic());
@@ -355,11 +356,19 @@ final class ReplicaFetcher {
                     } else {
                         log.debug("Fetch of {} from leader {} answered {}; backing off", partition, leaderId, error);
                         backOff(state);
+                        // A partition the leader does not know (yet: its metadata may lag this node's) is not in the
+                        // leader's session, while the session handler thinks it is: start a new session, or the
+                        // partition would never be asked for again.
+                        unknownToLeader |= error == Errors.UNKNOWN_TOPIC_ID
+                                || error == Errors.UNKNOWN_TOPIC_OR_PARTITION;
                     }
                 }
             }
         } finally {
             lock.unlock();
+        }
+        if (unknownToLeader) {
+            session.handleError(new IllegalStateException("a partition is unknown to leader " + leaderId));
         }
         return outOfRange;
     }

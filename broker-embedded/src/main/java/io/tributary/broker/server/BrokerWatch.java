@@ -138,8 +138,9 @@ final class BrokerWatch {
         boolean closed;
         try {
             if (key.isConnectable()) {
-                channel.finishConnect();
-                key.interestOps(SelectionKey.OP_READ);
+                if (channel.finishConnect()) {
+                    key.interestOps(SelectionKey.OP_READ);
+                }
                 return;
             }
             sink.clear();

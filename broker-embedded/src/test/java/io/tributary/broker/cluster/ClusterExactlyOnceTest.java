@@ -36,7 +36,7 @@ class ClusterExactlyOnceTest {
     private static final String IN = "orders";
     private static final String OUT = "invoices";
     private static final int PARTITIONS = 3;
-    private static final int RECORDS = 3_000;
+    private static final int RECORDS = 6_000;
     private static final String GROUP = "billing";
     private static final String TRANSACTIONAL_ID = "billing-0";
 
@@ -89,9 +89,11 @@ class ClusterExactlyOnceTest {
         }
     }
 
+    /** Waits for {@code transactions} committed transactions, or for all input processed (then there are no more). */
     private static void awaitCommitted(TransformProcess app, long transactions) {
         try {
-            await().atMost(Duration.ofSeconds(60)).until(() -> app.committedTransactions() >= transactions);
+            await().atMost(Duration.ofSeconds(60)).until(() -> app.committedTransactions() >= transactions
+                    || app.committedRecords() >= RECORDS);
         } catch (RuntimeException e) {
             throw new AssertionError("The application committed " + app.committedTransactions() + " of "
                     + transactions + " transactions; its output:\n" + app.output(), e);

@@ -44,6 +44,12 @@ public final class TransformProcess implements AutoCloseable {
         return output().lines().filter(line -> line.startsWith("committed ")).count();
     }
 
+    /** How many input records the child's committed transactions processed so far. */
+    public long committedRecords() {
+        return output().lines().filter(line -> line.startsWith("committed "))
+                .mapToLong(line -> Long.parseLong(line.substring("committed ".length()).trim())).sum();
+    }
+
     public String output() {
         return child.output();
     }
