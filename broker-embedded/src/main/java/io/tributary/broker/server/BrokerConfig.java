@@ -98,8 +98,12 @@ public final class BrokerConfig {
     public static final String INITIAL_BROKER_REGISTRATION_TIMEOUT_MS = "initial.broker.registration.timeout.ms";
     public static final String BROKER_RACK = "broker.rack";
     public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
-    /** Kafka's rack-aware selector (KIP-392), the one value {@code replica.selector.class} takes here. */
-    public static final String RACK_AWARE_REPLICA_SELECTOR = "org.apache.kafka.common.replica.RackAwareReplicaSelector";
+    /**
+     * Kafka's rack-aware selector (KIP-392), the one value {@code replica.selector.class} takes here. Joined at run
+     * time: the shaded jar relocates Kafka's packages, and a literal class name would be rewritten with them.
+     */
+    public static final String RACK_AWARE_REPLICA_SELECTOR = String.join(".", "org", "apache", "kafka", "common",
+            "replica", "RackAwareReplicaSelector");
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     public static final String NUM_REPLICA_FETCHERS = "num.replica.fetchers";
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
