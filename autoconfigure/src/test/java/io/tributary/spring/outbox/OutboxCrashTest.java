@@ -3,13 +3,13 @@ package io.tributary.spring.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tributary.broker.server.FreePorts;
 import io.tributary.spring.Topic;
 import io.tributary.spring.TributaryProperties;
 import io.tributary.spring.broker.EmbeddedBroker;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -86,7 +86,7 @@ class OutboxCrashTest {
 
     @Test
     void eventCommittedBeforeAKillIsResentAfterRestartExactlyOnce() throws Exception {
-        int port = freePort();
+        int port = FreePorts.next();
         String database = "jdbc:h2:file:" + dir.resolve("app") + ";AUTO_SERVER=TRUE";
 
         Process first = start(port, database, "first", "--crash-test.publish=true",
@@ -136,12 +136,6 @@ class OutboxCrashTest {
                      "SELECT COUNT(*) FROM tributary_event_publication WHERE completion_date IS NULL")) {
             rows.next();
             return rows.getInt(1);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (var socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -4,9 +4,6 @@ import io.tributary.broker.metadata.MetadataImage;
 import io.tributary.broker.metadata.PartitionRegistration;
 import io.tributary.broker.metadata.TopicImage;
 import io.tributary.broker.network.LinkFilter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,8 +65,8 @@ public final class LocalCluster implements AutoCloseable {
         }
         var cluster = new LocalCluster(root, overrides);
         for (int id = 1; id <= nodes; id++) {
-            cluster.clientPorts.put(id, freePort());
-            cluster.controllerPorts.put(id, freePort());
+            cluster.clientPorts.put(id, FreePorts.next());
+            cluster.controllerPorts.put(id, FreePorts.next());
         }
         try {
             cluster.startAll(List.copyOf(cluster.clientPorts.keySet()));
@@ -78,15 +75,6 @@ public final class LocalCluster implements AutoCloseable {
             throw e;
         }
         return cluster;
-    }
-
-    private static int freePort() {
-        try (var socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("No free port on 127.0.0.1", e);
-        }
     }
 
     /** Starts the nodes at once: each waits for a quorum of the others to register it. */

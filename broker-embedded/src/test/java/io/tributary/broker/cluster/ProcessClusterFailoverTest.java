@@ -2,11 +2,10 @@ package io.tributary.broker.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tributary.broker.server.FreePorts;
 import io.tributary.broker.server.LocalCluster;
 import io.tributary.broker.testing.BrokerProcess;
 import io.tributary.broker.testing.Clients;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,18 +86,12 @@ class ProcessClusterFailoverTest {
         run(Victim.CONTROLLER, 30);
     }
 
-    private static int freePort() throws IOException {
-        try (var socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     private void startCluster() throws Exception {
         var clientPorts = new TreeMap<Integer, Integer>();
         var controllerPorts = new TreeMap<Integer, Integer>();
         for (int id = 1; id <= 3; id++) {
-            clientPorts.put(id, freePort());
-            controllerPorts.put(id, freePort());
+            clientPorts.put(id, FreePorts.next());
+            controllerPorts.put(id, FreePorts.next());
         }
         String voters = controllerPorts.entrySet().stream()
                 .map(voter -> voter.getKey() + "@127.0.0.1:" + voter.getValue()).collect(Collectors.joining(","));

@@ -6,10 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tributary.broker.server.Broker;
 import io.tributary.broker.server.BrokerConfig;
 import io.tributary.broker.server.ControllerNode;
+import io.tributary.broker.server.FreePorts;
 import io.tributary.broker.server.LocalCluster;
 import io.tributary.broker.testing.Clients;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,12 +54,6 @@ class SplitRolesTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (var socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     private Map<String, String> common(int nodeId) {
         var properties = new HashMap<String, String>();
         properties.put(BrokerConfig.NODE_ID, String.valueOf(nodeId));
@@ -85,9 +78,9 @@ class SplitRolesTest {
 
     @Test
     void brokersFollowAControllerThatHoldsNoPartitions() throws Exception {
-        controllerPort = freePort();
-        clientPorts.put(2, freePort());
-        clientPorts.put(3, freePort());
+        controllerPort = FreePorts.next();
+        clientPorts.put(2, FreePorts.next());
+        clientPorts.put(3, FreePorts.next());
         Map<String, String> controllerProperties = common(1);
         controllerProperties.put("process.roles", "controller");
         controllerProperties.put(BrokerConfig.LISTENERS, "CONTROLLER://127.0.0.1:" + controllerPort);

@@ -1,9 +1,9 @@
 package io.tributary.broker.interop;
 
+import io.tributary.broker.server.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,8 +74,8 @@ final class ApacheKafka implements AutoCloseable {
         InteropTools.install("kafka-cli");
         Path runDir = Files.createTempDirectory("apache-kafka-");
         try {
-            int port = freePort();
-            int controllerPort = freePort();
+            int port = FreePorts.next();
+            int controllerPort = FreePorts.next();
             Path properties = writeServerProperties(runDir, port, controllerPort);
             format(runDir, properties);
             Process process = java(runDir, "kafka.Kafka", List.of(properties.toString()))
@@ -131,7 +131,6 @@ final class ApacheKafka implements AutoCloseable {
         }
     }
 
-
     /** {@code bin/kafka-run-class.sh} in short: Kafka's jars, WARN logging to the output file, a modest heap. */
     private static ProcessBuilder java(Path runDir, String mainClass, List<String> args) {
         var command = new ArrayList<String>();
@@ -165,13 +164,6 @@ final class ApacheKafka implements AutoCloseable {
         }
         close();
         throw new AssertionError("Apache Kafka did not listen on " + port + " within " + START_TIMEOUT);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
-        }
     }
 
     private static String read(Path file) {

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.broker.metadata.MetadataRecord.TopicRecord;
+import io.tributary.broker.server.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -86,16 +86,10 @@ class RaftMetadataLogTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (var socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     private void quorum(int size) throws IOException {
         voters = new ArrayList<>();
         for (int id = 1; id <= size; id++) {
-            voters.add(new RaftMetadataLog.Voter(id, "127.0.0.1", freePort()));
+            voters.add(new RaftMetadataLog.Voter(id, "127.0.0.1", FreePorts.next()));
         }
     }
 

@@ -3,13 +3,12 @@ package io.tributary.broker.txn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tributary.broker.server.FreePorts;
 import io.tributary.broker.testing.BrokerProcess;
 import io.tributary.broker.testing.Clients;
 import io.tributary.broker.testing.ProcessedOrders;
 import io.tributary.broker.testing.TestBroker;
 import io.tributary.broker.testing.TransformProcess;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -74,12 +73,7 @@ class ExactlyOnceProcessingTest {
 
     @Test
     void brokerKilledMidStreamAndRestartedYieldsEveryRecordExactlyOnce() throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        int port = FreePorts.next();
         Path logDir = tempDir.resolve("broker");
         BrokerProcess broker = BrokerProcess.start(logDir, brokerConfig(port));
         writeInput(broker.bootstrapServers());
