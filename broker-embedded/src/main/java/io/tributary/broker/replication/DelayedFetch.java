@@ -43,6 +43,11 @@ final class DelayedFetch {
         this.purgatory = purgatory;
     }
 
+    /** The fetching broker's id; negative for a consumer. */
+    int replicaId() {
+        return params.replicaId();
+    }
+
     void setTimeout(ScheduledFuture<?> timeout) {
         this.timeout = timeout;
         if (completed.get()) {

@@ -58,6 +58,17 @@ public final class FetchPurgatory {
         }
     }
 
+    /** Answers now the parked fetches of the followers {@code replicaIds} (they follow new partitions here). */
+    void completeReplicaFetches(Set<Integer> replicaIds) {
+        for (Set<DelayedFetch> waiting : watchers.values()) {
+            for (DelayedFetch fetch : waiting) {
+                if (replicaIds.contains(fetch.replicaId())) {
+                    fetch.forceComplete();
+                }
+            }
+        }
+    }
+
     /** Completes every parked fetch now (shutdown). */
     public void completeAll() {
         for (Set<DelayedFetch> waiting : watchers.values()) {

@@ -74,6 +74,7 @@ public final class ReplicaManager {
     private volatile FollowerListener followerListener = FollowerListener.NONE;
     /** The last image applied: tells a partition hosted elsewhere from one that does not exist. */
     private volatile MetadataImage image = MetadataImage.EMPTY;
+    private final NewFollowers newFollowers;
 
     public ReplicaManager(int localBrokerId, LogManager logManager, FetchPurgatory fetchPurgatory, Time time) {
         this(localBrokerId, logManager, fetchPurgatory, time, 1);
@@ -99,6 +100,7 @@ public final class ReplicaManager {
         this.fetchPurgatory = fetchPurgatory;
         this.producePurgatory = producePurgatory;
         this.time = time;
+        this.newFollowers = new NewFollowers(time);
         this.replication = new Partition.Replication(time, replicaLagTimeMaxMs, alterPartitionSender,
                 this::completeDelayed, this::isrEligible, logManager::checkpoint);
     }
@@ -230,6 +232,7 @@ public final class ReplicaManager {
         openAll(toOpen);
         var following = new ArrayList<Partition>();
         var leaderless = new ArrayList<TopicPartition>();
+        Set<Integer> followersOfNewLeaderships = new HashSet<>();
         for (Hosted host : hosted) {
             Partition partition = partitions.get(host.tp());
             if (partition == null) {
@@ -238,13 +241,21 @@ public final class ReplicaManager {
             if (!partition.log().config().equals(host.config())) {
                 partition.updateConfig(host.config());
             }
-            if (partition.applyRegistration(host.registration()) == Partition.RoleChange.FOLLOWER) {
+            Partition.RoleChange change = partition.applyRegistration(host.registration());
+            if (change == Partition.RoleChange.FOLLOWER) {
                 if (partition.leaderId() >= 0) {
                     following.add(partition);
                 } else {
                     leaderless.add(host.tp());
                 }
+            } else if (change == Partition.RoleChange.LEADER) {
+                followersOfNewLeaderships.addAll(host.registration().replicas());
             }
+        }
+        followersOfNewLeaderships.remove(localBrokerId);
+        if (!followersOfNewLeaderships.isEmpty()) {
+            newFollowers.joined(followersOfNewLeaderships);
+            fetchPurgatory.completeReplicaFetches(followersOfNewLeaderships);
         }
         if (!leaderless.isEmpty()) {
             followerListener.stopFollowing(leaderless);
@@ -509,7 +520,9 @@ public final class ReplicaManager {
         var future = new CompletableFuture<Map<TopicIdPartition, FetchResult>>();
         var delayed = new DelayedFetch(params, fetchPartitions, positions, partitions::get,
                 again -> read(params, again, false), future, fetchPurgatory);
-        fetchPurgatory.watch(delayed, positions.keySet(), params.maxWaitMs());
+        long maxWaitMs = params.isFromFollower() ? newFollowers.maxWaitMs(params.replicaId(), params.maxWaitMs())
+                : params.maxWaitMs();
+        fetchPurgatory.watch(delayed, positions.keySet(), maxWaitMs);
         return future;
     }
 
