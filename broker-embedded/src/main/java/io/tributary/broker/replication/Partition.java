@@ -70,8 +70,7 @@ public final class Partition implements FollowerReplica {
     /**
      * What a partition needs from its node to replicate: a clock, {@code replica.lag.time.max.ms}, the controller's
      * AlterPartition, and a way to complete the delayed fetches and produces waiting on it.
-     */
-    /**
+     *
      * @param afterTruncation run after a follower truncated its log (outside the partition's lock): the recovery
      *                        points are written out at once, as Kafka's {@code LogManager.truncateTo} does, so a crash
      *                        never recovers from a point above records written after the cut without checking them

@@ -38,6 +38,11 @@ final class BrokerWatch {
     /** Only the selector thread touches these. */
     private final Map<Watched, SocketChannel> channels = new HashMap<>();
     private final Map<Watched, BrokerRegistration> registrations = new HashMap<>();
+    /**
+     * What the last {@link #watch} asked for, as the watch thread has it (the controller repeats the same set every
+     * check); null when that is not known: at first, and after a connection was lost.
+     */
+    private Map<Watched, BrokerRegistration> lastWanted;
     private Selector selector;
     private Thread thread;
 
@@ -69,6 +74,10 @@ final class BrokerWatch {
                 wanted.put(new Watched(broker.id(), broker.epoch()), broker);
             }
         }
+        if (wanted.equals(lastWanted)) {
+            return;
+        }
+        lastWanted = wanted;
         pending.add(() -> reconcile(wanted));
         selector.wakeup();
     }
@@ -89,6 +98,11 @@ final class BrokerWatch {
         }
     }
 
+    /** A connection was lost: the next {@link #watch}, even of the same brokers, connects again. */
+    private synchronized void reconcileAgain() {
+        lastWanted = null;
+    }
+
     private void connect(Watched watched, BrokerRegistration broker) {
         BrokerEndpoint endpoint = broker.endpoints().get(0);
         SocketChannel channel = null;
@@ -102,6 +116,7 @@ final class BrokerWatch {
         } catch (IOException | RuntimeException e) {
             // Not reachable now: the heartbeats and the next reconcile decide.
             closeQuietly(channel);
+            reconcileAgain();
         }
     }
 
@@ -152,6 +167,7 @@ final class BrokerWatch {
             key.cancel();
             closeQuietly(channel);
             channels.remove(watched);
+            reconcileAgain();
             BrokerRegistration broker = registrations.remove(watched);
             if (broker != null) {
                 onClosed.accept(broker);
