@@ -10,17 +10,24 @@
 #
 #   benchmarks/profile.sh                        # 2M x 100 B, acks=1
 #   PROFILE_ACKS=all PROFILE_SIZE=1024 PROFILE_RECORDS=500000 benchmarks/profile.sh
+#   PROFILE_NODES=3 PROFILE_RECORDS=1000000 WARMUP_RECORDS=300000 benchmarks/profile.sh   # a 3-node cluster, RF 3
 #
-# Settings: PROFILE_RECORDS=2000000 PROFILE_SIZE=100 PROFILE_ACKS=1 PARTITIONS=6 WARMUP_RECORDS=500000
-#   PROFILE_PORT=19292 TOP=25 (rows per list) STACK_DEPTH=64 SAMPLE_MS=1 (Java sampling period) TEST_TIMEOUT_S=600
+# With PROFILE_NODES=N > 1 it starts N nodes (every one broker and controller, a recording on each), the topic has
+# replication factor N and min.insync.replicas=2, acks defaults to all, and CPU, threads and samples are the sum
+# over the nodes.
+#
+# Settings: PROFILE_NODES=1 PROFILE_RECORDS=2000000 PROFILE_SIZE=100 PROFILE_ACKS=1 (all with nodes > 1)
+#   PARTITIONS=6 WARMUP_RECORDS=500000 PROFILE_PORT=19292 (node i: +10*(i-1) for clients, +1 for the controller)
+#   TOP=25 (rows per list) STACK_DEPTH=64 SAMPLE_MS=1 (Java sampling period) TEST_TIMEOUT_S=600
 #   OUT=$BENCH_DIR/profile-<date>-<time> (recording, broker log, tool output, summary.txt)
 #   and lib.sh's (JAVA_HOME, TRIBUTARY_JAR, BROKER_HEAP, JVM_PERF_FLAGS, ...); TRIBUTARY_JVM_OPTS adds broker flags.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+PROFILE_NODES="${PROFILE_NODES:-1}"
 PROFILE_RECORDS="${PROFILE_RECORDS:-2000000}"
 PROFILE_SIZE="${PROFILE_SIZE:-100}"
-PROFILE_ACKS="${PROFILE_ACKS:-1}"
+if [ "$PROFILE_NODES" -gt 1 ]; then PROFILE_ACKS="${PROFILE_ACKS:-all}"; else PROFILE_ACKS="${PROFILE_ACKS:-1}"; fi
 PARTITIONS="${PARTITIONS:-6}"
 WARMUP_RECORDS="${WARMUP_RECORDS:-500000}"
 PROFILE_PORT="${PROFILE_PORT:-19292}"
@@ -31,19 +38,26 @@ TEST_TIMEOUT_S="${TEST_TIMEOUT_S:-600}"
 RUN_ID="$(date +%Y%m%d-%H%M%S)"
 OUT="${OUT:-$BENCH_DIR/profile-$RUN_ID}"
 MARK="-Dtributary.bench.run=profile-$RUN_ID"
-BOOT="127.0.0.1:$PROFILE_PORT"
+client_port() { echo $((PROFILE_PORT + 10 * ($1 - 1))); }
+BOOT=""; VOTERS=""
+for ((i = 1; i <= PROFILE_NODES; i++)); do
+  BOOT="${BOOT:+$BOOT,}127.0.0.1:$(client_port "$i")"
+  VOTERS="${VOTERS:+$VOTERS,}$i@127.0.0.1:$(($(client_port "$i") + 1))"
+done
 
 "$BENCH_SCRIPTS/setup.sh"
 [ -x "$JDK_BIN/jcmd" ] && [ -x "$JDK_BIN/jfr" ] || fail "jcmd/jfr not found in $JDK_BIN (need a full JDK)"
-port_busy "$PROFILE_PORT" && fail "port $PROFILE_PORT is in use (set PROFILE_PORT)"
-warn_if_ephemeral "$PROFILE_PORT"
+for ((i = 1; i <= PROFILE_NODES; i++)); do
+  port_busy "$(client_port "$i")" && fail "port $(client_port "$i") is in use (set PROFILE_PORT)"
+  warn_if_ephemeral "$(client_port "$i")"
+done
 mkdir -p "$OUT/data"
 
-BROKER=""; TOOL=""
+BROKERS=(); TOOL=""
 cleanup() {
   trap - EXIT INT TERM
   local p i
-  for p in $TOOL $BROKER; do
+  for p in $TOOL "${BROKERS[@]}"; do
     kill -0 "$p" 2>/dev/null || continue
     kill -TERM "$p" 2>/dev/null || true
     for ((i = 0; i < 600; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -78,45 +92,71 @@ awk -v ms="$SAMPLE_MS" '/<event name="jdk.ExecutionSample">/ {e = 1} e && /name=
 # JDK's I/O classes at startup. Starting the first recording later, in a warm JVM, makes JVMTI invalidate the
 # compiled code ("Jvmti state change invalidated dependencies") and the C2 compiler would dominate the profile.
 say "starting Tributary on $BOOT ($OUT)"
-# shellcheck disable=SC2086
-"$JAVA" $BROKER_HEAP $JVM_PERF_FLAGS ${TRIBUTARY_JVM_OPTS:-} "$MARK" \
-  -XX:StartFlightRecording=name=launch,settings="$OUT/bench.jfc",disk=true,maxage=2m,filename="$OUT/launch.jfr" -jar "$TRIBUTARY_JAR" \
-  --override "listeners=PLAINTEXT://$BOOT" --override "log.dirs=$OUT/data" --override num.partitions=1 \
-  > "$OUT/broker.log" 2>&1 < /dev/null &
-BROKER=$!
-wait_for_port "$PROFILE_PORT" 120 || fail "broker did not open $BOOT: $(tail -5 "$OUT/broker.log")"
+for ((i = 1; i <= PROFILE_NODES; i++)); do
+  port="$(client_port "$i")"
+  if [ "$PROFILE_NODES" -gt 1 ]; then
+    node_args=(--override "listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$((port + 1))"
+      --override process.roles=broker,controller --override "node.id=$i" --override "controller.quorum.voters=$VOTERS"
+      --override controller.listener.names=CONTROLLER --override "offsets.topic.replication.factor=$PROFILE_NODES")
+  else
+    node_args=(--override "listeners=PLAINTEXT://127.0.0.1:$port")
+  fi
+  # shellcheck disable=SC2086
+  "$JAVA" $BROKER_HEAP $JVM_PERF_FLAGS ${TRIBUTARY_JVM_OPTS:-} "$MARK" \
+    -XX:StartFlightRecording=name=launch,settings="$OUT/bench.jfc",disk=true,maxage=2m,filename="$OUT/launch-$i.jfr" \
+    -jar "$TRIBUTARY_JAR" "${node_args[@]}" --override "log.dirs=$OUT/data/node-$i" --override num.partitions=1 \
+    > "$OUT/broker-$i.log" 2>&1 < /dev/null &
+  BROKERS+=($!)
+done
+for ((i = 1; i <= PROFILE_NODES; i++)); do
+  wait_for_port "$(client_port "$i")" 120 || fail "node $i did not open its port: $(tail -5 "$OUT/broker-$i.log")"
+done
+topic_configs=()
+[ "$PROFILE_NODES" -gt 1 ] && topic_configs=(--config min.insync.replicas=2)
 tool "$OUT/create.log" 120 org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOT" --create \
-  --topic profile --partitions "$PARTITIONS" --replication-factor 1 || fail "topic creation: $(tail -3 "$OUT/create.log")"
+  --topic profile --partitions "$PARTITIONS" --replication-factor "$PROFILE_NODES" "${topic_configs[@]}" \
+  || fail "topic creation: $(tail -3 "$OUT/create.log")"
 if [ "$WARMUP_RECORDS" -gt 0 ]; then
   say "warm-up: $WARMUP_RECORDS records (not recorded)"
   produce "$OUT/warmup.log" profile "$WARMUP_RECORDS" || say "warm-up failed: $(tail -3 "$OUT/warmup.log")"
 fi
 
-"$JDK_BIN/jcmd" "$BROKER" JFR.start name=bench settings="$OUT/bench.jfc" filename="$OUT/producer.jfr" > "$OUT/jcmd-start.log" 2>&1 \
-  || fail "JFR.start failed: $(cat "$OUT/jcmd-start.log")"
+for ((i = 1; i <= PROFILE_NODES; i++)); do
+  "$JDK_BIN/jcmd" "${BROKERS[$((i - 1))]}" JFR.start name=bench settings="$OUT/bench.jfc" filename="$OUT/producer-$i.jfr" \
+    > "$OUT/jcmd-start.log" 2>&1 || fail "JFR.start failed: $(cat "$OUT/jcmd-start.log")"
+done
 say "recording: $PROFILE_RECORDS x $PROFILE_SIZE B, acks=$PROFILE_ACKS"
 # per-thread utime/stime (includes GC and JIT threads, which JFR's samples do not show)
-thread_ticks() { local t; for t in /proc/"$BROKER"/task/*; do
-  printf '%s\t%s\t%s\n' "${t##*/}" "$(cat "$t/comm" 2>/dev/null)" "$(s="$(cat "$t/stat" 2>/dev/null)"; echo "${s##*) }" | awk '{print $12, $13}')"; done; }
+thread_ticks() { local p t; for p in "${BROKERS[@]}"; do for t in /proc/"$p"/task/*; do
+  printf '%s\t%s\t%s\n' "$p/${t##*/}" "$(cat "$t/comm" 2>/dev/null)" "$(s="$(cat "$t/stat" 2>/dev/null)"; echo "${s##*) }" | awk '{print $12, $13}')"; done; done; }
+sum_ticks() { local p s=0; for p in "${BROKERS[@]}"; do s=$((s + $("$1" "$p"))); done; echo "$s"; }
 thread_ticks > "$OUT/threads-before.tsv"
-c0="$(cpu_ticks "$BROKER")"; u0="$(user_ticks "$BROKER")"; t0="$(epoch_ms)"
+c0="$(sum_ticks cpu_ticks)"; u0="$(sum_ticks user_ticks)"; t0="$(epoch_ms)"
 rc=0; produce "$OUT/producer.log" profile "$PROFILE_RECORDS" || rc=$?
-c1="$(cpu_ticks "$BROKER")"; u1="$(user_ticks "$BROKER")"; t1="$(epoch_ms)"
+c1="$(sum_ticks cpu_ticks)"; u1="$(sum_ticks user_ticks)"; t1="$(epoch_ms)"
 thread_ticks > "$OUT/threads-after.tsv"
-"$JDK_BIN/jcmd" "$BROKER" JFR.stop name=bench > "$OUT/jcmd-stop.log" 2>&1 || fail "JFR.stop failed: $(cat "$OUT/jcmd-stop.log")"
-kill -TERM "$BROKER"; wait "$BROKER" || true; BROKER=""
+for p in "${BROKERS[@]}"; do
+  "$JDK_BIN/jcmd" "$p" JFR.stop name=bench > "$OUT/jcmd-stop.log" 2>&1 || fail "JFR.stop failed: $(cat "$OUT/jcmd-stop.log")"
+done
+# All at once: one by one, the last node of a cluster would wait for a quorum that is gone.
+for p in "${BROKERS[@]}"; do kill -TERM "$p"; done
+for p in "${BROKERS[@]}"; do wait "$p" || true; done
+BROKERS=()
 [ "$rc" = 0 ] || say "producer exited with $rc: $(tail -3 "$OUT/producer.log")"
 
 # ---- summary --------------------------------------------------------------------------------------------
-"$JDK_BIN/jfr" print --events jdk.ExecutionSample --stack-depth "$STACK_DEPTH" "$OUT/producer.jfr" > "$OUT/samples.txt"
-"$JDK_BIN/jfr" print --events jdk.GarbageCollection "$OUT/producer.jfr" > "$OUT/gc.txt"
+: > "$OUT/samples.txt"; : > "$OUT/gc.txt"
+for ((i = 1; i <= PROFILE_NODES; i++)); do
+  "$JDK_BIN/jfr" print --events jdk.ExecutionSample --stack-depth "$STACK_DEPTH" "$OUT/producer-$i.jfr" >> "$OUT/samples.txt"
+  "$JDK_BIN/jfr" print --events jdk.GarbageCollection "$OUT/producer-$i.jfr" >> "$OUT/gc.txt"
+done
 {
-  echo "# Tributary under ProducerPerformance: $PROFILE_RECORDS x $PROFILE_SIZE B, acks=$PROFILE_ACKS, $PARTITIONS partitions"
+  echo "# Tributary ($PROFILE_NODES node(s)) under ProducerPerformance: $PROFILE_RECORDS x $PROFILE_SIZE B, acks=$PROFILE_ACKS, $PARTITIONS partitions, replication factor $PROFILE_NODES"
   echo "# $(grep -E 'records sent' "$OUT/producer.log" | tail -1)"
   awk -v a="$c0" -v b="$c1" -v hz="$CLOCK_TICKS" -v n="$PROFILE_RECORDS" -v ms=$((t1 - t0)) 'BEGIN {
     s = (b - a) / hz; printf "# broker CPU: %.2f s in %.1f s wall (%.2f cores), %.2f CPU-s per million records\n", s, ms / 1000, s * 1000 / ms, s * 1e6 / n }'
   awk -v a="$c0" -v b="$c1" -v u0="$u0" -v u1="$u1" 'BEGIN { if (b > a) printf "#   user %.0f%%, kernel %.0f%% (system calls: socket and file I/O; JFR samples below show only Java code)\n", 100 * (u1 - u0) / (b - a), 100 - 100 * (u1 - u0) / (b - a) }'
-  echo "# recording: $OUT/producer.jfr  (jfr print --events jdk.ExecutionSample ... for more)"
+  echo "# recordings: $OUT/producer-*.jfr  (jfr print --events jdk.ExecutionSample ... for more)"
   echo
   echo "## Broker CPU by thread (/proc/<pid>/task/*/stat, utime+stime during the recorded run)"
   awk -F'\t' -v hz="$CLOCK_TICKS" -v all="$((c1 - c0))" '
