@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -21,6 +22,7 @@ import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
@@ -44,12 +46,20 @@ import org.slf4j.LoggerFactory;
  */
 final class MetadataStateMachine extends BaseStateMachine {
     private static final Logger log = LoggerFactory.getLogger(MetadataStateMachine.class);
+    private static final long NO_SNAPSHOT_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final MetadataLog.Applier applier;
     private final IntConsumer leaderChanged;
     /** The thread applying committed entries (Ratis' state machine updater), once it applied one. */
     private volatile Thread applyThread;
+    /**
+     * Until when (nanoTime) "no snapshot yet" holds without looking: Ratis asks for the latest snapshot on every
+     * AppendEntries, heartbeats included, and while there is none {@link SimpleStateMachineStorage} lists its
+     * directory each time. Reset when a snapshot is taken or installed; expires so a snapshot that arrived some
+     * other way is still found within {@link #NO_SNAPSHOT_RECHECK_NANOS}.
+     */
+    private volatile long noSnapshotUntilNanos = System.nanoTime();
 
     MetadataStateMachine(MetadataLog.Applier applier, IntConsumer leaderChanged) {
         this.applier = applier;
@@ -66,7 +76,21 @@ final class MetadataStateMachine extends BaseStateMachine {
     @Override
     public void reinitialize() throws IOException {
         // A snapshot was installed from the leader: it replaces everything applied so far.
+        noSnapshotUntilNanos = System.nanoTime();
         loadLatestSnapshot();
+    }
+
+    @Override
+    public SnapshotInfo getLatestSnapshot() {
+        long now = System.nanoTime();
+        if (now - noSnapshotUntilNanos < 0) {
+            return null;
+        }
+        SnapshotInfo latest = storage.getLatestSnapshot();
+        if (latest == null) {
+            noSnapshotUntilNanos = now + NO_SNAPSHOT_RECHECK_NANOS;
+        }
+        return latest;
     }
 
     private void loadLatestSnapshot() throws IOException {
@@ -126,6 +150,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file.toFile());
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file, md5), last));
+        noSnapshotUntilNanos = System.nanoTime();
         return last.getIndex();
     }
 
