@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -60,20 +61,21 @@ public final class FetchPurgatory {
 
     /** Answers now the parked fetches of the followers {@code replicaIds} (they follow new partitions here). */
     void completeReplicaFetches(Set<Integer> replicaIds) {
-        for (Set<DelayedFetch> waiting : watchers.values()) {
-            for (DelayedFetch fetch : waiting) {
-                if (replicaIds.contains(fetch.replicaId())) {
-                    fetch.forceComplete();
-                }
-            }
-        }
+        completeWhere(fetch -> replicaIds.contains(fetch.replicaId()));
     }
 
     /** Completes every parked fetch now (shutdown). */
     public void completeAll() {
+        completeWhere(fetch -> true);
+    }
+
+    /** A fetch parked on several partitions is met once per partition; completing it again does nothing. */
+    private void completeWhere(Predicate<DelayedFetch> which) {
         for (Set<DelayedFetch> waiting : watchers.values()) {
             for (DelayedFetch fetch : waiting) {
-                fetch.forceComplete();
+                if (which.test(fetch)) {
+                    fetch.forceComplete();
+                }
             }
         }
     }

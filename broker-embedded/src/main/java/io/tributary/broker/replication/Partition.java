@@ -883,11 +883,11 @@ public final class Partition implements FollowerReplica {
             moved = hw != highWatermark.offset();
             if (moved) {
                 highWatermark = hw == end.offset() ? end : log.offsetMetadata(hw);
-                updateLastStableOffset();
             }
             if (leaderLogStartOffset > log.logStartOffset()) {
                 log.advanceLogStartOffset(leaderLogStartOffset);
             }
+            // Also recomputes the last stable offset, which the high watermark bounds.
             followLogStart();
         }
         if (moved) {

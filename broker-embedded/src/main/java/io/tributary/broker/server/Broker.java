@@ -33,6 +33,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -379,7 +380,7 @@ public final class Broker implements AutoCloseable {
     }
 
     /** Test fault: every write to this node's logs waits {@code perWrite} first (zero: the disk is fast again). */
-    void slowDisk(java.time.Duration perWrite) {
+    void slowDisk(Duration perWrite) {
         logManager.failures().delayWrites(perWrite);
     }
 
