@@ -10,8 +10,14 @@ import org.apache.kafka.common.record.Records;
  * read_committed consumer, the aborted transactions those records overlap (KIP-98); null for other readers.
  */
 public record FetchDataInfo(Records records, List<AbortedTxn> abortedTransactions) {
-    /** No records; an empty aborted list when the reader asked for one. */
+    private static final FetchDataInfo EMPTY = new FetchDataInfo(MemoryRecords.EMPTY, null);
+    private static final FetchDataInfo EMPTY_WITH_ABORTED = new FetchDataInfo(MemoryRecords.EMPTY, List.of());
+
+    /**
+     * No records; an empty aborted list when the reader asked for one. Shared: a follower's fetch reads every
+     * partition of its session, most of them with nothing new.
+     */
     public static FetchDataInfo empty(boolean includeAbortedTransactions) {
-        return new FetchDataInfo(MemoryRecords.EMPTY, includeAbortedTransactions ? List.of() : null);
+        return includeAbortedTransactions ? EMPTY_WITH_ABORTED : EMPTY;
     }
 }

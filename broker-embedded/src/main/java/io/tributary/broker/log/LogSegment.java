@@ -64,6 +64,8 @@ final class LogSegment {
      * batches never stand in for a first batch without a timestamp.
      */
     private volatile long firstBatchTimestamp = UNKNOWN;
+    /** The batches appended last, so {@link #translateOffset} finds where a fetch from one of them starts at once. */
+    private final RecentBatches recent = new RecentBatches();
 
     /**
      * Test seam: runs in every {@link #append} just before its bytes go to the log file, with the file's channel and
@@ -230,6 +232,10 @@ final class LogSegment {
             addIndexEntries(firstOffset, position);
         }
         bytesSinceLastIndexEntry += written;
+        for (MutableRecordBatch batch : batches.batches()) {
+            recent.add(batch, position);
+            position += batch.sizeInBytes();
+        }
         if (position == 0) {
             firstBatchTimestamp = batchesMaxTimestamp;
         }
@@ -249,6 +255,7 @@ final class LogSegment {
         writeWhole(batches, position);
         for (MutableRecordBatch batch : batches.batches()) {
             indexBatch(batch, position);
+            recent.add(batch, position);
             position += batch.sizeInBytes();
             bytesSinceLastIndexEntry += batch.sizeInBytes();
         }
@@ -340,10 +347,15 @@ final class LogSegment {
     }
 
     /**
-     * The position of the first batch that contains {@code offset} or a later one, searching from the index's
-     * nearest entry. Null when no batch in the segment (up to {@code maxPosition}) reaches the offset.
+     * The position of the first batch that contains {@code offset} or a later one: one of the batches appended last
+     * when it holds the offset, else found by searching from the index's nearest entry. Null when no batch in the
+     * segment reaches the offset.
      */
     FileRecords.LogOffsetPosition translateOffset(long offset) {
+        FileRecords.LogOffsetPosition known = recent.find(offset, records.sizeInBytes());
+        if (known != null) {
+            return known;
+        }
         int start = offsetIndex.lookup(offset);
         return records.searchForOffsetFromPosition(offset, start);
     }
@@ -389,6 +401,7 @@ final class LogSegment {
 
     /** As {@link #recover(long)}, handing each valid batch to {@code batchVisitor} (valid during the call only). */
     long recover(long expectedStartOffset, Consumer<RecordBatch> batchVisitor) throws IOException {
+        recent.clear();
         offsetIndex.reset();
         timeIndex.truncateTo(baseOffset);
         maxTimestamp = RecordBatch.NO_TIMESTAMP;
@@ -492,6 +505,7 @@ final class LogSegment {
         if (position == null) {
             return 0;
         }
+        recent.clear();
         int removed = records.truncateTo(position.position);
         offsetIndex.truncateTo(offset);
         timeIndex.truncateTo(offset);

@@ -203,6 +203,45 @@ class LogSegmentTest {
     }
 
     @Test
+    void theBatchesAppendedLastAreFoundWhereTheIndexAndTheFileSayTheyAre() throws Exception {
+        assertFindsEveryOffsetAsAFreshlyOpenedSegmentDoes(95, 111);
+    }
+
+    @Test
+    void batchesOlderThanTheRecentOnesAreStillFoundThroughTheIndex() throws Exception {
+        for (long offset = 110; offset < 150; offset++) {
+            segment.append(offset, offset, 4_000, batch(offset, 4_000, 1));
+        }
+        assertFindsEveryOffsetAsAFreshlyOpenedSegmentDoes(95, 151);
+        assertThat(offsets(segment.read(104, Integer.MAX_VALUE, segment.sizeInBytes(), false))).first().isEqualTo(103L);
+    }
+
+    @Test
+    void afterATruncationTheBatchesWrittenInsteadAreTheOnesFound() throws Exception {
+        segment.truncateTo(103);
+        segment.append(103, 108, 5_000, batch(103, 5_000, 6));
+
+        assertFindsEveryOffsetAsAFreshlyOpenedSegmentDoes(95, 110);
+        assertThat(offsets(segment.read(105, Integer.MAX_VALUE, segment.sizeInBytes(), false)))
+                .containsExactly(103L, 104L, 105L, 106L, 107L, 108L);
+    }
+
+    /** A segment opened from the files knows no recent batches: it searches from the index, as before they existed. */
+    private void assertFindsEveryOffsetAsAFreshlyOpenedSegmentDoes(long from, long to) throws Exception {
+        segment.flush();
+        LogSegment reopened = LogSegment.open(dir, 100, CONFIG, 0);
+        try {
+            for (long offset = from; offset <= to; offset++) {
+                FileRecords.LogOffsetPosition expected = reopened.translateOffset(offset);
+                FileRecords.LogOffsetPosition actual = segment.translateOffset(offset);
+                assertThat(actual).as("offset %d", offset).isEqualTo(expected);
+            }
+        } finally {
+            reopened.closeHandlers();
+        }
+    }
+
+    @Test
     void segmentMsIsMeasuredFromTheFirstBatchTimestampToTheIncomingOne() {
         // Whatever the broker's clock says: the first batch is stamped 1,000.
         assertThat(segment.timeWaitedForRollMs(0, 4_000)).isEqualTo(3_000);
