@@ -2,14 +2,18 @@ package io.tributary.broker.api;
 
 import io.tributary.broker.metrics.BrokerMetrics;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollection;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 /**
@@ -66,11 +70,44 @@ public final class ApiRouter implements RequestRouter {
         return response;
     }
 
-    /** Whether any error code in the response (top level or per partition) is not NONE. */
+    /**
+     * Whether any error code in the response (top level or per partition) is not NONE. Fetch and Produce, the
+     * requests that come by the thousand, are looked at directly: {@code errorCounts()} builds maps over every
+     * partition (a follower's fetch lists every partition it follows).
+     */
     private static boolean hasError(AbstractResponse response) {
+        if (response instanceof FetchResponse fetch) {
+            return fetchHasError(fetch.data());
+        }
+        if (response instanceof ProduceResponse produce) {
+            for (var topic : produce.data().responses()) {
+                for (var partition : topic.partitionResponses()) {
+                    if (partition.errorCode() != Errors.NONE.code()) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
         for (Errors error : response.errorCounts().keySet()) {
             if (error != Errors.NONE) {
                 return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean fetchHasError(FetchResponseData data) {
+        if (data.errorCode() != Errors.NONE.code()) {
+            return true;
+        }
+        List<FetchResponseData.FetchableTopicResponse> topics = data.responses();
+        for (int t = 0; t < topics.size(); t++) {
+            List<FetchResponseData.PartitionData> partitions = topics.get(t).partitions();
+            for (int p = 0; p < partitions.size(); p++) {
+                if (partitions.get(p).errorCode() != Errors.NONE.code()) {
+                    return true;
+                }
             }
         }
         return false;

@@ -1,6 +1,7 @@
 package io.tributary.broker.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tributary.broker.testing.Clients;
 import io.tributary.broker.testing.TestBroker;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -51,6 +53,15 @@ class BrokerMetricsTest {
             assertThat(metrics.bytesOutPerTopic().get("metered-b")).isEqualTo(metrics.bytesInPerTopic().get("metered-b"));
             assertThat(metrics.bytesOut()).isEqualTo(metrics.bytesOutPerTopic().get("metered-b"));
 
+            long fetchErrorsBefore = metrics.requests().stream().filter(stats -> stats.api().equals("FETCH"))
+                    .mapToLong(RequestStats::errors).sum();
+            try (var consumer = Clients.consumer(bootstrap, Map.of("auto.offset.reset", "none"))) {
+                var partition = new TopicPartition("metered-b", 0);
+                consumer.assign(List.of(partition));
+                consumer.seek(partition, 1_000);
+                assertThatThrownBy(() -> consumer.poll(java.time.Duration.ofSeconds(10)))
+                        .isInstanceOf(OffsetOutOfRangeException.class);
+            }
             try (var admin = Clients.admin(bootstrap)) {
                 var unknown = admin.deleteTopics(List.of("no-such-topic"));
                 assertThat(unknown.all()).failsWithin(10, TimeUnit.SECONDS);
@@ -64,6 +75,8 @@ class BrokerMetricsTest {
             assertThat(byApi.get("PRODUCE").maxTimeNanos()).isPositive()
                     .isLessThanOrEqualTo(byApi.get("PRODUCE").totalTimeNanos());
             assertThat(byApi.get("DELETE_TOPICS").errors()).as("the unknown topic's answer").isEqualTo(1);
+            assertThat(fetchErrorsBefore).as("fetches of records that are there").isZero();
+            assertThat(byApi.get("FETCH").errors()).as("the fetch past the log end").isPositive();
         }
     }
 
