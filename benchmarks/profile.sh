@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Where does Tributary's CPU go under Kafka's ProducerPerformance? Starts our broker alone (fresh data dir,
-# 127.0.0.1), warms it up, records the measured producer run with Java Flight Recorder (settings=profile, started
+# Where does Tributary's CPU go under Kafka's ProducerPerformance (or EndToEndLatency)? Starts our broker alone
+# (fresh data dir, 127.0.0.1), warms it up, records the measured producer run with Java Flight Recorder (settings=profile, started
 # and stopped with jcmd so startup and warm-up are not in it), stops the broker and prints:
 #   - the perf tool's result line and the broker's CPU-seconds for the run,
 #   - the broker's CPU split user/kernel and by thread (from /proc, so GC and JIT threads count), GC pauses,
@@ -11,25 +11,32 @@
 #   benchmarks/profile.sh                        # 2M x 100 B, acks=1
 #   PROFILE_ACKS=all PROFILE_SIZE=1024 PROFILE_RECORDS=500000 benchmarks/profile.sh
 #   PROFILE_NODES=3 PROFILE_RECORDS=1000000 WARMUP_RECORDS=300000 benchmarks/profile.sh   # a 3-node cluster, RF 3
+#   PROFILE_TOOL=e2e PROFILE_NODES=3 benchmarks/profile.sh   # Kafka's EndToEndLatency (one record at a time) instead
 #
 # With PROFILE_NODES=N > 1 it starts N nodes (every one broker and controller, a recording on each), the topic has
 # replication factor N and min.insync.replicas=2, acks defaults to all, and CPU, threads and samples are the sum
 # over the nodes.
 #
-# Settings: PROFILE_NODES=1 PROFILE_RECORDS=2000000 PROFILE_SIZE=100 PROFILE_ACKS=1 (all with nodes > 1)
-#   PARTITIONS=6 WARMUP_RECORDS=500000 PROFILE_PORT=19292 (node i: +10*(i-1) for clients, +1 for the controller)
+# Settings: PROFILE_TOOL=producer (or e2e) PROFILE_NODES=1 PROFILE_RECORDS=2000000 (e2e: 5000) PROFILE_SIZE=100
+#   PROFILE_ACKS=1 (all with nodes > 1)  PARTITIONS=6 (e2e: 1)  WARMUP_RECORDS=500000 (e2e: 2000, same tool)
+#   PROFILE_PORT=19292 (node i: +10*(i-1) for clients, +1 for the controller)
 #   TOP=25 (rows per list) STACK_DEPTH=64 SAMPLE_MS=1 (Java sampling period) TEST_TIMEOUT_S=600
 #   OUT=$BENCH_DIR/profile-<date>-<time> (recording, broker log, tool output, summary.txt)
 #   and lib.sh's (JAVA_HOME, TRIBUTARY_JAR, BROKER_HEAP, JVM_PERF_FLAGS, ...); TRIBUTARY_JVM_OPTS adds broker flags.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+PROFILE_TOOL="${PROFILE_TOOL:-producer}"
+case "$PROFILE_TOOL" in
+  producer)
+    PROFILE_RECORDS="${PROFILE_RECORDS:-2000000}"; PARTITIONS="${PARTITIONS:-6}"; WARMUP_RECORDS="${WARMUP_RECORDS:-500000}" ;;
+  e2e)
+    PROFILE_RECORDS="${PROFILE_RECORDS:-5000}"; PARTITIONS="${PARTITIONS:-1}"; WARMUP_RECORDS="${WARMUP_RECORDS:-2000}" ;;
+  *) fail "PROFILE_TOOL must be producer or e2e, not '$PROFILE_TOOL'" ;;
+esac
 PROFILE_NODES="${PROFILE_NODES:-1}"
-PROFILE_RECORDS="${PROFILE_RECORDS:-2000000}"
 PROFILE_SIZE="${PROFILE_SIZE:-100}"
 if [ "$PROFILE_NODES" -gt 1 ]; then PROFILE_ACKS="${PROFILE_ACKS:-all}"; else PROFILE_ACKS="${PROFILE_ACKS:-1}"; fi
-PARTITIONS="${PARTITIONS:-6}"
-WARMUP_RECORDS="${WARMUP_RECORDS:-500000}"
 PROFILE_PORT="${PROFILE_PORT:-19292}"
 TOP="${TOP:-25}"
 SAMPLE_MS="${SAMPLE_MS:-1}"
@@ -80,8 +87,13 @@ tool() { # outfile timeout class args...
   return "$rc"
 }
 produce() { # outfile topic records
-  tool "$1" "$TEST_TIMEOUT_S" org.apache.kafka.tools.ProducerPerformance --topic "$2" --num-records "$3" \
-    --record-size "$PROFILE_SIZE" --throughput -1 --command-property bootstrap.servers="$BOOT" acks="$PROFILE_ACKS"
+  if [ "$PROFILE_TOOL" = e2e ]; then
+    tool "$1" "$TEST_TIMEOUT_S" org.apache.kafka.tools.EndToEndLatency --bootstrap-server "$BOOT" --topic "$2" \
+      --num-records "$3" --producer-acks "$PROFILE_ACKS" --record-size "$PROFILE_SIZE"
+  else
+    tool "$1" "$TEST_TIMEOUT_S" org.apache.kafka.tools.ProducerPerformance --topic "$2" --num-records "$3" \
+      --record-size "$PROFILE_SIZE" --throughput -1 --command-property bootstrap.servers="$BOOT" acks="$PROFILE_ACKS"
+  fi
 }
 
 # JDK's "profile" settings, with Java method sampling every SAMPLE_MS instead of every 10 ms.
@@ -151,8 +163,9 @@ for ((i = 1; i <= PROFILE_NODES; i++)); do
   "$JDK_BIN/jfr" print --events jdk.GarbageCollection "$OUT/producer-$i.jfr" >> "$OUT/gc.txt"
 done
 {
-  echo "# Tributary ($PROFILE_NODES node(s)) under ProducerPerformance: $PROFILE_RECORDS x $PROFILE_SIZE B, acks=$PROFILE_ACKS, $PARTITIONS partitions, replication factor $PROFILE_NODES"
-  echo "# $(grep -E 'records sent' "$OUT/producer.log" | tail -1)"
+  echo "# Tributary ($PROFILE_NODES node(s)) under $PROFILE_TOOL: $PROFILE_RECORDS x $PROFILE_SIZE B, acks=$PROFILE_ACKS," \
+    "$PARTITIONS partitions, replication factor $PROFILE_NODES"
+  echo "# $(grep -E 'records sent|^Avg latency|^Percentiles' "$OUT/producer.log" | tr '\n' ' ')"
   awk -v a="$c0" -v b="$c1" -v hz="$CLOCK_TICKS" -v n="$PROFILE_RECORDS" -v ms=$((t1 - t0)) 'BEGIN {
     s = (b - a) / hz; printf "# broker CPU: %.2f s in %.1f s wall (%.2f cores), %.2f CPU-s per million records\n", s, ms / 1000, s * 1000 / ms, s * 1e6 / n }'
   awk -v a="$c0" -v b="$c1" -v u0="$u0" -v u1="$u1" 'BEGIN { if (b > a) printf "#   user %.0f%%, kernel %.0f%% (system calls: socket and file I/O; JFR samples below show only Java code)\n", 100 * (u1 - u0) / (b - a), 100 - 100 * (u1 - u0) / (b - a) }'
