@@ -17,8 +17,10 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
  * The Kafka listener: a Netty server whose per-connection pipeline reads top to bottom
@@ -29,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  *                                 the broker-wide QueuedRequests before its buffer is allocated; one request in
  *                                 flight, the next read once its response is sent and the channel is writable;
  *                                 closes the connection on the idle event unless it waits for the broker
- * requests RequestChannelHandler  header + body decode, handling on a request thread, the response written
+ * requests RequestChannelHandler  header + body decode, handling (Produce and Fetch on this network thread unless
+ *                                 configured otherwise, the rest on a request thread), the response written
  * </pre>
  *
  * <p>Memory: requests hold at most {@code queued.max.request.bytes} across all connections, plus per connection
@@ -50,8 +53,9 @@ public final class SocketServer implements AutoCloseable {
      * @param queuedMaxRequestBytes {@link Long#MAX_VALUE} for no bound
      * @param connectionsMaxIdleMs  0 or less: idle connections are never closed
      */
+    /** {@code inlineApis}: handled on the network thread that read them (see {@link RequestChannelHandler}). */
     public record Settings(String host, int port, int networkThreads, int maxRequestBytes, int queuedMaxRequests,
-                           long queuedMaxRequestBytes, long connectionsMaxIdleMs) {
+                           long queuedMaxRequestBytes, long connectionsMaxIdleMs, Set<ApiKeys> inlineApis) {
     }
 
     private SocketServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, Channel serverChannel,
@@ -82,7 +86,7 @@ public final class SocketServer implements AutoCloseable {
                         protected void initChannel(SocketChannel channel) {
                             connections.add(channel);
                             configure(channel.pipeline(), settings.maxRequestBytes(), settings.connectionsMaxIdleMs(),
-                                    queuedRequests, router, requestExecutor);
+                                    queuedRequests, router, requestExecutor, settings.inlineApis());
                         }
                     });
             String host = settings.host();
@@ -102,19 +106,20 @@ public final class SocketServer implements AutoCloseable {
 
     /** Builds a connection's pipeline; handler tests build the same one on an {@code EmbeddedChannel}. */
     static void configure(ChannelPipeline pipeline, int maxRequestBytes, long connectionsMaxIdleMs,
-                          QueuedRequests queuedRequests, RequestRouter router, Executor requestExecutor) {
+                          QueuedRequests queuedRequests, RequestRouter router, Executor requestExecutor,
+                          Set<ApiKeys> inlineApis) {
         if (connectionsMaxIdleMs > 0) {
             pipeline.addLast("idle", new IdleStateHandler(0, 0, connectionsMaxIdleMs, TimeUnit.MILLISECONDS));
         }
         pipeline.addLast("frames", new RequestFrameDecoder(maxRequestBytes, queuedRequests))
-                .addLast("requests", new RequestChannelHandler(router, requestExecutor));
+                .addLast("requests", new RequestChannelHandler(router, requestExecutor, inlineApis));
     }
 
     /** A connection's pipeline of its own: no bound on request bytes, no idle timeout. */
     static void configure(ChannelPipeline pipeline, int maxRequestBytes, int maxQueuedRequests, RequestRouter router,
-                          Executor requestExecutor) {
+                          Executor requestExecutor, Set<ApiKeys> inlineApis) {
         configure(pipeline, maxRequestBytes, 0, new QueuedRequests(Long.MAX_VALUE, maxQueuedRequests), router,
-                requestExecutor);
+                requestExecutor, inlineApis);
     }
 
     public InetSocketAddress boundAddress() {

@@ -214,7 +214,8 @@ public final class Broker implements AutoCloseable {
             BrokerConfig.Listener listener = config.listener();
             SocketServer socketServer = SocketServer.start(new SocketServer.Settings(listener.host(), listener.port(),
                     config.numNetworkThreads(), config.socketRequestMaxBytes(), config.queuedMaxRequests(),
-                    config.queuedMaxRequestBytes(), config.connectionsMaxIdleMs()), router, requestExecutor);
+                    config.queuedMaxRequestBytes(), config.connectionsMaxIdleMs(), config.inlineApis()), router,
+                    requestExecutor);
             InetSocketAddress bound = socketServer.boundAddress();
             BrokerConfig.Listener advertised = config.advertisedListener();
             node.advertise(advertised != null ? advertised.host() : advertisedHost(listener.host()),

@@ -16,6 +16,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,7 @@ public final class BrokerConfig {
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String NUM_IO_THREADS = "num.io.threads";
+    public static final String NETWORK_INLINE_HANDLING_ENABLE = "network.inline.handling.enable";
     public static final String QUEUED_MAX_REQUESTS = "queued.max.requests";
     public static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
     public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
@@ -403,6 +405,11 @@ public final class BrokerConfig {
         return (Integer) values.get(NUM_IO_THREADS);
     }
 
+    /** The APIs handled on the network thread that read them: Produce and Fetch, unless turned off. */
+    public Set<ApiKeys> inlineApis() {
+        return (Boolean) values.get(NETWORK_INLINE_HANDLING_ENABLE) ? Set.of(ApiKeys.PRODUCE, ApiKeys.FETCH) : Set.of();
+    }
+
     public int numRecoveryThreadsPerDataDir() {
         return (Integer) values.get(NUM_RECOVERY_THREADS_PER_DATA_DIR);
     }
@@ -576,7 +583,14 @@ public final class BrokerConfig {
                 .define(NUM_NETWORK_THREADS, Type.INT, 3, Range.atLeast(1), Importance.HIGH,
                         "Netty event-loop threads for socket I/O.")
                 .define(NUM_IO_THREADS, Type.INT, 8, Range.atLeast(1), Importance.HIGH,
-                        "Threads that handle requests.")
+                        "Threads that handle requests (all but Produce and Fetch, unless "
+                                + NETWORK_INLINE_HANDLING_ENABLE + "=false).")
+                .define(NETWORK_INLINE_HANDLING_ENABLE, Type.BOOLEAN, true, Importance.LOW,
+                        "Handle Produce and Fetch on the network thread that read them instead of handing them to a "
+                                + "request thread (Tributary's own setting). They never wait on anything but their "
+                                + "partitions (an acks=all produce or a fetch waiting for data is parked and answered "
+                                + "later), and each hand-off costs two thread switches. false handles every request on "
+                                + "the num.io.threads request threads, as Kafka does.")
                 .define(NUM_RECOVERY_THREADS_PER_DATA_DIR, Type.INT, 2, Range.atLeast(1), Importance.HIGH,
                         "Threads per log directory that open and recover partition logs at start.")
                 .define(QUEUED_MAX_REQUESTS, Type.INT, 500, Range.atLeast(1), Importance.HIGH,

@@ -8,10 +8,12 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.tributary.broker.api.RequestRouter;
 import io.tributary.broker.testing.KafkaFrames;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
@@ -55,6 +57,11 @@ class RequestChannelHandlerTest {
 
     private EmbeddedChannel channel(BiFunction<RequestContext, AbstractRequest,
             CompletableFuture<? extends AbstractResponse>> handler) {
+        return channel(handler, POOL_LIKE, Set.of());
+    }
+
+    private EmbeddedChannel channel(BiFunction<RequestContext, AbstractRequest,
+            CompletableFuture<? extends AbstractResponse>> handler, Executor requestThreads, Set<ApiKeys> inline) {
         RequestRouter router = new RequestRouter() {
             @Override
             public boolean isEnabled(ApiKeys api, short version) {
@@ -69,7 +76,7 @@ class RequestChannelHandlerTest {
             }
         };
         var channel = new EmbeddedChannel();
-        SocketServer.configure(channel.pipeline(), MAX_REQUEST_BYTES, 10, router, POOL_LIKE);
+        SocketServer.configure(channel.pipeline(), MAX_REQUEST_BYTES, 10, router, requestThreads, inline);
         return channel;
     }
 
@@ -215,9 +222,29 @@ class RequestChannelHandlerTest {
     @Test
     void largestConfigurableRequestSizeStillAcceptsConnections() {
         var channel = new EmbeddedChannel();
-        SocketServer.configure(channel.pipeline(), Integer.MAX_VALUE, 10, null, POOL_LIKE);
+        SocketServer.configure(channel.pipeline(), Integer.MAX_VALUE, 10, null, POOL_LIKE, Set.of());
 
         assertThat(channel.pipeline().names()).contains("frames", "requests");
+    }
+
+    @Test
+    void inlineApisAreHandledOnTheNetworkThreadAndTheRestWaitForARequestThread() {
+        var requestThreads = new ArrayDeque<Runnable>();
+        EmbeddedChannel channel = channel(RequestChannelHandlerTest::apiVersionsAnswer, requestThreads::add,
+                Set.of(ApiKeys.FETCH));
+
+        write(channel, KafkaFrames.sized(KafkaFrames.frame(KafkaFrames.fetch("inline", 0), 1)));
+        assertThat(handled).extracting(AbstractRequest::apiKey).containsExactly(ApiKeys.FETCH);
+        assertThat(requestThreads).isEmpty();
+        assertThat(written(channel).getInt()).as("the answer's size prefix").isPositive();
+
+        write(channel, KafkaFrames.sized(KafkaFrames.frame(KafkaFrames.metadata("queued"), 2)));
+        assertThat(handled).as("not before a request thread takes it").hasSize(1);
+        assertThat(requestThreads).hasSize(1);
+        requestThreads.poll().run();
+        channel.runPendingTasks();
+        assertThat(handled).extracting(AbstractRequest::apiKey).containsExactly(ApiKeys.FETCH, ApiKeys.METADATA);
+        assertThat(written(channel).getInt()).isPositive();
     }
 
     @Test

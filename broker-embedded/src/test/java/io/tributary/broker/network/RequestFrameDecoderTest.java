@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -61,7 +62,7 @@ class RequestFrameDecoderTest {
 
     private EmbeddedChannel channel(QueuedRequests queue) {
         var channel = new EmbeddedChannel();
-        SocketServer.configure(channel.pipeline(), 1024, 0, queue, router, executor);
+        SocketServer.configure(channel.pipeline(), 1024, 0, queue, router, executor, Set.of());
         return channel;
     }
 
