@@ -232,9 +232,10 @@ final class LogSegment {
             addIndexEntries(firstOffset, position);
         }
         bytesSinceLastIndexEntry += written;
+        int batchPosition = position;
         for (MutableRecordBatch batch : batches.batches()) {
-            recent.add(batch, position);
-            position += batch.sizeInBytes();
+            recent.add(batch, batchPosition);
+            batchPosition += batch.sizeInBytes();
         }
         if (position == 0) {
             firstBatchTimestamp = batchesMaxTimestamp;

@@ -1,5 +1,6 @@
 package io.tributary.broker.log;
 
+import java.util.Arrays;
 import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.RecordBatch;
 
@@ -33,7 +34,7 @@ final class RecentBatches {
 
     /** Forgets every batch: the segment was truncated or rewritten. */
     void clear() {
-        java.util.Arrays.fill(slots, null);
+        Arrays.fill(slots, null);
         count = 0;
     }
 

@@ -21,17 +21,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decodes a request frame, handles it (on this network thread for the APIs in {@code inlineApis}, else on a request
- * thread), and sends the response. {@link RequestFrameDecoder}
- * passes one frame at a time and reads the next only once this handler reports the response sent
- * ({@link RequestFrame#answered()}, when the last byte went to the socket), so a connection's responses leave in
- * request order, as Kafka's do.
+ * thread), and sends the response. {@link RequestFrameDecoder} passes one frame at a time and reads the next only
+ * once this handler reports the response sent ({@link RequestFrame#answered()}, when the last byte went to the
+ * socket), so a connection's responses leave in request order, as Kafka's do.
  *
  * <p>Handling Produce and Fetch where they were read spares each of them two thread hand-offs (a request thread
  * woken to handle it, the network thread woken to send the answer). Neither waits on anything but its partitions'
  * locks and page-cache writes and reads: a produce waiting for acks=all replicas and a fetch waiting for data park in
- * their purgatories and are answered from whichever thread completes them. On two cores a 3-node cluster at acks=all
- * spent a fifth of its CPU switching between those threads. Every other API (some wait on the controller, a
- * coordinator's load or the disk) goes to the request threads, as in Kafka.
+ * their purgatories and are answered from whichever thread completes them. On two cores, 3 nodes at acks=all spent
+ * about a sixth of their CPU switching to and waking threads (perf), and handling these two inline cut the CPU per
+ * record by 15-25%. Every other API (some wait on the controller, a coordinator's load or the disk) goes to the
+ * request threads, as in Kafka.
  *
  * <p>A frame that cannot be decoded (bad header, unknown API, version we do not serve, malformed body) closes
  * this connection only, as Kafka does. All state is confined to the channel's event loop.

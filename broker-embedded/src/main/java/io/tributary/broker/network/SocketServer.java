@@ -52,8 +52,8 @@ public final class SocketServer implements AutoCloseable {
      *
      * @param queuedMaxRequestBytes {@link Long#MAX_VALUE} for no bound
      * @param connectionsMaxIdleMs  0 or less: idle connections are never closed
+     * @param inlineApis            handled on the network thread that read them (see {@link RequestChannelHandler})
      */
-    /** {@code inlineApis}: handled on the network thread that read them (see {@link RequestChannelHandler}). */
     public record Settings(String host, int port, int networkThreads, int maxRequestBytes, int queuedMaxRequests,
                            long queuedMaxRequestBytes, long connectionsMaxIdleMs, Set<ApiKeys> inlineApis) {
     }
