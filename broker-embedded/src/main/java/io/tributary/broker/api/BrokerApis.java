@@ -107,6 +107,8 @@ public final class BrokerApis {
                 .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, channel.forwarding(alterConfigs.incremental()))
                 .register(ApiKeys.ALTER_CONFIGS, channel.forwarding(alterConfigs.legacy()))
                 .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(parts.node(), parts.controller()))
+                .register(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new DescribeTopicPartitionsHandler(parts.controller(),
+                        parts.node(), parts.replicaManager()))
                 .register(ApiKeys.DESCRIBE_QUORUM, channel.forwarding(new DescribeQuorumHandler(parts.controller())))
                 .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(parts.replicaManager()))
                 .register(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(parts.logManager()))

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Node;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -40,7 +39,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
      * The operations a topic supports (KIP-430; Kafka's AclEntry.supportedOperations(TOPIC)): there is no
      * authorizer, so each is allowed, and Kafka without one answers exactly these.
      */
-    private static final int TOPIC_OPERATIONS = Utils.to32BitField(Set.of(AclOperation.READ.code(),
+    static final int TOPIC_OPERATIONS = Utils.to32BitField(Set.of(AclOperation.READ.code(),
             AclOperation.WRITE.code(), AclOperation.CREATE.code(), AclOperation.DESCRIBE.code(),
             AclOperation.DELETE.code(), AclOperation.ALTER.code(), AclOperation.DESCRIBE_CONFIGS.code(),
             AclOperation.ALTER_CONFIGS.code()));
@@ -154,25 +153,15 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
         }
         for (var entry : topic.partitions().entrySet()) {
             PartitionRegistration registration = entry.getValue();
-            // This node's replica sits in a log directory that failed: it is an offline replica, and no leader, as
-            // Kafka's controller publishes it once the broker reports the directory (ours is not told yet).
-            boolean offlineHere = replicaManager.isOffline(new TopicPartition(topic.name(), entry.getKey()));
-            int leader = offlineHere && registration.leader() == node.nodeId() ? -1 : registration.leader();
-            // Replicas on brokers that are fenced or gone are offline too (Kafka's MetadataResponse).
-            var offline = new ArrayList<Integer>();
-            for (int replica : registration.replicas()) {
-                if (!ClusterNodes.isLive(image, node, replica) || (offlineHere && replica == node.nodeId())) {
-                    offline.add(replica);
-                }
-            }
+            var view = PartitionView.of(image, node, replicaManager, topic.name(), entry.getKey(), registration);
             result.partitions().add(new MetadataResponsePartition()
                     .setPartitionIndex(entry.getKey())
-                    .setErrorCode(leader < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
-                    .setLeaderId(leader)
+                    .setErrorCode(view.leader() < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
+                    .setLeaderId(view.leader())
                     .setLeaderEpoch(registration.leaderEpoch())
                     .setReplicaNodes(new ArrayList<>(registration.replicas()))
                     .setIsrNodes(new ArrayList<>(registration.isr()))
-                    .setOfflineReplicas(offline));
+                    .setOfflineReplicas(view.offlineReplicas()));
         }
         return result;
     }
