@@ -63,6 +63,7 @@ public final class BrokerApis {
                 .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, topicControl, configResolver))
                 .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(controller, topicControl))
                 .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(controller, topicControl))
+                .register(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(controller, topicControl))
                 .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterConfigs.incremental())
                 .register(ApiKeys.ALTER_CONFIGS, alterConfigs.legacy());
     }
@@ -102,6 +103,8 @@ public final class BrokerApis {
                         parts.topicControl())))
                 .register(ApiKeys.CREATE_PARTITIONS, channel.forwarding(new CreatePartitionsHandler(
                         parts.controller(), parts.topicControl())))
+                .register(ApiKeys.ELECT_LEADERS, channel.forwarding(new ElectLeadersHandler(parts.controller(),
+                        parts.topicControl())))
                 .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(parts.controller(),
                         parts.configResolver(), parts.node().nodeId(), parts.brokerConfigType()))
                 .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, channel.forwarding(alterConfigs.incremental()))

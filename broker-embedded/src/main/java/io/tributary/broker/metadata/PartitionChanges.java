@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.apache.kafka.common.ElectionType;
+import org.apache.kafka.common.protocol.Errors;
 
 /**
  * Leader election and ISR changes when brokers come and go, as Kafka's controller makes them
@@ -42,6 +44,44 @@ final class PartitionChanges {
             }
         }
         return records;
+    }
+
+    /** What an ElectLeaders request does to one partition: the record to write, or why there is none. */
+    record Election(PartitionRecord record, Errors error) {
+    }
+
+    /**
+     * ElectLeaders for one partition, as Kafka's {@code ReplicationControlManager.electLeader}: PREFERRED moves the
+     * leadership to the first replica when it is in the ISR and unfenced (ELECTION_NOT_NEEDED when it leads already,
+     * PREFERRED_LEADER_NOT_AVAILABLE otherwise); UNCLEAN elects a leader for a partition that has none, from the ISR
+     * when a member is live, else the first live replica, which then forms the ISR alone, whatever the topic's
+     * {@code unclean.leader.election.enable} says (the operator asked; ELIGIBLE_LEADERS_NOT_AVAILABLE when no
+     * replica is live). A new leader starts a new leader epoch.
+     */
+    static Election elect(MetadataImage image, String topicName, int partition, ElectionType type) {
+        TopicImage topic = image.topic(topicName);
+        PartitionRegistration current = topic == null ? null : topic.partitions().get(partition);
+        if (current == null) {
+            return new Election(null, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+        }
+        Set<Integer> live = Set.copyOf(image.unfencedBrokerIds());
+        if (type == ElectionType.PREFERRED) {
+            int preferred = current.replicas().get(0);
+            if (current.leader() == preferred) {
+                return new Election(null, Errors.ELECTION_NOT_NEEDED);
+            }
+            if (!current.isr().contains(preferred) || !live.contains(preferred)) {
+                return new Election(null, Errors.PREFERRED_LEADER_NOT_AVAILABLE);
+            }
+            return new Election(new PartitionRecord(topic.id(), partition, current.replicas(), current.isr(),
+                    preferred, current.leaderEpoch() + 1, current.partitionEpoch() + 1), Errors.NONE);
+        }
+        if (current.leader() >= 0) {
+            return new Election(null, Errors.ELECTION_NOT_NEEDED);
+        }
+        PartitionRecord elected = change(topic, partition, current, live, true);
+        return elected != null && elected.leader() >= 0 ? new Election(elected, Errors.NONE)
+                : new Election(null, Errors.ELIGIBLE_LEADERS_NOT_AVAILABLE);
     }
 
     /** The partition's new state with {@code live} as the unfenced brokers, or null when nothing changes. */

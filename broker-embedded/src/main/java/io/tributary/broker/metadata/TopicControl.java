@@ -16,10 +16,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.message.ElectLeadersResponseData.PartitionResult;
+import org.apache.kafka.common.message.ElectLeadersResponseData.ReplicaElectionResult;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.ApiError;
 
@@ -328,6 +334,55 @@ public final class TopicControl {
         if (twice.contains(value) || !once.add(value)) {
             once.remove(value);
             twice.add(value);
+        }
+    }
+
+    /**
+     * ElectLeaders (Kafka's {@code ReplicationControlManager.electLeaders}): each named partition gets its result;
+     * with no partitions named (null), every partition is tried and only those that changed or failed are listed,
+     * as Kafka lists them. An election type other than PREFERRED (0) and UNCLEAN (1) is an invalid request.
+     */
+    public ControllerResult<ElectLeadersResponseData> electLeaders(MetadataImage image,
+                                                                   ElectLeadersRequestData request) {
+        ElectionType type;
+        try {
+            type = ElectionType.valueOf(request.electionType());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("Unknown election type " + request.electionType());
+        }
+        var records = new ArrayList<MetadataRecord>();
+        var response = new ElectLeadersResponseData();
+        if (request.topicPartitions() == null) {
+            for (TopicImage topic : new TreeMap<>(image.topicsByName()).values()) {
+                var results = new ReplicaElectionResult().setTopic(topic.name());
+                response.replicaElectionResults().add(results);
+                for (int partition : topic.partitions().keySet()) {
+                    PartitionChanges.Election election = PartitionChanges.elect(image, topic.name(), partition, type);
+                    if (election.error() != Errors.ELECTION_NOT_NEEDED) {
+                        addElection(results, partition, election, records);
+                    }
+                }
+            }
+        } else {
+            for (ElectLeadersRequestData.TopicPartitions topic : request.topicPartitions()) {
+                var results = new ReplicaElectionResult().setTopic(topic.topic());
+                response.replicaElectionResults().add(results);
+                for (int partition : topic.partitions()) {
+                    addElection(results, partition, PartitionChanges.elect(image, topic.topic(), partition, type),
+                            records);
+                }
+            }
+        }
+        return new ControllerResult<>(records, response);
+    }
+
+    private static void addElection(ReplicaElectionResult results, int partition, PartitionChanges.Election election,
+                                    List<MetadataRecord> records) {
+        results.partitionResult().add(new PartitionResult().setPartitionId(partition)
+                .setErrorCode(election.error().code())
+                .setErrorMessage(election.error() == Errors.NONE ? null : election.error().message()));
+        if (election.record() != null) {
+            records.add(election.record());
         }
     }
 
