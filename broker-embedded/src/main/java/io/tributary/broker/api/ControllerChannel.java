@@ -112,7 +112,12 @@ public final class ControllerChannel {
         var header = new RequestHeader(request.apiKey(), request.version(), clientId, CORRELATION.incrementAndGet());
         var context = new RequestContext(header, "controller-channel", InetAddress.getLoopbackAddress(),
                 KafkaPrincipal.ANONYMOUS, LISTENER, SecurityProtocol.PLAINTEXT, ClientInformation.EMPTY, true);
-        return apis.handle(context, request).thenApply(answer -> (AbstractResponse) answer);
+        try {
+            return apis.handle(context, request).thenApply(answer -> (AbstractResponse) answer);
+        } catch (RuntimeException e) {
+            // A handler that refuses the request before it starts (a field no valid request carries).
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** A request forwarded to this node as the active controller. */
@@ -129,6 +134,13 @@ public final class ControllerChannel {
             return CompletableFuture.failedFuture(e);
         }
         short answerVersion = version;
-        return runLocally(request).thenApply(answer -> MessageUtil.toByteBufferAccessor(answer.data(), answerVersion).buffer());
+        AbstractRequest forwarded = request;
+        // A failure is answered as the forwarding node would answer it here: the request's own error response (an
+        // INVALID_REQUEST stays one), never an empty frame the forwarding node would read as success.
+        return runLocally(request).handle((answer, failure) -> {
+            AbstractResponse response = failure == null ? answer : forwarded.getErrorResponse(0,
+                    failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure);
+            return MessageUtil.toByteBufferAccessor(response.data(), answerVersion).buffer();
+        });
     }
 }

@@ -3,6 +3,8 @@ package io.tributary.broker.api;
 import io.tributary.broker.metadata.Controller;
 import io.tributary.broker.metadata.TopicControl;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.ElectionType;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.requests.ElectLeadersRequest;
 import org.apache.kafka.common.requests.ElectLeadersResponse;
@@ -26,6 +28,14 @@ final class ElectLeadersHandler implements ApiHandler<ElectLeadersRequest> {
     @Override
     public CompletableFuture<ElectLeadersResponse> handle(RequestContext context, ElectLeadersRequest request) {
         ElectLeadersRequestData data = request.data();
-        return controller.write(image -> topicControl.electLeaders(image, data)).thenApply(ElectLeadersResponse::new);
+        ElectionType type;
+        try {
+            type = ElectionType.valueOf(data.electionType());
+        } catch (IllegalArgumentException e) {
+            // Before the controller sees it: a client's mistake, answered INVALID_REQUEST as Kafka answers it.
+            throw new InvalidRequestException("Unknown election type " + data.electionType());
+        }
+        return controller.write(image -> topicControl.electLeaders(image, type, data))
+                .thenApply(ElectLeadersResponse::new);
     }
 }

@@ -19,7 +19,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
@@ -340,16 +339,10 @@ public final class TopicControl {
     /**
      * ElectLeaders (Kafka's {@code ReplicationControlManager.electLeaders}): each named partition gets its result;
      * with no partitions named (null), every partition is tried and only those that changed or failed are listed,
-     * as Kafka lists them. An election type other than PREFERRED (0) and UNCLEAN (1) is an invalid request.
+     * as Kafka lists them.
      */
-    public ControllerResult<ElectLeadersResponseData> electLeaders(MetadataImage image,
+    public ControllerResult<ElectLeadersResponseData> electLeaders(MetadataImage image, ElectionType type,
                                                                    ElectLeadersRequestData request) {
-        ElectionType type;
-        try {
-            type = ElectionType.valueOf(request.electionType());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("Unknown election type " + request.electionType());
-        }
         var records = new ArrayList<MetadataRecord>();
         var response = new ElectLeadersResponseData();
         if (request.topicPartitions() == null) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tributary.broker.server.LocalCluster;
 import io.tributary.broker.testing.Clients;
 import io.tributary.broker.testing.ClusterFixture;
+import io.tributary.broker.testing.RawConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,11 @@ import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ElectionNotNeededException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.protocol.MessageUtil;
+import org.apache.kafka.common.requests.ElectLeadersRequest;
+import org.apache.kafka.common.requests.ElectLeadersResponse;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -25,8 +31,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * ElectLeaders on a three-node cluster: after the preferred leader of a partition died and came back, leadership
  * stays with the replica that took over until {@code kafka-leader-election --election-type preferred} (or Admin's
- * {@code electLeaders}) moves it back; an election that is not needed, or of a partition that does not exist,
- * gets Kafka's errors.
+ * {@code electLeaders}) moves it back; an election that is not needed, of a partition that does not exist, or of an
+ * unknown type, gets Kafka's errors, from every node (the active controller answers; the others forward).
  */
 class LeaderElectionInteropTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -103,6 +109,20 @@ class LeaderElectionInteropTest {
             assertThatThrownBy(() -> admin.electLeaders(ElectionType.PREFERRED, Set.of(missing)).all().get())
                     .isInstanceOf(ExecutionException.class)
                     .hasCauseInstanceOf(UnknownTopicOrPartitionException.class);
+        }
+        var topics = new ElectLeadersRequestData.TopicPartitionsCollection();
+        topics.add(new ElectLeadersRequestData.TopicPartitions().setTopic("elect-admin").setPartitions(List.of(0)));
+        var unknownType = new ElectLeadersRequestData().setElectionType((byte) 5).setTopicPartitions(topics)
+                .setTimeoutMs(10_000);
+        short version = 2;
+        ElectLeadersRequest request = ElectLeadersRequest.parse(MessageUtil.toByteBufferAccessor(unknownType, version),
+                version);
+        for (int node : cluster.runningNodes()) {
+            try (RawConnection raw = RawConnection.open(cluster.node(node).bootstrapServers())) {
+                ElectLeadersResponse response = raw.request(request);
+                assertThat(response.data().errorCode()).as("election type 5 sent to node %d", node)
+                        .isEqualTo(Errors.INVALID_REQUEST.code());
+            }
         }
     }
 }
