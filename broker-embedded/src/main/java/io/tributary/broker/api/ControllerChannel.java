@@ -138,8 +138,9 @@ public final class ControllerChannel {
         // A failure is answered as the forwarding node would answer it here: the request's own error response (an
         // INVALID_REQUEST stays one), never an empty frame the forwarding node would read as success.
         return runLocally(request).handle((answer, failure) -> {
-            AbstractResponse response = failure == null ? answer : forwarded.getErrorResponse(0,
-                    failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure);
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            AbstractResponse response = failure == null ? answer : forwarded.getErrorResponse(0, cause);
             return MessageUtil.toByteBufferAccessor(response.data(), answerVersion).buffer();
         });
     }
